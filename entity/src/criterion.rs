@@ -1,0 +1,16 @@
+//! A criterion (A, B, C…) of a skill's marking scheme.
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "criterion")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub skill_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub position: i32,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

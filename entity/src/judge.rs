@@ -1,0 +1,20 @@
+//! A judge of a delegation; logs in with a single-use one-time code.
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "judge")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub competition_id: Uuid,
+    pub delegation_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub role: String,
+    /// SHA-256 (hex) of the current one-time code; cleared when used.
+    pub login_code_hash: Option<String>,
+    pub login_code_issued_at: Option<DateTimeUtc>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

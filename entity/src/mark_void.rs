@@ -1,0 +1,17 @@
+//! The voiding of a mark entered against the wrong entry (the mark itself stays).
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mark_void")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub mark_id: Uuid,
+    pub skill_id: Uuid,
+    pub reason: String,
+    pub actor: String,
+    pub created_at: DateTimeUtc,
+    pub skill_version: i64,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,34 @@
+//! A skill: its settings (SCORING.md), life-cycle state and write version.
+//!
+//! Decimal settings are stored exactly as integer hundredths (`*_centi`), which is
+//! portable between SQLite and PostgreSQL and never passes through a float.
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "skill")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub competition_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub position: i32,
+    pub team_size: i32,
+    pub standardise: String,
+    pub scale_centre_centi: i64,
+    pub scale_step_centi: i64,
+    pub tie_tolerance_centi: i64,
+    pub tie_break: String,
+    pub max_judgement_spread: i32,
+    pub aggregation: String,
+    pub aggregation_k: i32,
+    pub excellence_threshold_centi: Option<i64>,
+    pub min_entries_for_medals: i32,
+    pub state: String,
+    /// Bumped by every judging transaction on the skill; lets an instance tell
+    /// whether its cached marks are current (several instances share PostgreSQL).
+    pub version: i64,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

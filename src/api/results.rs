@@ -1,0 +1,283 @@
+//! Results, marking progress, the medal table and cross-skill awards (JSON or CSV).
+use super::{State, competition, found};
+use crate::auth::{MaybeCaller, policy};
+use crate::domain::Centi;
+use crate::domain::kinds::{MedalOrder, SkillState};
+use crate::error::{ApiError, ApiResult};
+use crate::scoring;
+use crate::service::model::{Competition, Skill};
+use actix_web::{HttpResponse, web};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// Decimals travel as strings with exactly 2 decimals.
+pub fn dec(value: Decimal) -> String {
+    Centi::round(value).to_string()
+}
+
+#[derive(Deserialize)]
+pub struct FormatQuery {
+    format: Option<String>,
+}
+
+fn wants_csv(format: &Option<String>) -> ApiResult<bool> {
+    match format.as_deref() {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(
+            "invalid_format",
+            format!("format is json or csv, not '{other}'"),
+        )),
+    }
+}
+
+fn csv_response(name: &str, rows: Vec<Vec<String>>) -> ApiResult<HttpResponse> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.write_record(row).map_err(ApiError::internal)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}.csv\""),
+        ))
+        .body(bytes))
+}
+
+pub fn progress_json(skill: &Skill) -> Value {
+    json!({ "marked": skill.result.marked, "expected": skill.result.expected })
+}
+
+/// One result row, as the API and the live board show it.
+pub fn result_row(c: &Competition, skill: &Skill, r: &scoring::EntryResult) -> Value {
+    let members = c
+        .entry(&r.entry)
+        .map(|e| c.entries[e].members.clone())
+        .unwrap_or_default();
+    let criteria: Map<String, Value> = r
+        .criteria
+        .iter()
+        .map(|(code, v)| (code.clone(), Value::String(dec(*v))))
+        .collect();
+    let _ = skill;
+    json!({
+        "entry": r.entry, "delegation": r.delegation, "members": members,
+        "raw": dec(r.raw), "scaled": r.scaled.map(dec), "rank": r.rank, "medal": r.medal,
+        "status": r.status, "criteria": criteria, "provisional": r.provisional,
+        "marked": r.marked, "expected": r.expected,
+    })
+}
+
+pub fn results_json(c: &Competition, s: usize, with_results: bool) -> Value {
+    let skill = &c.skills[s];
+    let mut body = json!({
+        "skill": skill.code(), "name": skill.spec.name, "state": skill.state,
+        "official": skill.state == SkillState::Published,
+        "progress": progress_json(skill),
+    });
+    if with_results && let Some(map) = body.as_object_mut() {
+        let rows: Vec<Value> = skill
+            .result
+            .entries
+            .iter()
+            .map(|r| result_row(c, skill, r))
+            .collect();
+        map.insert("results".into(), Value::Array(rows));
+        map.insert("median".into(), json!(skill.result.median.map(dec)));
+        map.insert("mad".into(), json!(skill.result.mad.map(dec)));
+    }
+    body
+}
+
+/// A skill's results in rank order. Anonymous callers and judges get results of published
+/// skills only (else progress alone); organizers and the skill's chiefs see them all.
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/skills/{skill}/results", tag = "results",
+    params(("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = Object), (status = 404, body = crate::error::Problem)))]
+pub async fn get_results(
+    state: State,
+    caller: MaybeCaller,
+    path: web::Path<(String, String)>,
+    query: web::Query<FormatQuery>,
+) -> ApiResult<HttpResponse> {
+    let c = competition(&state, &path.0).await?;
+    let s = found(c.skill(&path.1), "skill", &path.1)?;
+    let visible = policy::may_see_results(caller.0.as_ref(), &c, s);
+    if wants_csv(&query.format)? {
+        if !visible {
+            return Err(ApiError::forbidden(
+                "results_unpublished",
+                "results of this skill are not published yet",
+            ));
+        }
+        let skill = &c.skills[s];
+        let mut rows = vec![
+            [
+                "rank",
+                "entry",
+                "delegation",
+                "members",
+                "raw",
+                "scaled",
+                "medal",
+                "status",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for r in &skill.result.entries {
+            let members = c
+                .entry(&r.entry)
+                .map(|e| c.entries[e].members.join("; "))
+                .unwrap_or_default();
+            rows.push(vec![
+                r.rank.map(|x| x.to_string()).unwrap_or_default(),
+                r.entry.clone(),
+                r.delegation.clone(),
+                members,
+                dec(r.raw),
+                r.scaled.map(dec).unwrap_or_default(),
+                r.medal
+                    .map(|m| json!(m).as_str().unwrap_or_default().to_owned())
+                    .unwrap_or_default(),
+                json!(r.status).as_str().unwrap_or_default().to_owned(),
+            ]);
+        }
+        return csv_response(&format!("{}-{}", c.code, skill.code()), rows);
+    }
+    Ok(HttpResponse::Ok().json(results_json(&c, s, visible)))
+}
+
+/// Marking progress of every skill (public).
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/progress", tag = "results", responses((status = 200, body = Object)))]
+pub async fn get_progress(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
+    let c = competition(&state, &code).await?;
+    Ok(web::Json(progress_all(&c)))
+}
+
+pub fn progress_all(c: &Competition) -> Value {
+    Value::Array(
+        c.skills
+            .iter()
+            .map(|s| json!({"skill": s.code(), "name": s.spec.name, "state": s.state, "marked": s.result.marked, "expected": s.result.expected}))
+            .collect(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct MedalsQuery {
+    order: Option<String>,
+    all: Option<bool>,
+    format: Option<String>,
+}
+
+pub fn medal_rows(c: &Competition, order: MedalOrder, all: bool) -> Vec<scoring::MedalRow> {
+    let order = match order {
+        MedalOrder::Olympic => scoring::MedalOrder::Olympic,
+        MedalOrder::Total => scoring::MedalOrder::Total,
+        MedalOrder::Points => scoring::MedalOrder::Points,
+    };
+    scoring::medal_table(&c.awards(), &c.delegation_codes(), order, all)
+}
+
+pub fn medals_json(c: &Competition, order: MedalOrder, all: bool) -> Value {
+    let rows: Vec<Value> = medal_rows(c, order, all)
+        .into_iter()
+        .map(|r| {
+            let name = c.delegation(&r.delegation).map(|d| c.delegations[d].name.clone()).unwrap_or_default();
+            let names = c.delegation(&r.delegation).map(|d| c.delegations[d].names.clone()).unwrap_or_default();
+            json!({
+                "delegation": r.delegation, "name": name, "names": names, "gold": r.gold, "silver": r.silver,
+                "bronze": r.bronze, "excellence": r.excellence, "total": r.total, "points": r.points,
+                "rank": r.rank, "shared": r.shared,
+            })
+        })
+        .collect();
+    json!({ "order": order, "rows": rows })
+}
+
+/// The medal table over published skills (public).
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/medals", tag = "results",
+    params(("order" = Option<String>, Query, description = "olympic, total or points; default: the competition's"),
+        ("all" = Option<bool>, Query, description = "list delegations without medals too"),
+        ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = Object)))]
+pub async fn get_medals(
+    state: State,
+    code: web::Path<String>,
+    query: web::Query<MedalsQuery>,
+) -> ApiResult<HttpResponse> {
+    let c = competition(&state, &code).await?;
+    let order = match &query.order {
+        None => c.medal_order,
+        Some(o) => MedalOrder::parse(o).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_order",
+                format!("order is one of: {}", MedalOrder::choices()),
+            )
+        })?,
+    };
+    let all = query.all.unwrap_or(false);
+    if wants_csv(&query.format)? {
+        let mut rows = vec![
+            [
+                "rank",
+                "delegation",
+                "name",
+                "gold",
+                "silver",
+                "bronze",
+                "excellence",
+                "total",
+                "points",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for r in medal_rows(&c, order, all) {
+            let name = c
+                .delegation(&r.delegation)
+                .map(|d| c.delegations[d].name.clone())
+                .unwrap_or_default();
+            let rank = if r.shared {
+                format!("={}", r.rank)
+            } else {
+                r.rank.to_string()
+            };
+            rows.push(vec![
+                rank,
+                r.delegation,
+                name,
+                r.gold.to_string(),
+                r.silver.to_string(),
+                r.bronze.to_string(),
+                r.excellence.to_string(),
+                r.total.to_string(),
+                r.points.to_string(),
+            ]);
+        }
+        return csv_response(&format!("{}-medals", c.code), rows);
+    }
+    Ok(HttpResponse::Ok().json(medals_json(&c, order, all)))
+}
+
+/// Best of Nation and the highest score of the competition, over published skills.
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/awards", tag = "results", responses((status = 200, body = Object)))]
+pub async fn get_awards(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
+    let c = competition(&state, &code).await?;
+    let published: Vec<scoring::SkillResult> = c
+        .skills
+        .iter()
+        .filter(|s| s.state == SkillState::Published)
+        .map(|s| (*s.result).clone())
+        .collect();
+    Ok(web::Json(json!({
+        "best_of_nation": scoring::best_of_nation(&published),
+        "top_score": scoring::top_score(&published),
+    })))
+}

@@ -1,0 +1,112 @@
+//! Settings from command-line flags and `PODIUM_*` environment variables.
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "podium",
+    version,
+    about = "Skills competition management and live scoring"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`.
+    #[arg(
+        long = "db",
+        env = "PODIUM_DB",
+        global = true,
+        default_value = "sqlite://podium.db?mode=rwc"
+    )]
+    pub url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API, the live websocket and the pages (the default).
+    Serve(ServeArgs),
+    /// Load a competition package (`podium.competition/1` JSON).
+    Import {
+        /// The package file.
+        file: PathBuf,
+    },
+    /// Write a competition package to standard output (or `--output FILE`).
+    Export {
+        /// The competition code.
+        code: String,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Load the demo competition (code `DEMO`).
+    Demo,
+    /// Manage organizer accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add an organizer account; prints a generated password unless `--password` is given.
+    Add {
+        username: String,
+        #[arg(long, env = "PODIUM_NEW_PASSWORD")]
+        password: Option<String>,
+    },
+    /// Set a new password (generated and printed unless `--password` is given).
+    Password {
+        username: String,
+        #[arg(long, env = "PODIUM_NEW_PASSWORD")]
+        password: Option<String>,
+    },
+    /// List organizer accounts.
+    List,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PODIUM_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Do not load the demo competition into an empty database.
+    #[arg(long, env = "PODIUM_NO_DEMO")]
+    pub no_demo: bool,
+    /// Password of the `admin` account created on first start (else generated and printed).
+    #[arg(long, env = "PODIUM_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+}
+
+/// `serve`'s flags alone: what a bare `podium` (no subcommand) runs with, from the
+/// `PODIUM_*` environment.
+#[derive(Debug, Parser)]
+pub struct ServeDefaults {
+    #[command(flatten)]
+    pub args: ServeArgs,
+}
+
+/// Everything `serve` needs, independent of how it was given.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    pub demo: bool,
+    pub admin_password: Option<String>,
+}
+
+impl Settings {
+    pub fn new(db: &DbArgs, serve: &ServeArgs) -> Settings {
+        Settings {
+            database_url: db.url.clone(),
+            bind: serve.bind.clone(),
+            demo: !serve.no_demo,
+            admin_password: serve.admin_password.clone(),
+        }
+    }
+}

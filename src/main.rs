@@ -1,0 +1,158 @@
+//! The `podium` command: wires telemetry, settings and the application.
+use clap::Parser;
+use podium::config::{AdminCommand, Cli, Command, ServeDefaults, Settings};
+use podium::domain::package::Package;
+use podium::error::ApiError;
+use podium::service::setup;
+use podium::startup::Application;
+use podium::{auth, db, service, store};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PODIUM_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("podium: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn describe(error: ApiError) -> String {
+    match error {
+        ApiError::Invalid { detail, errors } => {
+            let mut text = detail;
+            for e in errors {
+                text.push_str(&format!("\n  {} [{}] {}", e.pointer, e.code, e.detail));
+            }
+            text
+        }
+        other => other.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let db = db::connect(&cli.db.url)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", cli.db.url))?;
+    match cli
+        .command
+        .unwrap_or(Command::Serve(ServeDefaults::parse_from(["podium"]).args))
+    {
+        Command::Serve(args) => {
+            let settings = Settings::new(&cli.db, &args);
+            if let Some(password) = setup::ensure_admin(&db, settings.admin_password.as_deref())
+                .await
+                .map_err(describe)?
+            {
+                println!("Created the organizer account 'admin' with password: {password}");
+                println!("(shown once; change it with `podium admin password admin`)");
+            }
+            if settings.demo
+                && store::competition::find_all(&db)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .is_empty()
+            {
+                setup::load_demo(&db).await.map_err(describe)?;
+                tracing::info!("loaded the demo competition DEMO");
+            }
+            let app = Application::build(&settings, db)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+            tracing::info!(port = app.port(), "Podium serves http://{}", settings.bind);
+            app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
+        Command::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let package: Package = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: not a competition package: {e}", file.display()))?;
+            service::package::import(&db, &package, "cli")
+                .await
+                .map_err(describe)?;
+            println!(
+                "imported {} ({} marks)",
+                package.competition.code,
+                package.marks.len()
+            );
+            Ok(())
+        }
+        Command::Export { code, output } => {
+            let competition = store::competition::find_by_code(&db, &code)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no competition '{code}'"))?;
+            let rows = store::competition::load(&db, competition.id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no competition '{code}'"))?;
+            let model = service::model::Competition::build(rows);
+            let text = serde_json::to_string_pretty(&service::package::export(&model))
+                .map_err(|e| e.to_string())?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => {
+                    println!("{text}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Demo => setup::load_demo(&db).await.map_err(describe),
+        Command::Admin { command } => admin(&db, command).await,
+    }
+}
+
+async fn admin(db: &sea_orm::DatabaseConnection, command: AdminCommand) -> Result<(), String> {
+    let hash = |p: &str| auth::secret::hash_password(p);
+    match command {
+        AdminCommand::Add { username, password } => {
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(auth::secret::new_password);
+            store::account::insert(db, &username, hash(&password)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            if generated {
+                println!("{username}: {password}");
+            }
+            Ok(())
+        }
+        AdminCommand::Password { username, password } => {
+            let account = store::account::find_by_username(db, &username)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no account '{username}'"))?;
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(auth::secret::new_password);
+            store::account::update_password(db, account.id, hash(&password)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            if generated {
+                println!("{username}: {password}");
+            }
+            Ok(())
+        }
+        AdminCommand::List => {
+            use sea_orm::EntityTrait;
+            for a in entity::account::Entity::find()
+                .all(db)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!("{}\t{}\t{}", a.username, a.role, a.created_at);
+            }
+            Ok(())
+        }
+    }
+}

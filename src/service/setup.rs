@@ -1,0 +1,94 @@
+//! First start: the `admin` account, and the demo competition on an empty database.
+use crate::auth::secret;
+use crate::domain::package::Package;
+use crate::error::{ApiError, ApiResult};
+use crate::store;
+use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+
+/// Creates the `admin` account when there is no account yet. Returns the password when
+/// it was generated, so the caller can print it once.
+pub async fn ensure_admin(
+    db: &DatabaseConnection,
+    password: Option<&str>,
+) -> ApiResult<Option<String>> {
+    if store::account::count(db).await? > 0 {
+        return Ok(None);
+    }
+    let (password, generated) = match password {
+        Some(p) if !p.is_empty() => (p.to_owned(), false),
+        _ => (secret::new_password(), true),
+    };
+    let hash = secret::hash_password(&password)
+        .map_err(|e| ApiError::internal(std::io::Error::other(e)))?;
+    store::account::insert(db, "admin", hash).await?;
+    Ok(generated.then_some(password))
+}
+
+/// The demo competition (code `DEMO`): eight SCO delegations, four skills (a team skill
+/// on the robust 700 scale, a 5-judge panel with trimmed means, a criteria tie-break, a
+/// second standardised skill), two of them published and one still being marked.
+pub fn demo_package() -> ApiResult<Package> {
+    let mut package: Package = serde_json::from_str(include_str!("../../tests/fixtures/mini.json"))
+        .map_err(|e| ApiError::internal(std::io::Error::other(e)))?;
+    package.competition.code = "DEMO".into();
+    package.competition.name = "Podium demo: SCO skills championship".into();
+    let names: HashMap<&str, (&str, &str)> = HashMap::from([
+        ("CHN", ("中国", "Китай")),
+        ("RUS", ("俄罗斯", "Россия")),
+        ("KAZ", ("哈萨克斯坦", "Казахстан")),
+        ("KGZ", ("吉尔吉斯斯坦", "Киргизия")),
+        ("TJK", ("塔吉克斯坦", "Таджикистан")),
+        ("UZB", ("乌兹别克斯坦", "Узбекистан")),
+        ("IND", ("印度", "Индия")),
+        ("PAK", ("巴基斯坦", "Пакистан")),
+    ]);
+    for d in &mut package.delegations {
+        if let Some((zh, ru)) = names.get(d.code.as_str()) {
+            d.names = HashMap::from([
+                ("en".into(), d.name.clone()),
+                ("zh".into(), (*zh).into()),
+                ("ru".into(), (*ru).into()),
+            ]);
+        }
+    }
+    // Leave the last skill half-marked, so the board shows marking progress.
+    let last = package
+        .skills
+        .last()
+        .map(|s| s.code.clone())
+        .unwrap_or_default();
+    let entries_of_last: Vec<String> = package
+        .entries
+        .iter()
+        .filter(|e| e.skill == last)
+        .map(|e| e.code.clone())
+        .collect();
+    let mut kept = 0;
+    let total = package
+        .marks
+        .iter()
+        .filter(|m| entries_of_last.contains(&m.entry))
+        .count();
+    package.marks.retain(|m| {
+        if !entries_of_last.contains(&m.entry) {
+            return true;
+        }
+        kept += 1;
+        kept <= total / 2
+    });
+    package.published = package
+        .skills
+        .iter()
+        .take(2)
+        .map(|s| s.code.clone())
+        .collect();
+    Ok(package)
+}
+
+pub async fn load_demo(db: &DatabaseConnection) -> ApiResult<()> {
+    let package = demo_package()?;
+    super::package::import(db, &package, "system:demo")
+        .await
+        .map(|_| ())
+}
