@@ -3,11 +3,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "podium",
-    version,
-    about = "Skills competition management and live scoring"
-)]
+#[command(name = "podium", version, about = "Skills competition management and live scoring")]
 pub struct Cli {
     #[command(flatten)]
     pub db: DbArgs,
@@ -18,12 +14,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
     /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`.
-    #[arg(
-        long = "db",
-        env = "PODIUM_DB",
-        global = true,
-        default_value = "sqlite://podium.db?mode=rwc"
-    )]
+    #[arg(long = "db", env = "PODIUM_DB", global = true, default_value = "sqlite://podium.db?mode=rwc")]
     pub url: String,
 }
 

@@ -1,17 +1,12 @@
 //! Connecting to SQLite or PostgreSQL with the durability settings of DESIGN §5, and
 //! running the migrations.
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, TransactionOptions,
-    TransactionTrait,
-};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, TransactionOptions, TransactionTrait};
 use std::time::Duration;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10));
+    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         // WAL lets readers run beside the one writer; `synchronous=FULL` makes every
         // acknowledged commit survive `kill -9` and power loss.

@@ -21,13 +21,7 @@ pub struct FieldError {
 
 impl From<Offence> for FieldError {
     fn from(o: Offence) -> Self {
-        FieldError {
-            index: None,
-            id: None,
-            pointer: o.pointer,
-            code: o.code,
-            detail: o.detail,
-        }
+        FieldError { index: None, id: None, pointer: o.pointer, code: o.code, detail: o.detail }
     }
 }
 
@@ -63,10 +57,7 @@ pub enum ApiError {
     Conflict { code: &'static str, detail: String },
     /// 422: well-formed, but some items break the rules; every one is listed.
     #[error("{detail}")]
-    Invalid {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    Invalid { detail: String, errors: Vec<FieldError> },
     /// 429
     #[error("too many attempts, try again in a minute")]
     TooManyRequests,
@@ -83,31 +74,19 @@ impl ApiError {
     }
 
     pub fn forbidden(code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError::Forbidden {
-            code,
-            detail: detail.into(),
-        }
+        ApiError::Forbidden { code, detail: detail.into() }
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError::Conflict {
-            code,
-            detail: detail.into(),
-        }
+        ApiError::Conflict { code, detail: detail.into() }
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError::BadRequest {
-            code,
-            detail: detail.into(),
-        }
+        ApiError::BadRequest { code, detail: detail.into() }
     }
 
     pub fn invalid(detail: impl Into<String>, errors: Vec<FieldError>) -> ApiError {
-        ApiError::Invalid {
-            detail: detail.into(),
-            errors,
-        }
+        ApiError::Invalid { detail: detail.into(), errors }
     }
 
     /// A single-field validation error.
@@ -115,21 +94,12 @@ impl ApiError {
         let detail = detail.into();
         ApiError::Invalid {
             detail: detail.clone(),
-            errors: vec![FieldError {
-                index: None,
-                id: None,
-                pointer: pointer.into(),
-                code: code.into(),
-                detail,
-            }],
+            errors: vec![FieldError { index: None, id: None, pointer: pointer.into(), code: code.into(), detail }],
         }
     }
 
     pub fn offences(detail: impl Into<String>, offences: Vec<Offence>) -> ApiError {
-        ApiError::Invalid {
-            detail: detail.into(),
-            errors: offences.into_iter().map(FieldError::from).collect(),
-        }
+        ApiError::Invalid { detail: detail.into(), errors: offences.into_iter().map(FieldError::from).collect() }
     }
 
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> ApiError {
@@ -165,12 +135,7 @@ impl From<DbErr> for ApiError {
 }
 
 /// Builds a problem response; used for actix's own errors too.
-pub fn problem(
-    status: StatusCode,
-    code: &str,
-    detail: &str,
-    errors: Vec<FieldError>,
-) -> HttpResponse {
+pub fn problem(status: StatusCode, code: &str, detail: &str, errors: Vec<FieldError>) -> HttpResponse {
     let body = Problem {
         kind: format!("urn:podium:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -180,10 +145,7 @@ pub fn problem(
         errors,
     };
     let mut response = HttpResponse::build(status);
-    response.insert_header((
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    ));
+    response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
     if status == StatusCode::UNAUTHORIZED {
         response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
     }

@@ -23,11 +23,7 @@ fn serve(path: &str) -> HttpResponse {
     match Assets::get(path) {
         Some(file) => {
             let mime = mime_guess::from_path(path).first_or_octet_stream();
-            let cache = if path.ends_with(".html") {
-                "no-cache"
-            } else {
-                "public, max-age=300"
-            };
+            let cache = if path.ends_with(".html") { "no-cache" } else { "public, max-age=300" };
             HttpResponse::Ok()
                 .content_type(mime.as_ref())
                 .insert_header((header::CACHE_CONTROL, cache))
@@ -63,12 +59,7 @@ async fn admin() -> HttpResponse {
 async fn asset(req: HttpRequest) -> HttpResponse {
     let path = req.match_info().get("path").unwrap_or_default();
     if path.contains("..") {
-        return crate::error::problem(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "not_found",
-            "no such file",
-            Vec::new(),
-        );
+        return crate::error::problem(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such file", Vec::new());
     }
     serve(path)
 }

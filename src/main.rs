@@ -12,9 +12,8 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PODIUM_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")
-            }),
+            tracing_subscriber::EnvFilter::try_from_env("PODIUM_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -42,28 +41,17 @@ fn describe(error: ApiError) -> String {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let db = db::connect(&cli.db.url)
-        .await
-        .map_err(|e| format!("cannot open the database {}: {e}", cli.db.url))?;
-    match cli
-        .command
-        .unwrap_or(Command::Serve(ServeDefaults::parse_from(["podium"]).args))
-    {
+    let db = db::connect(&cli.db.url).await.map_err(|e| format!("cannot open the database {}: {e}", cli.db.url))?;
+    match cli.command.unwrap_or(Command::Serve(ServeDefaults::parse_from(["podium"]).args)) {
         Command::Serve(args) => {
             let settings = Settings::new(&cli.db, &args);
-            if let Some(password) = setup::ensure_admin(&db, settings.admin_password.as_deref())
-                .await
-                .map_err(describe)?
+            if let Some(password) =
+                setup::ensure_admin(&db, settings.admin_password.as_deref()).await.map_err(describe)?
             {
                 println!("Created the organizer account 'admin' with password: {password}");
                 println!("(shown once; change it with `podium admin password admin`)");
             }
-            if settings.demo
-                && store::competition::find_all(&db)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .is_empty()
-            {
+            if settings.demo && store::competition::find_all(&db).await.map_err(|e| e.to_string())?.is_empty() {
                 setup::load_demo(&db).await.map_err(describe)?;
                 tracing::info!("loaded the demo competition DEMO");
             }
@@ -74,18 +62,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             app.run_until_stopped().await.map_err(|e| e.to_string())
         }
         Command::Import { file } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let package: Package = serde_json::from_str(&text)
                 .map_err(|e| format!("{}: not a competition package: {e}", file.display()))?;
-            service::package::import(&db, &package, "cli")
-                .await
-                .map_err(describe)?;
-            println!(
-                "imported {} ({} marks)",
-                package.competition.code,
-                package.marks.len()
-            );
+            service::package::import(&db, &package, "cli").await.map_err(describe)?;
+            println!("imported {} ({} marks)", package.competition.code, package.marks.len());
             Ok(())
         }
         Command::Export { code, output } => {
@@ -98,11 +79,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no competition '{code}'"))?;
             let model = service::model::Competition::build(rows);
-            let text = serde_json::to_string_pretty(&service::package::export(&model))
-                .map_err(|e| e.to_string())?;
+            let text = serde_json::to_string_pretty(&service::package::export(&model)).map_err(|e| e.to_string())?;
             match output {
-                Some(path) => std::fs::write(&path, text)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                Some(path) => std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display())),
                 None => {
                     println!("{text}");
                     Ok(())
@@ -120,9 +99,7 @@ async fn admin(db: &sea_orm::DatabaseConnection, command: AdminCommand) -> Resul
         AdminCommand::Add { username, password } => {
             let generated = password.is_none();
             let password = password.unwrap_or_else(auth::secret::new_password);
-            store::account::insert(db, &username, hash(&password)?)
-                .await
-                .map_err(|e| e.to_string())?;
+            store::account::insert(db, &username, hash(&password)?).await.map_err(|e| e.to_string())?;
             if generated {
                 println!("{username}: {password}");
             }
@@ -135,9 +112,7 @@ async fn admin(db: &sea_orm::DatabaseConnection, command: AdminCommand) -> Resul
                 .ok_or_else(|| format!("no account '{username}'"))?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(auth::secret::new_password);
-            store::account::update_password(db, account.id, hash(&password)?)
-                .await
-                .map_err(|e| e.to_string())?;
+            store::account::update_password(db, account.id, hash(&password)?).await.map_err(|e| e.to_string())?;
             if generated {
                 println!("{username}: {password}");
             }
@@ -145,11 +120,7 @@ async fn admin(db: &sea_orm::DatabaseConnection, command: AdminCommand) -> Resul
         }
         AdminCommand::List => {
             use sea_orm::EntityTrait;
-            for a in entity::account::Entity::find()
-                .all(db)
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            for a in entity::account::Entity::find().all(db).await.map_err(|e| e.to_string())? {
                 println!("{}\t{}\t{}", a.username, a.role, a.created_at);
             }
             Ok(())

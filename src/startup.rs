@@ -33,10 +33,7 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(
-        settings: &Settings,
-        db: DatabaseConnection,
-    ) -> std::io::Result<Application> {
+    pub async fn build(settings: &Settings, db: DatabaseConnection) -> std::io::Result<Application> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let hub = Hub::default();
@@ -53,12 +50,16 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(json_config())
-                .app_data(web::PathConfig::default().error_handler(|e, _| {
-                    crate::error::ApiError::bad_request("invalid_path", e.to_string()).into()
-                }))
-                .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                    crate::error::ApiError::bad_request("invalid_query", e.to_string()).into()
-                }))
+                .app_data(
+                    web::PathConfig::default().error_handler(|e, _| {
+                        crate::error::ApiError::bad_request("invalid_path", e.to_string()).into()
+                    }),
+                )
+                .app_data(
+                    web::QueryConfig::default().error_handler(|e, _| {
+                        crate::error::ApiError::bad_request("invalid_query", e.to_string()).into()
+                    }),
+                )
                 .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(
@@ -79,14 +80,9 @@ impl Application {
                     }),
                 )
                 .service(
-                    utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
-                        .url("/api/openapi-ui.json", openapi.clone()),
+                    utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi-ui.json", openapi.clone()),
                 )
-                .service(
-                    web::scope("/api/v1")
-                        .configure(crate::api::routes)
-                        .default_service(web::to(api_not_found)),
-                )
+                .service(web::scope("/api/v1").configure(crate::api::routes).default_service(web::to(api_not_found)))
                 .configure(crate::frontend::routes)
                 .default_service(web::to(api_not_found))
         })
@@ -105,47 +101,32 @@ impl Application {
 }
 
 fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(MAX_JSON_BYTES)
-        .error_handler(|error, _req| {
-            use actix_web::error::JsonPayloadError;
-            let (status, code) = match &error {
-                JsonPayloadError::OverflowKnownLength { .. }
-                | JsonPayloadError::Overflow { .. } => {
-                    (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-                }
-                JsonPayloadError::ContentType => {
-                    (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-                }
-                JsonPayloadError::Deserialize(e) if e.is_data() => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body")
-                }
-                _ => (StatusCode::BAD_REQUEST, "malformed_json"),
-            };
-            let response = problem(status, code, &error.to_string(), Vec::new());
-            actix_web::error::InternalError::from_response(error, response).into()
-        })
+    web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(|error, _req| {
+        use actix_web::error::JsonPayloadError;
+        let (status, code) = match &error {
+            JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
+            JsonPayloadError::ContentType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            JsonPayloadError::Deserialize(e) if e.is_data() => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+            _ => (StatusCode::BAD_REQUEST, "malformed_json"),
+        };
+        let response = problem(status, code, &error.to_string(), Vec::new());
+        actix_web::error::InternalError::from_response(error, response).into()
+    })
 }
 
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     match state.db.ping().await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })),
-        Err(_) => problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "the database does not answer",
-            Vec::new(),
-        ),
+        Err(_) => {
+            problem(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database does not answer", Vec::new())
+        }
     }
 }
 
 async fn api_not_found(req: HttpRequest) -> HttpResponse {
-    problem(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        &format!("no route {} {}", req.method(), req.path()),
-        Vec::new(),
-    )
+    problem(StatusCode::NOT_FOUND, "not_found", &format!("no route {} {}", req.method(), req.path()), Vec::new())
 }
 
 /// Rewrites actix's own plain-text errors (wrong method, payload too large, …) into
@@ -153,10 +134,8 @@ async fn api_not_found(req: HttpRequest) -> HttpResponse {
 fn problem_for_plain_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let is_problem =
+        res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
     let status = res.status();
     if is_problem || !(status.is_client_error() || status.is_server_error()) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
@@ -182,12 +161,8 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
             new.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    new.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    let res: ServiceResponse<EitherBody<B, BoxBody>> =
-        ServiceResponse::new(req, new).map_into_right_body();
+    new.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    let res: ServiceResponse<EitherBody<B, BoxBody>> = ServiceResponse::new(req, new).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }
 

@@ -8,7 +8,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub seq: i64,
-    #[sea_orm(unique)]
+    /// The client's UUID, unique within the competition.
     pub id: Uuid,
     pub competition_id: Uuid,
     pub skill_id: Uuid,

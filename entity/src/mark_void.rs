@@ -6,8 +6,9 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "mark_void")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub mark_id: Uuid,
     pub skill_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub mark_id: Uuid,
     pub reason: String,
     pub actor: String,
     pub created_at: DateTimeUtc,

@@ -12,11 +12,7 @@ fn fk(
     to: &'static str,
     on_delete: ForeignKeyAction,
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from, col)
-        .to(to, "id")
-        .on_delete(on_delete)
-        .to_owned()
+    ForeignKey::create().from(from, col).to(to, "id").on_delete(on_delete).to_owned()
 }
 
 fn cascade(from: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
@@ -183,7 +179,7 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table("mark")
                 .col(big_pk_auto("seq"))
-                .col(uuid_uniq("id"))
+                .col(uuid("id"))
                 .col(uuid("competition_id"))
                 .col(uuid("skill_id"))
                 .col(uuid("entry_id"))
@@ -203,19 +199,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
             Table::create()
                 .table("mark_void")
-                .col(uuid("mark_id").primary_key())
                 .col(uuid("skill_id"))
+                .col(uuid("mark_id"))
                 .col(text("reason"))
                 .col(string("actor"))
                 .col(timestamp_with_time_zone("created_at"))
                 .col(big_integer("skill_version"))
-                .foreign_key(
-                    &mut ForeignKey::create()
-                        .from("mark_void", "mark_id")
-                        .to("mark", "id")
-                        .on_delete(ForeignKeyAction::Cascade)
-                        .to_owned(),
-                )
+                .primary_key(Index::create().col("skill_id").col("mark_id"))
+                .foreign_key(&mut cascade("mark_void", "skill_id", "skill"))
                 .to_owned(),
             Table::create()
                 .table("discrepancy_override")
@@ -259,11 +250,7 @@ impl MigrationTrait for Migration {
             manager.create_table(table).await?;
         }
         let indexes = [
-            unique_index(
-                "ux_delegation_code",
-                "delegation",
-                &["competition_id", "code"],
-            ),
+            unique_index("ux_delegation_code", "delegation", &["competition_id", "code"]),
             unique_index("ux_skill_code", "skill", &["competition_id", "code"]),
             unique_index("ux_criterion_code", "criterion", &["skill_id", "code"]),
             unique_index("ux_aspect_code", "aspect", &["skill_id", "code"]),
@@ -271,19 +258,13 @@ impl MigrationTrait for Migration {
             unique_index("ux_judge_code", "judge", &["competition_id", "code"]),
             index("ix_entry_skill", "entry", &["skill_id"]),
             index("ix_judge_skill_skill", "judge_skill", &["skill_id"]),
+            // Client ids are unique per competition, so a copy of a competition (its
+            // export imported under another code) can live in the same database.
+            unique_index("ux_mark_id", "mark", &["competition_id", "id"]),
             index("ix_mark_skill_seq", "mark", &["skill_id", "seq"]),
-            index(
-                "ix_mark_competition_seq",
-                "mark",
-                &["competition_id", "seq"],
-            ),
-            index("ix_mark_void_skill", "mark_void", &["skill_id"]),
+            index("ix_mark_competition_seq", "mark", &["competition_id", "seq"]),
             index("ix_override_skill", "discrepancy_override", &["skill_id"]),
-            index(
-                "ix_audit_competition",
-                "audit_event",
-                &["competition_id", "id"],
-            ),
+            index("ix_audit_competition", "audit_event", &["competition_id", "id"]),
             index("ix_session_expires", "session", &["expires_at"]),
         ];
         for index in indexes {
@@ -311,9 +292,7 @@ impl MigrationTrait for Migration {
             "delegation",
             "competition",
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

@@ -69,11 +69,7 @@ pub async fn create_competition(
     body: web::Json<CompetitionInput>,
 ) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;
-    let registry = Registry {
-        db: &state.db,
-        engine: &state.engine,
-        actor: caller.actor(),
-    };
+    let registry = Registry { db: &state.db, engine: &state.engine, actor: caller.actor() };
     let c = registry.create_competition(&body).await?;
     Ok(HttpResponse::Created().json(detail(&c)))
 }
@@ -96,42 +92,24 @@ pub async fn update_competition(
 ) -> ApiResult<web::Json<Value>> {
     policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
-    let registry = Registry {
-        db: &state.db,
-        engine: &state.engine,
-        actor: caller.actor(),
-    };
+    let registry = Registry { db: &state.db, engine: &state.engine, actor: caller.actor() };
     let updated = registry.update_competition(&c, &body).await?;
     Ok(web::Json(detail(&updated)))
 }
 
 /// Delete a competition with everything in it (organizers).
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}", tag = "competitions", responses((status = 204)), security(("bearer" = [])))]
-pub async fn delete_competition(
-    state: State,
-    caller: Caller,
-    code: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+pub async fn delete_competition(state: State, caller: Caller, code: web::Path<String>) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
-    Registry {
-        db: &state.db,
-        engine: &state.engine,
-        actor: caller.actor(),
-    }
-    .delete_competition(&c)
-    .await?;
+    Registry { db: &state.db, engine: &state.engine, actor: caller.actor() }.delete_competition(&c).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Import a competition package: all or nothing; a 422 names every offence.
 #[utoipa::path(post, path = "/api/v1/competitions/import", tag = "competitions", request_body = Package,
     responses((status = 201, body = Object), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn import_competition(
-    state: State,
-    caller: Caller,
-    body: web::Json<Package>,
-) -> ApiResult<HttpResponse> {
+pub async fn import_competition(state: State, caller: Caller, body: web::Json<Package>) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;
     let id = package::import(&state.db, &body, &caller.actor()).await?;
     state.engine.reload(id).await?;
@@ -152,18 +130,13 @@ pub async fn export_competition(
     code: web::Path<String>,
     query: web::Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let caller = caller.0.ok_or(crate::error::ApiError::Unauthorized {
-        code: "unauthorized",
-        detail: "log in first".into(),
-    })?;
+    let caller =
+        caller.0.ok_or(crate::error::ApiError::Unauthorized { code: "unauthorized", detail: "log in first".into() })?;
     policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
     let mut response = HttpResponse::Ok();
     if query.download.unwrap_or(false) {
-        response.insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{}.json\"", c.code),
-        ));
+        response.insert_header(("Content-Disposition", format!("attachment; filename=\"{}.json\"", c.code)));
     }
     Ok(response.json(package::export(&c)))
 }

@@ -27,17 +27,9 @@ pub async fn set_entry_status(
 ) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
     let status = EntryStatus::parse(&body.status).ok_or_else(|| {
-        ApiError::field(
-            "/status",
-            "invalid_choice",
-            format!("status is one of: {}", EntryStatus::choices()),
-        )
+        ApiError::field("/status", "invalid_choice", format!("status is one of: {}", EntryStatus::choices()))
     })?;
-    let op = JudgingOp::SetStatus {
-        entry: path.1.clone(),
-        status,
-        reason: body.reason.clone(),
-    };
+    let op = JudgingOp::SetStatus { entry: path.1.clone(), status, reason: body.reason.clone() };
     Ok(web::Json(state.engine.judging(c.id, caller, op).await?))
 }
 
@@ -51,10 +43,7 @@ pub async fn list_discrepancies(
     let c = competition(&state, &path.0).await?;
     let s = found(c.skill(&path.1), "skill", &path.1)?;
     if !policy::may_see_marking(&caller, &c, s) {
-        return Err(ApiError::forbidden(
-            "not_assigned",
-            "you are not assigned to this skill",
-        ));
+        return Err(ApiError::forbidden("not_assigned", "you are not assigned to this skill"));
     }
     let result = &c.skills[s].result;
     Ok(web::Json(json!({
@@ -85,17 +74,10 @@ pub async fn override_discrepancy(
     let s = found(c.skill(&path.1), "skill", &path.1)?;
     let e = found(c.entry(&body.entry), "entry", &body.entry)?;
     if c.entries[e].skill != s {
-        return Err(ApiError::field(
-            "/entry",
-            "wrong_skill",
-            "the entry is not in this skill",
-        ));
+        return Err(ApiError::field("/entry", "wrong_skill", "the entry is not in this skill"));
     }
-    let op = JudgingOp::Override {
-        entry: body.entry.clone(),
-        aspect: body.aspect.clone(),
-        reason: body.reason.clone(),
-    };
+    let op =
+        JudgingOp::Override { entry: body.entry.clone(), aspect: body.aspect.clone(), reason: body.reason.clone() };
     Ok(web::Json(state.engine.judging(c.id, caller, op).await?))
 }
 
@@ -107,18 +89,7 @@ pub async fn lock_skill(
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
-    Ok(web::Json(
-        state
-            .engine
-            .judging(
-                c.id,
-                caller,
-                JudgingOp::Lock {
-                    skill: path.1.clone(),
-                },
-            )
-            .await?,
-    ))
+    Ok(web::Json(state.engine.judging(c.id, caller, JudgingOp::Lock { skill: path.1.clone() }).await?))
 }
 
 /// Reopen a locked or published skill (organizers, with a reason).
@@ -131,10 +102,7 @@ pub async fn unlock_skill(
     body: web::Json<ReasonRequest>,
 ) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
-    let op = JudgingOp::Unlock {
-        skill: path.1.clone(),
-        reason: body.reason.clone(),
-    };
+    let op = JudgingOp::Unlock { skill: path.1.clone(), reason: body.reason.clone() };
     Ok(web::Json(state.engine.judging(c.id, caller, op).await?))
 }
 
@@ -146,16 +114,5 @@ pub async fn publish_skill(
     path: web::Path<(String, String)>,
 ) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
-    Ok(web::Json(
-        state
-            .engine
-            .judging(
-                c.id,
-                caller,
-                JudgingOp::Publish {
-                    skill: path.1.clone(),
-                },
-            )
-            .await?,
-    ))
+    Ok(web::Json(state.engine.judging(c.id, caller, JudgingOp::Publish { skill: path.1.clone() }).await?))
 }

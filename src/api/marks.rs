@@ -44,11 +44,7 @@ fn parse_marks(raw: &[Value]) -> Result<Vec<MarkIn>, Vec<FieldError>> {
                 None
             }
             None => {
-                problem(
-                    "/id",
-                    "required",
-                    "every mark needs a client-generated UUID `id`".into(),
-                );
+                problem("/id", "required", "every mark needs a client-generated UUID `id`".into());
                 None
             }
         };
@@ -67,21 +63,10 @@ fn parse_marks(raw: &[Value]) -> Result<Vec<MarkIn>, Vec<FieldError>> {
         if let (Some(id), Some(entry), Some(aspect)) = (id, entry, aspect)
             && !value.is_null()
         {
-            marks.push(MarkIn {
-                id,
-                entry,
-                aspect,
-                value,
-                judge: text("judge"),
-                reason: text("reason"),
-            });
+            marks.push(MarkIn { id, entry, aspect, value, judge: text("judge"), reason: text("reason") });
         }
     }
-    if errors.is_empty() {
-        Ok(marks)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(marks) } else { Err(errors) }
 }
 
 /// Record a batch of marks: all are stored or none. A mark whose `id` was stored before
@@ -96,34 +81,18 @@ pub async fn record_marks(
 ) -> ApiResult<web::Json<MarksOutcome>> {
     let c = competition(&state, &code).await?;
     if !caller.is_admin() && policy::judge_in(&caller, &c).is_none() {
-        return Err(ApiError::forbidden(
-            "not_a_judge_here",
-            "you are not a judge of this competition",
-        ));
+        return Err(ApiError::forbidden("not_a_judge_here", "you are not a judge of this competition"));
     }
     if body.marks.is_empty() {
-        return Err(ApiError::field(
-            "/marks",
-            "required",
-            "send at least one mark",
-        ));
+        return Err(ApiError::field("/marks", "required", "send at least one mark"));
     }
     if body.marks.len() > 5000 {
-        return Err(ApiError::field(
-            "/marks",
-            "too_many",
-            "send at most 5000 marks a batch",
-        ));
+        return Err(ApiError::field("/marks", "too_many", "send at most 5000 marks a batch"));
     }
     let marks = parse_marks(&body.marks).map_err(|errors| {
-        ApiError::invalid(
-            format!("{} mark(s) are malformed; none was stored", errors.len()),
-            errors,
-        )
+        ApiError::invalid(format!("{} mark(s) are malformed; none was stored", errors.len()), errors)
     })?;
-    Ok(web::Json(
-        state.engine.record_marks(c.id, caller, marks).await?,
-    ))
+    Ok(web::Json(state.engine.record_marks(c.id, caller, marks).await?))
 }
 
 #[derive(Deserialize)]
@@ -144,10 +113,7 @@ pub async fn list_marks(
     let c = competition(&state, &code).await?;
     let me = policy::judge_in(&caller, &c);
     if !caller.is_admin() && me.is_none() {
-        return Err(ApiError::forbidden(
-            "not_a_judge_here",
-            "you are not a judge of this competition",
-        ));
+        return Err(ApiError::forbidden("not_a_judge_here", "you are not a judge of this competition"));
     }
     let skill_filter = match &query.skill {
         Some(s) => Some(found(c.skill(s), "skill", s)?),
@@ -168,18 +134,19 @@ pub async fn list_marks(
             {
                 continue;
             }
-            out.push((m.seq, json!({
-                "id": m.id, "seq": m.seq, "skill": skill.code(), "entry": c.entries[m.entry].code,
-                "aspect": skill.aspect(m.aspect).map(|a| a.code.to_string()), "judge": c.judges[m.judge].code,
-                "value": m.value, "reason": m.reason, "supersedes": m.supersedes, "entered_by": m.entered_by,
-                "created_at": m.created_at, "void": m.void.is_some(), "void_reason": m.void,
-            })));
+            out.push((
+                m.seq,
+                json!({
+                    "id": m.id, "seq": m.seq, "skill": skill.code(), "entry": c.entries[m.entry].code,
+                    "aspect": skill.aspect(m.aspect).map(|a| a.code.to_string()), "judge": c.judges[m.judge].code,
+                    "value": m.value, "reason": m.reason, "supersedes": m.supersedes, "entered_by": m.entered_by,
+                    "created_at": m.created_at, "void": m.void.is_some(), "void_reason": m.void,
+                }),
+            ));
         }
     }
     out.sort_by_key(|(seq, _)| *seq);
-    Ok(web::Json(Value::Array(
-        out.into_iter().map(|(_, v)| v).collect(),
-    )))
+    Ok(web::Json(Value::Array(out.into_iter().map(|(_, v)| v).collect())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -198,10 +165,7 @@ pub async fn void_mark(
     body: web::Json<ReasonRequest>,
 ) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
-    let op = JudgingOp::Void {
-        mark: path.1,
-        reason: body.reason.clone(),
-    };
+    let op = JudgingOp::Void { mark: path.1, reason: body.reason.clone() };
     Ok(web::Json(state.engine.judging(c.id, caller, op).await?))
 }
 
@@ -241,8 +205,7 @@ pub async fn list_audit(
         limit: query.limit.unwrap_or(500).clamp(1, 5000),
     };
     let rows = store::audit::find(&state.db, c.id, &filter).await?;
-    let skills: std::collections::HashMap<Uuid, &str> =
-        c.skills.iter().map(|s| (s.id, s.code())).collect();
+    let skills: std::collections::HashMap<Uuid, &str> = c.skills.iter().map(|s| (s.id, s.code())).collect();
     let events: Vec<Value> = rows
         .into_iter()
         .map(|r| {

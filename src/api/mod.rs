@@ -26,9 +26,7 @@ pub fn found(index: Option<usize>, kind: &str, key: &str) -> ApiResult<usize> {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, patch, post, put, resource};
     cfg.service(
-        resource("/session")
-            .route(post().to(session::create_session))
-            .route(delete().to(session::delete_session)),
+        resource("/session").route(post().to(session::create_session)).route(delete().to(session::delete_session)),
     )
     .service(resource("/session/me").route(get().to(session::get_me)))
     .service(
@@ -43,9 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(put().to(competitions::update_competition))
             .route(delete().to(competitions::delete_competition)),
     )
-    .service(
-        resource("/competitions/{code}/export").route(get().to(competitions::export_competition)),
-    )
+    .service(resource("/competitions/{code}/export").route(get().to(competitions::export_competition)))
     .service(
         resource("/competitions/{code}/delegations")
             .route(get().to(registration::list_delegations))
@@ -72,67 +68,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(get().to(registration::list_entries))
             .route(post().to(registration::create_entry)),
     )
-    .service(
-        resource("/competitions/{code}/entries.csv")
-            .route(post().to(registration::import_entries_csv)),
-    )
+    .service(resource("/competitions/{code}/entries.csv").route(post().to(registration::import_entries_csv)))
     .service(
         resource("/competitions/{code}/entries/{entry}")
             .route(put().to(registration::update_entry))
             .route(delete().to(registration::delete_entry)),
     )
-    .service(
-        resource("/competitions/{code}/entries/{entry}/status")
-            .route(post().to(judging::set_entry_status)),
-    )
+    .service(resource("/competitions/{code}/entries/{entry}/status").route(post().to(judging::set_entry_status)))
     .service(
         resource("/competitions/{code}/judges")
             .route(get().to(registration::list_judges))
             .route(post().to(registration::create_judge)),
     )
-    .service(
-        resource("/competitions/{code}/judges.csv")
-            .route(post().to(registration::import_judges_csv)),
-    )
+    .service(resource("/competitions/{code}/judges.csv").route(post().to(registration::import_judges_csv)))
     .service(
         resource("/competitions/{code}/judges/{judge}")
             .route(put().to(registration::update_judge))
             .route(delete().to(registration::delete_judge)),
     )
+    .service(resource("/competitions/{code}/judges/{judge}/code").route(post().to(registration::issue_judge_code)))
     .service(
-        resource("/competitions/{code}/judges/{judge}/code")
-            .route(post().to(registration::issue_judge_code)),
-    )
-    .service(
-        resource("/competitions/{code}/marks")
-            .route(post().to(marks::record_marks))
-            .route(get().to(marks::list_marks)),
+        resource("/competitions/{code}/marks").route(post().to(marks::record_marks)).route(get().to(marks::list_marks)),
     )
     .service(resource("/competitions/{code}/marks/{id}/void").route(post().to(marks::void_mark)))
     .service(resource("/competitions/{code}/audit").route(get().to(marks::list_audit)))
-    .service(
-        resource("/competitions/{code}/skills/{skill}/results")
-            .route(get().to(results::get_results)),
-    )
-    .service(
-        resource("/competitions/{code}/skills/{skill}/discrepancies")
-            .route(get().to(judging::list_discrepancies)),
-    )
+    .service(resource("/competitions/{code}/skills/{skill}/results").route(get().to(results::get_results)))
+    .service(resource("/competitions/{code}/skills/{skill}/discrepancies").route(get().to(judging::list_discrepancies)))
     .service(
         resource("/competitions/{code}/skills/{skill}/discrepancies/override")
             .route(post().to(judging::override_discrepancy)),
     )
-    .service(
-        resource("/competitions/{code}/skills/{skill}/lock").route(post().to(judging::lock_skill)),
-    )
-    .service(
-        resource("/competitions/{code}/skills/{skill}/unlock")
-            .route(post().to(judging::unlock_skill)),
-    )
-    .service(
-        resource("/competitions/{code}/skills/{skill}/publish")
-            .route(post().to(judging::publish_skill)),
-    )
+    .service(resource("/competitions/{code}/skills/{skill}/lock").route(post().to(judging::lock_skill)))
+    .service(resource("/competitions/{code}/skills/{skill}/unlock").route(post().to(judging::unlock_skill)))
+    .service(resource("/competitions/{code}/skills/{skill}/publish").route(post().to(judging::publish_skill)))
     .service(resource("/competitions/{code}/progress").route(get().to(results::get_progress)))
     .service(resource("/competitions/{code}/medals").route(get().to(results::get_medals)))
     .service(resource("/competitions/{code}/awards").route(get().to(results::get_awards)));

@@ -10,11 +10,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 fn registry<'a>(state: &'a State, caller: &Caller) -> Registry<'a> {
-    Registry {
-        db: &state.db,
-        engine: &state.engine,
-        actor: caller.actor(),
-    }
+    Registry { db: &state.db, engine: &state.engine, actor: caller.actor() }
 }
 
 fn delegation_json(c: &Competition, d: usize) -> Value {
@@ -62,16 +58,9 @@ fn judge_json(c: &Competition, j: usize) -> Value {
 // ---------------------------------------------------------------- delegations
 
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/delegations", tag = "registration", responses((status = 200, body = Object)))]
-pub async fn list_delegations(
-    state: State,
-    code: web::Path<String>,
-) -> ApiResult<web::Json<Value>> {
+pub async fn list_delegations(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
-    Ok(web::Json(Value::Array(
-        (0..c.delegations.len())
-            .map(|d| delegation_json(&c, d))
-            .collect(),
-    )))
+    Ok(web::Json(Value::Array((0..c.delegations.len()).map(|d| delegation_json(&c, d)).collect())))
 }
 
 #[utoipa::path(post, path = "/api/v1/competitions/{code}/delegations", tag = "registration", request_body = DelegationInput,
@@ -85,14 +74,9 @@ pub async fn create_delegation(
     policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
     if c.delegation(&body.code).is_some() {
-        return Err(ApiError::conflict(
-            "already_exists",
-            format!("delegation '{}' exists already", body.code),
-        ));
+        return Err(ApiError::conflict("already_exists", format!("delegation '{}' exists already", body.code)));
     }
-    let c = registry(&state, &caller)
-        .save_delegation(&c, None, &body)
-        .await?;
+    let c = registry(&state, &caller).save_delegation(&c, None, &body).await?;
     let d = found(c.delegation(&body.code), "delegation", &body.code)?;
     Ok(HttpResponse::Created().json(delegation_json(&c, d)))
 }
@@ -108,9 +92,7 @@ pub async fn update_delegation(
     policy::require_admin(&caller)?;
     let c = competition(&state, &path.0).await?;
     let d = found(c.delegation(&path.1), "delegation", &path.1)?;
-    let c = registry(&state, &caller)
-        .save_delegation(&c, Some(d), &body)
-        .await?;
+    let c = registry(&state, &caller).save_delegation(&c, Some(d), &body).await?;
     let d = found(c.delegation(&body.code), "delegation", &body.code)?;
     Ok(web::Json(delegation_json(&c, d)))
 }
@@ -133,16 +115,11 @@ pub async fn delete_delegation(
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/skills", tag = "registration", responses((status = 200, body = Object)))]
 pub async fn list_skills(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
-    Ok(web::Json(Value::Array(
-        c.skills.iter().map(|s| skill_json(s)).collect(),
-    )))
+    Ok(web::Json(Value::Array(c.skills.iter().map(|s| skill_json(s)).collect())))
 }
 
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/skills/{skill}", tag = "registration", responses((status = 200, body = Object), (status = 404, body = crate::error::Problem)))]
-pub async fn get_skill(
-    state: State,
-    path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<Value>> {
+pub async fn get_skill(state: State, path: web::Path<(String, String)>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
     let s = found(c.skill(&path.1), "skill", &path.1)?;
     Ok(web::Json(skill_json(&c.skills[s])))
@@ -159,14 +136,9 @@ pub async fn create_skill(
     policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
     if c.skill(&body.code).is_some() {
-        return Err(ApiError::conflict(
-            "already_exists",
-            format!("skill '{}' exists already", body.code),
-        ));
+        return Err(ApiError::conflict("already_exists", format!("skill '{}' exists already", body.code)));
     }
-    let c = registry(&state, &caller)
-        .save_skill(&c, None, &body)
-        .await?;
+    let c = registry(&state, &caller).save_skill(&c, None, &body).await?;
     let s = found(c.skill(&body.code), "skill", &body.code)?;
     Ok(HttpResponse::Created().json(skill_json(&c.skills[s])))
 }
@@ -184,24 +156,14 @@ pub async fn update_skill(
     let c = competition(&state, &path.0).await?;
     let s = found(c.skill(&path.1), "skill", &path.1)?;
     if body.code != c.skills[s].code() {
-        return Err(ApiError::field(
-            "/code",
-            "immutable",
-            "a skill's code cannot change",
-        ));
+        return Err(ApiError::field("/code", "immutable", "a skill's code cannot change"));
     }
-    let c = registry(&state, &caller)
-        .save_skill(&c, Some(s), &body)
-        .await?;
+    let c = registry(&state, &caller).save_skill(&c, Some(s), &body).await?;
     Ok(web::Json(skill_json(&c.skills[s])))
 }
 
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}/skills/{skill}", tag = "registration", responses((status = 204), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn delete_skill(
-    state: State,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
+pub async fn delete_skill(state: State, caller: Caller, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;
     let c = competition(&state, &path.0).await?;
     let s = found(c.skill(&path.1), "skill", &path.1)?;
@@ -213,16 +175,9 @@ pub async fn delete_skill(
 
 /// Entries (public). A judge sees only the entries they may mark.
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/entries", tag = "registration", responses((status = 200, body = Object)))]
-pub async fn list_entries(
-    state: State,
-    caller: MaybeCaller,
-    code: web::Path<String>,
-) -> ApiResult<web::Json<Value>> {
+pub async fn list_entries(state: State, caller: MaybeCaller, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
-    let judge = caller
-        .0
-        .as_ref()
-        .and_then(|caller| policy::judge_in(caller, &c));
+    let judge = caller.0.as_ref().and_then(|caller| policy::judge_in(caller, &c));
     let allowed = judge.map(|j| c.entry_set_of_judge(j));
     Ok(web::Json(Value::Array(
         (0..c.entries.len())
@@ -243,14 +198,9 @@ pub async fn create_entry(
     policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
     if c.entry(&body.code).is_some() {
-        return Err(ApiError::conflict(
-            "already_exists",
-            format!("entry '{}' exists already", body.code),
-        ));
+        return Err(ApiError::conflict("already_exists", format!("entry '{}' exists already", body.code)));
     }
-    let c = registry(&state, &caller)
-        .save_entry(&c, None, &body)
-        .await?;
+    let c = registry(&state, &caller).save_entry(&c, None, &body).await?;
     let e = found(c.entry(&body.code), "entry", &body.code)?;
     Ok(HttpResponse::Created().json(entry_json(&c, e)))
 }
@@ -266,19 +216,13 @@ pub async fn update_entry(
     policy::require_admin(&caller)?;
     let c = competition(&state, &path.0).await?;
     let e = found(c.entry(&path.1), "entry", &path.1)?;
-    let c = registry(&state, &caller)
-        .save_entry(&c, Some(e), &body)
-        .await?;
+    let c = registry(&state, &caller).save_entry(&c, Some(e), &body).await?;
     let e = found(c.entry(&body.code), "entry", &body.code)?;
     Ok(web::Json(entry_json(&c, e)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}/entries/{entry}", tag = "registration", responses((status = 204), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn delete_entry(
-    state: State,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
+pub async fn delete_entry(state: State, caller: Caller, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;
     let c = competition(&state, &path.0).await?;
     let e = found(c.entry(&path.1), "entry", &path.1)?;
@@ -287,14 +231,8 @@ pub async fn delete_entry(
 }
 
 /// Reads CSV with a header row; `;` separates list items inside a cell.
-fn read_csv(
-    body: &[u8],
-    required: &[&str],
-) -> ApiResult<Vec<std::collections::HashMap<String, String>>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(body);
+fn read_csv(body: &[u8], required: &[&str]) -> ApiResult<Vec<std::collections::HashMap<String, String>>> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(body);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| ApiError::bad_request("invalid_csv", e.to_string()))?
@@ -313,35 +251,18 @@ fn read_csv(
         })
         .collect();
     if !missing.is_empty() {
-        return Err(ApiError::invalid(
-            "the CSV header lacks required columns",
-            missing,
-        ));
+        return Err(ApiError::invalid("the CSV header lacks required columns", missing));
     }
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            ApiError::field(&format!("/rows/{}", i + 1), "invalid_csv", e.to_string())
-        })?;
-        rows.push(
-            headers
-                .iter()
-                .cloned()
-                .zip(record.iter().map(str::to_owned))
-                .collect(),
-        );
+        let record = record.map_err(|e| ApiError::field(&format!("/rows/{}", i + 1), "invalid_csv", e.to_string()))?;
+        rows.push(headers.iter().cloned().zip(record.iter().map(str::to_owned)).collect());
     }
     Ok(rows)
 }
 
 fn list(cell: Option<&String>) -> Vec<String> {
-    cell.map(|c| {
-        c.split(';')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect()
-    })
-    .unwrap_or_default()
+    cell.map(|c| c.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
 }
 
 /// Import entries from CSV: `code,skill,delegation,members[,status]` (members separated by `;`).
@@ -366,33 +287,21 @@ pub async fn import_entries_csv(
             status: r.get("status").filter(|s| !s.is_empty()).cloned(),
         })
         .collect();
-    let count = registry(&state, &caller)
-        .import_entries(&c, &inputs)
-        .await?;
+    let count = registry(&state, &caller).import_entries(&c, &inputs).await?;
     Ok(HttpResponse::Created().json(json!({ "created": count })))
 }
 
 // ---------------------------------------------------------------- judges
 
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/judges", tag = "registration", responses((status = 200, body = Object)), security(("bearer" = [])))]
-pub async fn list_judges(
-    state: State,
-    caller: Caller,
-    code: web::Path<String>,
-) -> ApiResult<web::Json<Value>> {
+pub async fn list_judges(state: State, caller: Caller, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
     let me = policy::judge_in(&caller, &c);
     if !caller.is_admin() && me.is_none() {
-        return Err(ApiError::forbidden(
-            "admin_only",
-            "only organizers and this competition's judges may list judges",
-        ));
+        return Err(ApiError::forbidden("admin_only", "only organizers and this competition's judges may list judges"));
     }
     Ok(web::Json(Value::Array(
-        (0..c.judges.len())
-            .filter(|j| caller.is_admin() || Some(*j) == me)
-            .map(|j| judge_json(&c, j))
-            .collect(),
+        (0..c.judges.len()).filter(|j| caller.is_admin() || Some(*j) == me).map(|j| judge_json(&c, j)).collect(),
     )))
 }
 
@@ -407,14 +316,9 @@ pub async fn create_judge(
     policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
     if c.judge(&body.code).is_some() {
-        return Err(ApiError::conflict(
-            "already_exists",
-            format!("judge '{}' exists already", body.code),
-        ));
+        return Err(ApiError::conflict("already_exists", format!("judge '{}' exists already", body.code)));
     }
-    let c = registry(&state, &caller)
-        .save_judge(&c, None, &body)
-        .await?;
+    let c = registry(&state, &caller).save_judge(&c, None, &body).await?;
     let j = found(c.judge(&body.code), "judge", &body.code)?;
     Ok(HttpResponse::Created().json(judge_json(&c, j)))
 }
@@ -430,20 +334,14 @@ pub async fn update_judge(
     policy::require_admin(&caller)?;
     let c = competition(&state, &path.0).await?;
     let j = found(c.judge(&path.1), "judge", &path.1)?;
-    let c = registry(&state, &caller)
-        .save_judge(&c, Some(j), &body)
-        .await?;
+    let c = registry(&state, &caller).save_judge(&c, Some(j), &body).await?;
     state.sessions.forget_judge(c.judges[j].id);
     let j = found(c.judge(&body.code), "judge", &body.code)?;
     Ok(web::Json(judge_json(&c, j)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}/judges/{judge}", tag = "registration", responses((status = 204), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn delete_judge(
-    state: State,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
+pub async fn delete_judge(state: State, caller: Caller, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;
     let c = competition(&state, &path.0).await?;
     let j = found(c.judge(&path.1), "judge", &path.1)?;
@@ -471,11 +369,7 @@ pub async fn import_judges_csv(
             name: r.get("name").cloned().unwrap_or_default(),
             delegation: r.get("delegation").cloned().unwrap_or_default(),
             skills: list(r.get("skills")),
-            role: r
-                .get("role")
-                .filter(|s| !s.is_empty())
-                .cloned()
-                .unwrap_or_else(|| "judge".into()),
+            role: r.get("role").filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "judge".into()),
         })
         .collect();
     let count = registry(&state, &caller).import_judges(&c, &inputs).await?;

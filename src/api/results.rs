@@ -25,10 +25,7 @@ fn wants_csv(format: &Option<String>) -> ApiResult<bool> {
     match format.as_deref() {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
-        Some(other) => Err(ApiError::bad_request(
-            "invalid_format",
-            format!("format is json or csv, not '{other}'"),
-        )),
+        Some(other) => Err(ApiError::bad_request("invalid_format", format!("format is json or csv, not '{other}'"))),
     }
 }
 
@@ -37,15 +34,10 @@ fn csv_response(name: &str, rows: Vec<Vec<String>>) -> ApiResult<HttpResponse> {
     for row in rows {
         writer.write_record(row).map_err(ApiError::internal)?;
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?;
+    let bytes = writer.into_inner().map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}.csv\""),
-        ))
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.csv\"")))
         .body(bytes))
 }
 
@@ -55,15 +47,9 @@ pub fn progress_json(skill: &Skill) -> Value {
 
 /// One result row, as the API and the live board show it.
 pub fn result_row(c: &Competition, skill: &Skill, r: &scoring::EntryResult) -> Value {
-    let members = c
-        .entry(&r.entry)
-        .map(|e| c.entries[e].members.clone())
-        .unwrap_or_default();
-    let criteria: Map<String, Value> = r
-        .criteria
-        .iter()
-        .map(|(code, v)| (code.clone(), Value::String(dec(*v))))
-        .collect();
+    let members = c.entry(&r.entry).map(|e| c.entries[e].members.clone()).unwrap_or_default();
+    let criteria: Map<String, Value> =
+        r.criteria.iter().map(|(code, v)| (code.clone(), Value::String(dec(*v)))).collect();
     let _ = skill;
     json!({
         "entry": r.entry, "delegation": r.delegation, "members": members,
@@ -81,12 +67,7 @@ pub fn results_json(c: &Competition, s: usize, with_results: bool) -> Value {
         "progress": progress_json(skill),
     });
     if with_results && let Some(map) = body.as_object_mut() {
-        let rows: Vec<Value> = skill
-            .result
-            .entries
-            .iter()
-            .map(|r| result_row(c, skill, r))
-            .collect();
+        let rows: Vec<Value> = skill.result.entries.iter().map(|r| result_row(c, skill, r)).collect();
         map.insert("results".into(), Value::Array(rows));
         map.insert("median".into(), json!(skill.result.median.map(dec)));
         map.insert("mad".into(), json!(skill.result.mad.map(dec)));
@@ -110,31 +91,14 @@ pub async fn get_results(
     let visible = policy::may_see_results(caller.0.as_ref(), &c, s);
     if wants_csv(&query.format)? {
         if !visible {
-            return Err(ApiError::forbidden(
-                "results_unpublished",
-                "results of this skill are not published yet",
-            ));
+            return Err(ApiError::forbidden("results_unpublished", "results of this skill are not published yet"));
         }
         let skill = &c.skills[s];
         let mut rows = vec![
-            [
-                "rank",
-                "entry",
-                "delegation",
-                "members",
-                "raw",
-                "scaled",
-                "medal",
-                "status",
-            ]
-            .map(String::from)
-            .to_vec(),
+            ["rank", "entry", "delegation", "members", "raw", "scaled", "medal", "status"].map(String::from).to_vec(),
         ];
         for r in &skill.result.entries {
-            let members = c
-                .entry(&r.entry)
-                .map(|e| c.entries[e].members.join("; "))
-                .unwrap_or_default();
+            let members = c.entry(&r.entry).map(|e| c.entries[e].members.join("; ")).unwrap_or_default();
             rows.push(vec![
                 r.rank.map(|x| x.to_string()).unwrap_or_default(),
                 r.entry.clone(),
@@ -142,9 +106,7 @@ pub async fn get_results(
                 members,
                 dec(r.raw),
                 r.scaled.map(dec).unwrap_or_default(),
-                r.medal
-                    .map(|m| json!(m).as_str().unwrap_or_default().to_owned())
-                    .unwrap_or_default(),
+                r.medal.map(|m| json!(m).as_str().unwrap_or_default().to_owned()).unwrap_or_default(),
                 json!(r.status).as_str().unwrap_or_default().to_owned(),
             ]);
         }
@@ -216,39 +178,19 @@ pub async fn get_medals(
     let order = match &query.order {
         None => c.medal_order,
         Some(o) => MedalOrder::parse(o).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_order",
-                format!("order is one of: {}", MedalOrder::choices()),
-            )
+            ApiError::bad_request("invalid_order", format!("order is one of: {}", MedalOrder::choices()))
         })?,
     };
     let all = query.all.unwrap_or(false);
     if wants_csv(&query.format)? {
         let mut rows = vec![
-            [
-                "rank",
-                "delegation",
-                "name",
-                "gold",
-                "silver",
-                "bronze",
-                "excellence",
-                "total",
-                "points",
-            ]
-            .map(String::from)
-            .to_vec(),
+            ["rank", "delegation", "name", "gold", "silver", "bronze", "excellence", "total", "points"]
+                .map(String::from)
+                .to_vec(),
         ];
         for r in medal_rows(&c, order, all) {
-            let name = c
-                .delegation(&r.delegation)
-                .map(|d| c.delegations[d].name.clone())
-                .unwrap_or_default();
-            let rank = if r.shared {
-                format!("={}", r.rank)
-            } else {
-                r.rank.to_string()
-            };
+            let name = c.delegation(&r.delegation).map(|d| c.delegations[d].name.clone()).unwrap_or_default();
+            let rank = if r.shared { format!("={}", r.rank) } else { r.rank.to_string() };
             rows.push(vec![
                 rank,
                 r.delegation,
@@ -270,12 +212,8 @@ pub async fn get_medals(
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/awards", tag = "results", responses((status = 200, body = Object)))]
 pub async fn get_awards(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
-    let published: Vec<scoring::SkillResult> = c
-        .skills
-        .iter()
-        .filter(|s| s.state == SkillState::Published)
-        .map(|s| (*s.result).clone())
-        .collect();
+    let published: Vec<scoring::SkillResult> =
+        c.skills.iter().filter(|s| s.state == SkillState::Published).map(|s| (*s.result).clone()).collect();
     Ok(web::Json(json!({
         "best_of_nation": scoring::best_of_nation(&published),
         "top_score": scoring::top_score(&published),

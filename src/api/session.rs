@@ -34,10 +34,7 @@ pub struct SessionResponse {
 }
 
 fn wrong_credentials() -> ApiError {
-    ApiError::Unauthorized {
-        code: "invalid_credentials",
-        detail: "wrong user name, password or code".into(),
-    }
+    ApiError::Unauthorized { code: "invalid_credentials", detail: "wrong user name, password or code".into() }
 }
 
 /// Log in with `{"username", "password"}` or a judge's one-time `{"code"}`.
@@ -48,10 +45,7 @@ pub async fn create_session(
     req: HttpRequest,
     body: web::Json<CreateSessionRequest>,
 ) -> ApiResult<HttpResponse> {
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let key = format!("{ip}|{}", body.username.as_deref().unwrap_or("code"));
     if !state.login_limiter.allow(&key) {
         return Err(ApiError::TooManyRequests);
@@ -64,10 +58,9 @@ pub async fn create_session(
             let hash = account.as_ref().map(|a| a.password_hash.clone());
             // Verify on a blocking thread: argon2 is deliberately slow.
             let password = password.clone();
-            let ok =
-                web::block(move || hash.is_some_and(|h| secret::verify_password(&password, &h)))
-                    .await
-                    .map_err(ApiError::internal)?;
+            let ok = web::block(move || hash.is_some_and(|h| secret::verify_password(&password, &h)))
+                .await
+                .map_err(ApiError::internal)?;
             let Some(account) = account.filter(|_| ok) else {
                 state.login_limiter.fail(&key);
                 return Err(wrong_credentials());
@@ -83,20 +76,12 @@ pub async fn create_session(
                 },
             )
             .await?;
-            SessionResponse {
-                token,
-                role: Role::Admin,
-                expires_at,
-                judge: None,
-                competition: None,
-            }
+            SessionResponse { token, role: Role::Admin, expires_at, judge: None, competition: None }
         }
         (None, None, Some(code)) => {
             let hash = secret::sha256_hex(&secret::normalise_code(code));
-            let Some(judge) = judge::Entity::find()
-                .filter(judge::Column::LoginCodeHash.eq(&hash))
-                .one(&state.db)
-                .await?
+            let Some(judge) =
+                judge::Entity::find().filter(judge::Column::LoginCodeHash.eq(&hash)).one(&state.db).await?
             else {
                 state.login_limiter.fail(&key);
                 return Err(wrong_credentials());
@@ -104,10 +89,7 @@ pub async fn create_session(
             let txn = crate::db::begin_write(&state.db).await?;
             // Single use: only the request that clears the code gets a session.
             let cleared = judge::Entity::update_many()
-                .col_expr(
-                    judge::Column::LoginCodeHash,
-                    Expr::value(Option::<String>::None),
-                )
+                .col_expr(judge::Column::LoginCodeHash, Expr::value(Option::<String>::None))
                 .filter(judge::Column::Id.eq(judge.id))
                 .filter(judge::Column::LoginCodeHash.eq(&hash))
                 .exec(&txn)
@@ -115,11 +97,7 @@ pub async fn create_session(
             if cleared.rows_affected != 1 {
                 return Err(wrong_credentials());
             }
-            let role = if judge.role == JudgeRole::Chief.as_str() {
-                Role::Chief
-            } else {
-                Role::Judge
-            };
+            let role = if judge.role == JudgeRole::Chief.as_str() { Role::Chief } else { Role::Judge };
             store::account::insert_session(
                 &txn,
                 store::account::NewSession {
@@ -132,9 +110,7 @@ pub async fn create_session(
             )
             .await?;
             txn.commit().await?;
-            let competition = entity::competition::Entity::find_by_id(judge.competition_id)
-                .one(&state.db)
-                .await?;
+            let competition = entity::competition::Entity::find_by_id(judge.competition_id).one(&state.db).await?;
             let _ = state.engine.reload(judge.competition_id).await;
             SessionResponse {
                 token,

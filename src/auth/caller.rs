@@ -60,11 +60,7 @@ pub struct SessionCache {
 }
 
 impl SessionCache {
-    pub async fn resolve(
-        &self,
-        db: &DatabaseConnection,
-        token: &str,
-    ) -> Result<Option<Caller>, ApiError> {
+    pub async fn resolve(&self, db: &DatabaseConnection, token: &str) -> Result<Option<Caller>, ApiError> {
         let hash = sha256_hex(token);
         let now = Utc::now();
         if let Ok(entries) = self.entries.read()
@@ -73,11 +69,7 @@ impl SessionCache {
         {
             return Ok((caller.expires_at > now).then(|| caller.clone()));
         }
-        let Some(row) = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(&hash))
-            .one(db)
-            .await?
-        else {
+        let Some(row) = session::Entity::find().filter(session::Column::TokenHash.eq(&hash)).one(db).await? else {
             return Ok(None);
         };
         if row.revoked_at.is_some() || row.expires_at <= now {
@@ -85,30 +77,18 @@ impl SessionCache {
         }
         let role = Role::parse(&row.role).unwrap_or(Role::Judge);
         let judge = match row.judge_id {
-            Some(id) => judge::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|j| JudgeRef {
-                    id: j.id,
-                    competition_id: j.competition_id,
-                    code: j.code,
-                }),
+            Some(id) => judge::Entity::find_by_id(id).one(db).await?.map(|j| JudgeRef {
+                id: j.id,
+                competition_id: j.competition_id,
+                code: j.code,
+            }),
             None => None,
         };
         let username = match row.account_id {
-            Some(id) => entity::account::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|a| a.username),
+            Some(id) => entity::account::Entity::find_by_id(id).one(db).await?.map(|a| a.username),
             None => None,
         };
-        let caller = Caller {
-            session_id: row.id,
-            role,
-            username,
-            judge,
-            expires_at: row.expires_at,
-        };
+        let caller = Caller { session_id: row.id, role, username, judge, expires_at: row.expires_at };
         if let Ok(mut entries) = self.entries.write() {
             if entries.len() > 50_000 {
                 entries.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
@@ -134,14 +114,8 @@ impl SessionCache {
 }
 
 pub fn bearer_token(req: &HttpRequest) -> Option<String> {
-    let header = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))?;
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer "))?;
     Some(token.trim().to_owned())
 }
 

@@ -28,10 +28,7 @@ impl LoginLimiter {
 
     pub fn fail(&self, key: &str) {
         if let Ok(mut failures) = self.failures.lock() {
-            failures
-                .entry(key.to_owned())
-                .or_default()
-                .push(Instant::now());
+            failures.entry(key.to_owned()).or_default().push(Instant::now());
         }
     }
 }

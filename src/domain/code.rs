@@ -17,10 +17,7 @@ impl Code {
         if text.len() > 64 {
             return Err("must be at most 64 characters");
         }
-        if !text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        {
+        if !text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
             return Err("may contain only letters A-Z, digits, '-', '_' and '.'");
         }
         Ok(Code(text.to_owned()))

@@ -39,23 +39,14 @@ impl Centi {
         if normalized.scale() > 2 {
             return Err(DecimalError::TooPrecise);
         }
-        let hundredths = value
-            .checked_mul(Decimal::ONE_HUNDRED)
-            .ok_or(DecimalError::OutOfRange)?;
-        i64::try_from(hundredths)
-            .map(Centi)
-            .map_err(|_| DecimalError::OutOfRange)
+        let hundredths = value.checked_mul(Decimal::ONE_HUNDRED).ok_or(DecimalError::OutOfRange)?;
+        i64::try_from(hundredths).map(Centi).map_err(|_| DecimalError::OutOfRange)
     }
 
     /// Rounds half away from zero to 2 decimals (the two rounding points of SCORING.md).
     pub fn round(value: Decimal) -> Centi {
-        let rounded =
-            value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        Centi::from_decimal(rounded).unwrap_or(Centi(if value.is_sign_negative() {
-            i64::MIN
-        } else {
-            i64::MAX
-        }))
+        let rounded = value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        Centi::from_decimal(rounded).unwrap_or(Centi(if value.is_sign_negative() { i64::MIN } else { i64::MAX }))
     }
 
     pub fn parse(text: &str) -> Result<Centi, DecimalError> {
@@ -143,14 +134,8 @@ mod tests {
     #[test]
     fn rounding_is_half_away_from_zero() {
         assert_eq!(Centi::round(Decimal::from_str("0.225").unwrap()), Centi(23));
-        assert_eq!(
-            Centi::round(Decimal::from_str("-0.225").unwrap()),
-            Centi(-23)
-        );
-        assert_eq!(
-            Centi::round(Decimal::from_str("0.2249").unwrap()),
-            Centi(22)
-        );
+        assert_eq!(Centi::round(Decimal::from_str("-0.225").unwrap()), Centi(-23));
+        assert_eq!(Centi::round(Decimal::from_str("0.2249").unwrap()), Centi(22));
     }
 
     proptest! {

@@ -3,8 +3,7 @@
 use super::Code;
 use super::decimal::{Centi, DecimalError};
 use super::kinds::{
-    AggregationMethod, AspectKind, EntryStatus, JudgeRole, MedalOrder, SkillState, Standardise,
-    TieBreak,
+    AggregationMethod, AspectKind, EntryStatus, JudgeRole, MedalOrder, SkillState, Standardise, TieBreak,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -22,11 +21,7 @@ pub struct Offence {
 
 impl Offence {
     pub fn new(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Offence {
-        Offence {
-            pointer: pointer.into(),
-            code: code.to_owned(),
-            detail: detail.into(),
-        }
+        Offence { pointer: pointer.into(), code: code.to_owned(), detail: detail.into() }
     }
 }
 
@@ -58,11 +53,7 @@ impl Offences {
         if trimmed.is_empty() {
             self.push(pointer, "required", "must not be empty");
         } else if trimmed.chars().count() > max {
-            self.push(
-                pointer,
-                "too_long",
-                format!("must be at most {max} characters"),
-            );
+            self.push(pointer, "too_long", format!("must be at most {max} characters"));
         }
         trimmed.to_owned()
     }
@@ -81,30 +72,16 @@ impl Offences {
         }
     }
 
-    pub fn choice<T>(
-        &mut self,
-        pointer: &str,
-        text: &str,
-        parse: fn(&str) -> Option<T>,
-        choices: String,
-    ) -> Option<T> {
+    pub fn choice<T>(&mut self, pointer: &str, text: &str, parse: fn(&str) -> Option<T>, choices: String) -> Option<T> {
         let parsed = parse(text);
         if parsed.is_none() {
-            self.push(
-                pointer,
-                "invalid_choice",
-                format!("'{text}' is not one of: {choices}"),
-            );
+            self.push(pointer, "invalid_choice", format!("'{text}' is not one of: {choices}"));
         }
         parsed
     }
 
     pub fn into_result<T>(self, value: T) -> Result<T, Vec<Offence>> {
-        if self.0.is_empty() {
-            Ok(value)
-        } else {
-            Err(self.0)
-        }
+        if self.0.is_empty() { Ok(value) } else { Err(self.0) }
     }
 }
 
@@ -177,10 +154,7 @@ pub struct AggregationInput {
 
 impl Default for AggregationInput {
     fn default() -> Self {
-        AggregationInput {
-            method: "mean".into(),
-            k: None,
-        }
+        AggregationInput { method: "mean".into(), k: None }
     }
 }
 
@@ -374,32 +348,20 @@ pub fn check_value(aspect: &AspectSpec, value: Centi) -> Result<(), (&'static st
     match aspect.kind {
         AspectKind::Judgement => match value.whole() {
             Some(0..=3) => Ok(()),
-            _ => Err((
-                "invalid_score",
-                format!("a judgement score is an integer 0..3, not {value}"),
-            )),
+            _ => Err(("invalid_score", format!("a judgement score is an integer 0..3, not {value}"))),
         },
         AspectKind::Measurement if aspect.binary => {
             if value == Centi::ZERO || value == aspect.max {
                 Ok(())
             } else {
-                Err((
-                    "out_of_range",
-                    format!(
-                        "a binary measurement is 0.00 or {}, not {value}",
-                        aspect.max
-                    ),
-                ))
+                Err(("out_of_range", format!("a binary measurement is 0.00 or {}, not {value}", aspect.max)))
             }
         }
         AspectKind::Measurement => {
             if value >= Centi::ZERO && value <= aspect.max {
                 Ok(())
             } else {
-                Err((
-                    "out_of_range",
-                    format!("must be between 0.00 and {}, not {value}", aspect.max),
-                ))
+                Err(("out_of_range", format!("must be between 0.00 and {}, not {value}", aspect.max)))
             }
         }
     }
@@ -412,11 +374,7 @@ impl SkillInput {
         let code = offences.code(&format!("{at}/code"), &self.code);
         let name = offences.text(&format!("{at}/name"), &self.name, 200);
         if self.team_size == 0 {
-            offences.push(
-                format!("{at}/team_size"),
-                "out_of_range",
-                "must be at least 1",
-            );
+            offences.push(format!("{at}/team_size"), "out_of_range", "must be at least 1");
         }
         let standardise = offences.choice(
             &format!("{at}/standardise"),
@@ -424,19 +382,11 @@ impl SkillInput {
             Standardise::parse,
             Standardise::choices(),
         );
-        let tie_break = offences.choice(
-            &format!("{at}/tie_break"),
-            &self.tie_break,
-            TieBreak::parse,
-            TieBreak::choices(),
-        );
+        let tie_break =
+            offences.choice(&format!("{at}/tie_break"), &self.tie_break, TieBreak::parse, TieBreak::choices());
         let tie_tolerance = offences.decimal(&format!("{at}/tie_tolerance"), &self.tie_tolerance);
         if tie_tolerance.is_some_and(|t| t < Centi::ZERO) {
-            offences.push(
-                format!("{at}/tie_tolerance"),
-                "out_of_range",
-                "must not be negative",
-            );
+            offences.push(format!("{at}/tie_tolerance"), "out_of_range", "must not be negative");
         }
         let aggregation = offences.choice(
             &format!("{at}/judgement_aggregation/method"),
@@ -447,11 +397,7 @@ impl SkillInput {
         let aggregation_k = match (aggregation, self.judgement_aggregation.k) {
             (Some(AggregationMethod::Trimmed), Some(k)) => k,
             (Some(AggregationMethod::Trimmed), None) => {
-                offences.push(
-                    format!("{at}/judgement_aggregation/k"),
-                    "required",
-                    "trimmed needs k",
-                );
+                offences.push(format!("{at}/judgement_aggregation/k"), "required", "trimmed needs k");
                 0
             }
             _ => 0,
@@ -470,11 +416,7 @@ impl SkillInput {
             _ => Some(Centi::from_units(30)),
         };
         if scale_step.is_some_and(|s| s <= Centi::ZERO) {
-            offences.push(
-                format!("{at}/scale_step"),
-                "out_of_range",
-                "must be greater than 0",
-            );
+            offences.push(format!("{at}/scale_step"), "out_of_range", "must be greater than 0");
         }
         let mut criteria = Vec::new();
         let mut criterion_codes = HashSet::new();
@@ -485,11 +427,7 @@ impl SkillInput {
             if let Some(c) = &ccode
                 && !criterion_codes.insert(c.clone())
             {
-                offences.push(
-                    format!("{cat}/code"),
-                    "duplicate_code",
-                    format!("criterion '{c}' appears twice"),
-                );
+                offences.push(format!("{cat}/code"), "duplicate_code", format!("criterion '{c}' appears twice"));
             }
             let mut aspects = Vec::new();
             for (ai, aspect) in criterion.aspects.iter().enumerate() {
@@ -498,25 +436,13 @@ impl SkillInput {
                 if let Some(a) = &acode
                     && !aspect_codes.insert(a.clone())
                 {
-                    offences.push(
-                        format!("{aat}/code"),
-                        "duplicate_code",
-                        format!("aspect '{a}' appears twice"),
-                    );
+                    offences.push(format!("{aat}/code"), "duplicate_code", format!("aspect '{a}' appears twice"));
                 }
-                let kind = offences.choice(
-                    &format!("{aat}/kind"),
-                    &aspect.kind,
-                    AspectKind::parse,
-                    AspectKind::choices(),
-                );
+                let kind =
+                    offences.choice(&format!("{aat}/kind"), &aspect.kind, AspectKind::parse, AspectKind::choices());
                 let max = offences.decimal(&format!("{aat}/max"), &aspect.max);
                 if max.is_some_and(|m| m <= Centi::ZERO) {
-                    offences.push(
-                        format!("{aat}/max"),
-                        "out_of_range",
-                        "max must be greater than 0",
-                    );
+                    offences.push(format!("{aat}/max"), "out_of_range", "max must be greater than 0");
                 }
                 let binary = match aspect.mode.as_deref() {
                     None => false,
@@ -534,11 +460,7 @@ impl SkillInput {
                     Some(AspectKind::Judgement) => {
                         let panel = aspect.panel.unwrap_or(3);
                         if panel == 0 {
-                            offences.push(
-                                format!("{aat}/panel"),
-                                "out_of_range",
-                                "panel must be at least 1",
-                            );
+                            offences.push(format!("{aat}/panel"), "out_of_range", "panel must be at least 1");
                         }
                         Some(panel)
                     }
@@ -546,22 +468,11 @@ impl SkillInput {
                 };
                 if let (Some(code), Some(kind), Some(max)) = (acode, kind, max) {
                     let description = aspect.description.trim().to_owned();
-                    aspects.push(AspectSpec {
-                        code,
-                        description,
-                        kind,
-                        max,
-                        panel,
-                        binary,
-                    });
+                    aspects.push(AspectSpec { code, description, kind, max, panel, binary });
                 }
             }
             if let Some(code) = ccode {
-                criteria.push(CriterionSpec {
-                    code,
-                    name: criterion.name.trim().to_owned(),
-                    aspects,
-                });
+                criteria.push(CriterionSpec { code, name: criterion.name.trim().to_owned(), aspects });
             }
         }
         if offences.0.len() > before {
@@ -592,24 +503,18 @@ impl CompetitionInput {
         let code = offences.code(&format!("{at}/code"), &self.code);
         let name = offences.text(&format!("{at}/name"), &self.name, 200);
         let timezone = offences.text(&format!("{at}/timezone"), &self.timezone, 64);
-        let medal_order = offences.choice(
-            &format!("{at}/medal_order"),
-            &self.medal_order,
-            MedalOrder::parse,
-            MedalOrder::choices(),
-        );
+        let medal_order =
+            offences.choice(&format!("{at}/medal_order"), &self.medal_order, MedalOrder::parse, MedalOrder::choices());
         let mut date = |field: &str, value: &Option<String>| {
-            value.as_ref().and_then(|text| {
-                match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                    Ok(date) => Some(date),
-                    Err(_) => {
-                        offences.push(
-                            format!("{at}/{field}"),
-                            "invalid_date",
-                            format!("'{text}' is not a YYYY-MM-DD date"),
-                        );
-                        None
-                    }
+            value.as_ref().and_then(|text| match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(date) => Some(date),
+                Err(_) => {
+                    offences.push(
+                        format!("{at}/{field}"),
+                        "invalid_date",
+                        format!("'{text}' is not a YYYY-MM-DD date"),
+                    );
+                    None
                 }
             })
         };
@@ -618,17 +523,9 @@ impl CompetitionInput {
         if let (Some(s), Some(e)) = (starts_on, ends_on)
             && e < s
         {
-            offences.push(
-                format!("{at}/ends_on"),
-                "out_of_range",
-                "ends before it starts",
-            );
+            offences.push(format!("{at}/ends_on"), "out_of_range", "ends before it starts");
         }
-        let default_language = offences.text(
-            &format!("{at}/default_language"),
-            &self.default_language,
-            16,
-        );
+        let default_language = offences.text(&format!("{at}/default_language"), &self.default_language, 16);
         if offences.0.len() > before {
             return None;
         }
@@ -648,11 +545,7 @@ impl DelegationInput {
     pub fn validate(&self, at: &str, offences: &mut Offences) -> Option<DelegationSpec> {
         let code = offences.code(&format!("{at}/code"), &self.code);
         let name = offences.text(&format!("{at}/name"), &self.name, 200);
-        Some(DelegationSpec {
-            code: code?,
-            name,
-            names: self.names.clone(),
-        })
+        Some(DelegationSpec { code: code?, name, names: self.names.clone() })
     }
 }
 
@@ -720,11 +613,7 @@ fn index_codes<'a>(
     let mut map = HashMap::new();
     for (i, code) in codes.enumerate() {
         if map.insert(code.to_owned(), i).is_some() {
-            offences.push(
-                format!("/{at}/{i}/code"),
-                "duplicate_code",
-                format!("{kind} '{code}' appears twice"),
-            );
+            offences.push(format!("/{at}/{i}/code"), "duplicate_code", format!("{kind} '{code}' appears twice"));
         }
     }
     map
@@ -749,11 +638,7 @@ impl Package {
     pub fn validate(&self) -> Result<ImportPlan, Vec<Offence>> {
         let mut offences = Offences::default();
         if self.format != FORMAT {
-            offences.push(
-                "/format",
-                "unsupported_format",
-                format!("expected '{FORMAT}', got '{}'", self.format),
-            );
+            offences.push("/format", "unsupported_format", format!("expected '{FORMAT}', got '{}'", self.format));
         }
         let competition = self.competition.validate("/competition", &mut offences);
         let delegations: Vec<_> = self
@@ -762,151 +647,77 @@ impl Package {
             .enumerate()
             .filter_map(|(i, d)| d.validate(&format!("/delegations/{i}"), &mut offences))
             .collect();
-        let skills: Vec<_> = self
-            .skills
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.validate(&format!("/skills/{i}"), &mut offences))
-            .collect();
-        let delegation_ix = index_codes(
-            "delegation",
-            "delegations",
-            self.delegations.iter().map(|d| d.code.as_str()),
-            &mut offences,
-        );
-        let skill_ix = index_codes(
-            "skill",
-            "skills",
-            self.skills.iter().map(|s| s.code.as_str()),
-            &mut offences,
-        );
-        let entry_ix = index_codes(
-            "entry",
-            "entries",
-            self.entries.iter().map(|e| e.code.as_str()),
-            &mut offences,
-        );
-        let judge_ix = index_codes(
-            "judge",
-            "judges",
-            self.judges.iter().map(|j| j.code.as_str()),
-            &mut offences,
-        );
-        // Index-based references below are only meaningful when every skill parsed.
-        let skills_ok = skills.len() == self.skills.len();
+        // Kept aligned with the package (None where invalid), so that later items can
+        // still be checked against the valid ones and every offence is named at once.
+        let skills: Vec<Option<SkillSpec>> =
+            self.skills.iter().enumerate().map(|(i, s)| s.validate(&format!("/skills/{i}"), &mut offences)).collect();
+        let delegation_ix =
+            index_codes("delegation", "delegations", self.delegations.iter().map(|d| d.code.as_str()), &mut offences);
+        let skill_ix = index_codes("skill", "skills", self.skills.iter().map(|s| s.code.as_str()), &mut offences);
+        let entry_ix = index_codes("entry", "entries", self.entries.iter().map(|e| e.code.as_str()), &mut offences);
+        let judge_ix = index_codes("judge", "judges", self.judges.iter().map(|j| j.code.as_str()), &mut offences);
 
         let mut entries = Vec::new();
         for (i, entry) in self.entries.iter().enumerate() {
             let at = format!("/entries/{i}");
             let code = offences.code(&format!("{at}/code"), &entry.code);
-            let skill = resolve(
-                &skill_ix,
-                format!("{at}/skill"),
-                "skill",
-                &entry.skill,
-                &mut offences,
-            );
-            let delegation = resolve(
-                &delegation_ix,
-                format!("{at}/delegation"),
-                "delegation",
-                &entry.delegation,
-                &mut offences,
-            );
+            let skill = resolve(&skill_ix, format!("{at}/skill"), "skill", &entry.skill, &mut offences);
+            let delegation =
+                resolve(&delegation_ix, format!("{at}/delegation"), "delegation", &entry.delegation, &mut offences);
             let status = match &entry.status {
                 None => Some(EntryStatus::Active),
-                Some(s) => offences.choice(
-                    &format!("{at}/status"),
-                    s,
-                    EntryStatus::parse,
-                    EntryStatus::choices(),
-                ),
+                Some(s) => offences.choice(&format!("{at}/status"), s, EntryStatus::parse, EntryStatus::choices()),
             };
             let members: Vec<String> = entry.members.iter().map(|m| m.trim().to_owned()).collect();
             for (mi, member) in members.iter().enumerate() {
                 if member.is_empty() {
-                    offences.push(
-                        format!("{at}/members/{mi}"),
-                        "required",
-                        "a member needs a name",
-                    );
+                    offences.push(format!("{at}/members/{mi}"), "required", "a member needs a name");
                 }
             }
-            if let Some(s) = skill
-                && skills_ok
-                && members.len() != skills[s].team_size as usize
+            if let Some(Some(spec)) = skill.map(|s| &skills[s])
+                && members.len() != spec.team_size as usize
             {
                 offences.push(
                     format!("{at}/members"),
                     "team_size",
-                    format!(
-                        "skill '{}' takes {} member(s), got {}",
-                        entry.skill,
-                        skills[s].team_size,
-                        members.len()
-                    ),
+                    format!("skill '{}' takes {} member(s), got {}", entry.skill, spec.team_size, members.len()),
                 );
             }
-            if let (Some(code), Some(skill), Some(delegation), Some(status)) =
-                (code, skill, delegation, status)
-            {
-                entries.push(EntryPlan {
-                    code,
-                    skill,
-                    delegation,
-                    members,
-                    status,
-                });
-            }
+            entries.push(match (code, skill, delegation, status) {
+                (Some(code), Some(skill), Some(delegation), Some(status)) => {
+                    Some(EntryPlan { code, skill, delegation, members, status })
+                }
+                _ => None,
+            });
         }
-        let entries_ok = entries.len() == self.entries.len();
 
         let mut judges = Vec::new();
         for (i, judge) in self.judges.iter().enumerate() {
             let at = format!("/judges/{i}");
             let code = offences.code(&format!("{at}/code"), &judge.code);
             let name = offences.text(&format!("{at}/name"), &judge.name, 200);
-            let delegation = resolve(
-                &delegation_ix,
-                format!("{at}/delegation"),
-                "delegation",
-                &judge.delegation,
-                &mut offences,
-            );
-            let role = offences.choice(
-                &format!("{at}/role"),
-                &judge.role,
-                JudgeRole::parse,
-                JudgeRole::choices(),
-            );
+            let delegation =
+                resolve(&delegation_ix, format!("{at}/delegation"), "delegation", &judge.delegation, &mut offences);
+            let role = offences.choice(&format!("{at}/role"), &judge.role, JudgeRole::parse, JudgeRole::choices());
             let mut judge_skills = Vec::new();
             for (si, skill) in judge.skills.iter().enumerate() {
-                if let Some(s) = resolve(
-                    &skill_ix,
-                    format!("{at}/skills/{si}"),
-                    "skill",
-                    skill,
-                    &mut offences,
-                ) && !judge_skills.contains(&s)
+                if let Some(s) = resolve(&skill_ix, format!("{at}/skills/{si}"), "skill", skill, &mut offences)
+                    && !judge_skills.contains(&s)
                 {
                     judge_skills.push(s);
                 }
             }
-            if let (Some(code), Some(delegation), Some(role)) = (code, delegation, role) {
-                judges.push(JudgePlan {
-                    code,
-                    name,
-                    delegation,
-                    skills: judge_skills,
-                    role,
-                });
-            }
+            judges.push(match (code, delegation, role) {
+                (Some(code), Some(delegation), Some(role)) => {
+                    Some(JudgePlan { code, name, delegation, skills: judge_skills, role })
+                }
+                _ => None,
+            });
         }
-        let judges_ok = judges.len() == self.judges.len();
 
         let mut marks = Vec::new();
         let mut mark_ids = HashSet::new();
-        if skills_ok && entries_ok && judges_ok {
+        {
             for (i, mark) in self.marks.iter().enumerate() {
                 let at = format!("/marks/{i}");
                 let id = match &mark.id {
@@ -914,40 +725,22 @@ impl Package {
                     Some(text) => match Uuid::parse_str(text) {
                         Ok(id) if mark_ids.insert(id) => Some(id),
                         Ok(_) => {
-                            offences.push(
-                                format!("{at}/id"),
-                                "duplicate_id",
-                                format!("mark id {text} appears twice"),
-                            );
+                            offences.push(format!("{at}/id"), "duplicate_id", format!("mark id {text} appears twice"));
                             None
                         }
                         Err(_) => {
-                            offences.push(
-                                format!("{at}/id"),
-                                "invalid_id",
-                                format!("'{text}' is not a UUID"),
-                            );
+                            offences.push(format!("{at}/id"), "invalid_id", format!("'{text}' is not a UUID"));
                             None
                         }
                     },
                 };
-                let judge = resolve(
-                    &judge_ix,
-                    format!("{at}/judge"),
-                    "judge",
-                    &mark.judge,
-                    &mut offences,
-                );
-                let entry = resolve(
-                    &entry_ix,
-                    format!("{at}/entry"),
-                    "entry",
-                    &mark.entry,
-                    &mut offences,
-                );
+                let judge = resolve(&judge_ix, format!("{at}/judge"), "judge", &mark.judge, &mut offences);
+                let entry = resolve(&entry_ix, format!("{at}/entry"), "entry", &mark.entry, &mut offences);
                 let value = offences.decimal(&format!("{at}/value"), &mark.value);
-                let Some(entry) = entry else { continue };
-                let skill = &skills[entries[entry].skill];
+                // Checks that depend on an invalid entry, skill or judge are skipped: that
+                // one's own offence is named already.
+                let Some((entry, Some(plan))) = entry.map(|e| (e, &entries[e])) else { continue };
+                let Some(skill) = &skills[plan.skill] else { continue };
                 let aspect = skill.aspects().position(|a| a.code.as_str() == mark.aspect);
                 if aspect.is_none() {
                     offences.push(
@@ -956,19 +749,15 @@ impl Package {
                         format!("skill '{}' has no aspect '{}'", skill.code, mark.aspect),
                     );
                 }
-                if let Some(j) = judge {
-                    let judge = &judges[j];
-                    if !judge.skills.contains(&entries[entry].skill) {
+                if let Some(Some(judge)) = judge.map(|j| &judges[j]) {
+                    if !judge.skills.contains(&plan.skill) {
                         offences.push(
                             format!("{at}/judge"),
                             "judge_not_assigned",
-                            format!(
-                                "judge '{}' is not assigned to skill '{}'",
-                                judge.code, skill.code
-                            ),
+                            format!("judge '{}' is not assigned to skill '{}'", judge.code, skill.code),
                         );
                     }
-                    if judge.delegation == entries[entry].delegation {
+                    if judge.delegation == plan.delegation {
                         offences.push(
                             format!("{at}/judge"),
                             "own_delegation",
@@ -986,80 +775,41 @@ impl Package {
                     offences.push(format!("{at}/value"), code, detail);
                 }
                 let void = if mark.void {
-                    Some(
-                        mark.void_reason
-                            .clone()
-                            .unwrap_or_else(|| "voided (imported)".into()),
-                    )
+                    Some(mark.void_reason.clone().unwrap_or_else(|| "voided (imported)".into()))
                 } else {
                     None
                 };
-                if let (Some(id), Some(judge), Some(aspect), Some(value)) =
-                    (id, judge, aspect, value)
-                {
+                if let (Some(id), Some(judge), Some(aspect), Some(value)) = (id, judge, aspect, value) {
                     let reason = mark.reason.clone().filter(|r| !r.trim().is_empty());
-                    marks.push(MarkPlan {
-                        id,
-                        judge,
-                        entry,
-                        aspect,
-                        value,
-                        reason,
-                        void,
-                    });
+                    marks.push(MarkPlan { id, judge, entry, aspect, value, reason, void });
                 }
             }
         }
 
         let mut overrides = Vec::new();
-        if skills_ok && entries_ok && judges_ok {
+        {
             for (i, o) in self.overrides.iter().enumerate() {
                 let at = format!("/overrides/{i}");
-                let entry = resolve(
-                    &entry_ix,
-                    format!("{at}/entry"),
-                    "entry",
-                    &o.entry,
-                    &mut offences,
-                );
-                let judge = o.judge.as_ref().and_then(|code| {
-                    resolve(
-                        &judge_ix,
-                        format!("{at}/judge"),
-                        "judge",
-                        code,
-                        &mut offences,
-                    )
-                });
+                let entry = resolve(&entry_ix, format!("{at}/entry"), "entry", &o.entry, &mut offences);
+                let judge = o
+                    .judge
+                    .as_ref()
+                    .and_then(|code| resolve(&judge_ix, format!("{at}/judge"), "judge", code, &mut offences));
                 let reason = offences.text(&format!("{at}/reason"), &o.reason, 2000);
-                let Some(entry) = entry else { continue };
-                let skill = entries[entry].skill;
-                let aspect = skills[skill]
-                    .aspects()
-                    .position(|a| a.code.as_str() == o.aspect);
+                let Some((entry, Some(plan))) = entry.map(|e| (e, &entries[e])) else { continue };
+                let skill = plan.skill;
+                let Some(spec) = &skills[skill] else { continue };
+                let aspect = spec.aspects().position(|a| a.code.as_str() == o.aspect);
                 if aspect.is_none() {
-                    offences.push(
-                        format!("{at}/aspect"),
-                        "unknown_code",
-                        format!("no aspect '{}'", o.aspect),
-                    );
+                    offences.push(format!("{at}/aspect"), "unknown_code", format!("no aspect '{}'", o.aspect));
                 }
-                if let Some(j) = judge
-                    && (judges[j].role != JudgeRole::Chief || !judges[j].skills.contains(&skill))
+                if let Some(Some(j)) = judge.map(|j| &judges[j])
+                    && (j.role != JudgeRole::Chief || !j.skills.contains(&skill))
                 {
-                    offences.push(
-                        format!("{at}/judge"),
-                        "not_chief",
-                        "only the skill's chief judge may override",
-                    );
+                    offences.push(format!("{at}/judge"), "not_chief", "only the skill's chief judge may override");
                 }
                 if let Some(aspect) = aspect {
-                    overrides.push(OverridePlan {
-                        judge,
-                        entry,
-                        aspect,
-                        reason,
-                    });
+                    overrides.push(OverridePlan { judge, entry, aspect, reason });
                 }
             }
         }
@@ -1067,27 +817,24 @@ impl Package {
         let mut states = vec![SkillState::Setup; self.skills.len()];
         for (i, skill) in self.skills.iter().enumerate() {
             if let Some(state) = &skill.state
-                && let Some(s) = offences.choice(
-                    &format!("/skills/{i}/state"),
-                    state,
-                    SkillState::parse,
-                    SkillState::choices(),
-                )
+                && let Some(s) =
+                    offences.choice(&format!("/skills/{i}/state"), state, SkillState::parse, SkillState::choices())
             {
                 states[i] = s;
             }
         }
         for (i, code) in self.published.iter().enumerate() {
-            if let Some(s) = resolve(
-                &skill_ix,
-                format!("/published/{i}"),
-                "skill",
-                code,
-                &mut offences,
-            ) {
+            if let Some(s) = resolve(&skill_ix, format!("/published/{i}"), "skill", code, &mut offences) {
                 states[s] = SkillState::Published;
             }
         }
+        let (Some(competition), true) = (competition, offences.is_empty()) else {
+            return Err(offences.0);
+        };
+        // No offence: every item is valid, and indices are those of the package.
+        let skills: Vec<SkillSpec> = skills.into_iter().flatten().collect();
+        let entries: Vec<EntryPlan> = entries.into_iter().flatten().collect();
+        let judges: Vec<JudgePlan> = judges.into_iter().flatten().collect();
         // A skill with marks is at least being marked.
         for mark in &marks {
             let s = entries[mark.entry].skill;
@@ -1095,18 +842,6 @@ impl Package {
                 states[s] = SkillState::Marking;
             }
         }
-        let Some(competition) = competition else {
-            return Err(offences.0);
-        };
-        offences.into_result(ImportPlan {
-            competition,
-            delegations,
-            skills,
-            states,
-            entries,
-            judges,
-            marks,
-            overrides,
-        })
+        Ok(ImportPlan { competition, delegations, skills, states, entries, judges, marks, overrides })
     }
 }

@@ -23,10 +23,7 @@ pub struct AspectState {
 impl<'a> CurrentMarks<'a> {
     pub fn collect(skill: &Skill, entries: &[Entry], marks: &'a [Mark]) -> Self {
         let entry_codes: HashSet<&str> = entries.iter().map(|e| e.code.as_str()).collect();
-        let kinds: HashMap<&str, &AspectKind> = skill
-            .aspects()
-            .map(|a| (a.code.as_str(), &a.kind))
-            .collect();
+        let kinds: HashMap<&str, &AspectKind> = skill.aspects().map(|a| (a.code.as_str(), &a.kind)).collect();
         let mut measured: HashMap<&str, HashMap<&str, Decimal>> = HashMap::new();
         let mut judged: HashMap<&str, HashMap<&str, BTreeMap<&str, Decimal>>> = HashMap::new();
         for mark in marks {
@@ -35,10 +32,7 @@ impl<'a> CurrentMarks<'a> {
             }
             match kinds.get(mark.aspect.as_str()) {
                 Some(AspectKind::Measurement { .. }) => {
-                    measured
-                        .entry(mark.entry.as_str())
-                        .or_default()
-                        .insert(mark.aspect.as_str(), mark.value);
+                    measured.entry(mark.entry.as_str()).or_default().insert(mark.aspect.as_str(), mark.value);
                 }
                 Some(AspectKind::Judgement { .. }) => {
                     judged
@@ -56,24 +50,14 @@ impl<'a> CurrentMarks<'a> {
 
     /// Each judge's current score for a judgement aspect, by judge code.
     pub fn judgement(&self, entry: &str, aspect: &str) -> Option<&BTreeMap<&'a str, Decimal>> {
-        self.judged
-            .get(entry)
-            .and_then(|aspects| aspects.get(aspect))
+        self.judged.get(entry).and_then(|aspects| aspects.get(aspect))
     }
 
     fn measurement(&self, entry: &str, aspect: &str) -> Option<Decimal> {
-        self.measured
-            .get(entry)
-            .and_then(|aspects| aspects.get(aspect))
-            .copied()
+        self.measured.get(entry).and_then(|aspects| aspects.get(aspect)).copied()
     }
 
-    pub fn aspect_mark(
-        &self,
-        entry: &str,
-        aspect: &Aspect,
-        aggregation: Aggregation,
-    ) -> AspectState {
+    pub fn aspect_mark(&self, entry: &str, aspect: &Aspect, aggregation: Aggregation) -> AspectState {
         match aspect.kind {
             AspectKind::Measurement { .. } => {
                 let value = self.measurement(entry, &aspect.code);
@@ -118,9 +102,7 @@ pub fn judgement_mark(max: Decimal, mut scores: Vec<Decimal>, aggregation: Aggre
     scores.sort_unstable();
     match aggregate(&scores, aggregation) {
         // The aggregate stays a fraction so that the single division comes last.
-        Some((numerator, denominator)) => {
-            div_round2(max * numerator, Decimal::from(3) * denominator)
-        }
+        Some((numerator, denominator)) => div_round2(max * numerator, Decimal::from(3) * denominator),
         None => ZERO2,
     }
 }
@@ -165,55 +147,29 @@ mod tests {
 
     #[test]
     fn mean_of_1_and_0_on_max_1_35_is_0_23() {
-        assert_eq!(
-            judgement_mark(d("1.35"), scores(&[1, 0]), Aggregation::Mean),
-            d("0.23")
-        );
+        assert_eq!(judgement_mark(d("1.35"), scores(&[1, 0]), Aggregation::Mean), d("0.23"));
     }
 
     #[test]
     fn mean_divides_once_at_the_end() {
         // 2.00 × 5 / 9 = 1.1111… → 1.11; rounding the mean (1.67) first would give 1.11 too,
         // but 7.00 × 5 / 9 = 3.888… → 3.89 whereas 7 × round2(5/3)/3 = 7 × 1.67 / 3 = 3.90.
-        assert_eq!(
-            judgement_mark(d("7"), scores(&[2, 2, 1]), Aggregation::Mean),
-            d("3.89")
-        );
+        assert_eq!(judgement_mark(d("7"), scores(&[2, 2, 1]), Aggregation::Mean), d("3.89"));
     }
 
     #[test]
     fn median_of_an_even_panel_is_the_mean_of_the_two_middle_scores() {
         // median of 0,1,2,3 = 1.5 → 6 × 1.5 / 3 = 3
-        assert_eq!(
-            judgement_mark(d("6"), scores(&[3, 0, 2, 1]), Aggregation::Median),
-            d("3")
-        );
-        assert_eq!(
-            judgement_mark(d("6"), scores(&[3, 0, 2]), Aggregation::Median),
-            d("4")
-        );
+        assert_eq!(judgement_mark(d("6"), scores(&[3, 0, 2, 1]), Aggregation::Median), d("3"));
+        assert_eq!(judgement_mark(d("6"), scores(&[3, 0, 2]), Aggregation::Median), d("4"));
     }
 
     #[test]
     fn trimmed_drops_k_highest_and_k_lowest() {
         // 0,1,2,2,3 drop one each side → 1,2,2 → mean 5/3 → 7.5 × 5 / 9 = 4.1666… → 4.17
-        assert_eq!(
-            judgement_mark(
-                d("7.5"),
-                scores(&[2, 0, 3, 1, 2]),
-                Aggregation::Trimmed { k: 1 }
-            ),
-            d("4.17")
-        );
+        assert_eq!(judgement_mark(d("7.5"), scores(&[2, 0, 3, 1, 2]), Aggregation::Trimmed { k: 1 }), d("4.17"));
         // Diving: 7 scores, drop 2 and 2.
-        assert_eq!(
-            judgement_mark(
-                d("3"),
-                scores(&[0, 3, 3, 1, 2, 2, 0]),
-                Aggregation::Trimmed { k: 2 }
-            ),
-            d("1.67")
-        );
+        assert_eq!(judgement_mark(d("3"), scores(&[0, 3, 3, 1, 2, 2, 0]), Aggregation::Trimmed { k: 2 }), d("1.67"));
     }
 
     #[test]
@@ -222,25 +178,13 @@ mod tests {
         let fallback = judgement_mark(d("6"), four.clone(), Aggregation::Trimmed { k: 2 });
         assert_eq!(fallback, judgement_mark(d("6"), four, Aggregation::Median));
         assert_eq!(fallback, d("4")); // median 2
-        assert_eq!(
-            judgement_mark(d("6"), scores(&[1, 3]), Aggregation::Trimmed { k: 1 }),
-            d("4")
-        );
-        assert_eq!(
-            judgement_mark(d("6"), scores(&[2]), Aggregation::Trimmed { k: 5 }),
-            d("4")
-        );
+        assert_eq!(judgement_mark(d("6"), scores(&[1, 3]), Aggregation::Trimmed { k: 1 }), d("4"));
+        assert_eq!(judgement_mark(d("6"), scores(&[2]), Aggregation::Trimmed { k: 5 }), d("4"));
     }
 
     #[test]
     fn no_scores_give_zero() {
-        assert_eq!(
-            judgement_mark(d("6"), vec![], Aggregation::Mean),
-            Decimal::ZERO
-        );
-        assert_eq!(
-            judgement_mark(d("6"), vec![], Aggregation::Trimmed { k: 1 }),
-            Decimal::ZERO
-        );
+        assert_eq!(judgement_mark(d("6"), vec![], Aggregation::Mean), Decimal::ZERO);
+        assert_eq!(judgement_mark(d("6"), vec![], Aggregation::Trimmed { k: 1 }), Decimal::ZERO);
     }
 }

@@ -57,10 +57,7 @@ fn standouts(results: &[SkillResult]) -> Vec<Standout> {
 /// Keeps the standouts with the highest score.
 fn highest(candidates: Vec<Standout>) -> Option<(Decimal, Vec<Standout>)> {
     let score = candidates.iter().map(|s| s.score).max()?;
-    let entries = candidates
-        .into_iter()
-        .filter(|s| s.score == score)
-        .collect();
+    let entries = candidates.into_iter().filter(|s| s.score == score).collect();
     Some((score, entries))
 }
 
@@ -68,19 +65,12 @@ fn highest(candidates: Vec<Standout>) -> Option<(Decimal, Vec<Standout>)> {
 pub fn best_of_nation(results: &[SkillResult]) -> Vec<NationBest> {
     let mut by_delegation: BTreeMap<String, Vec<Standout>> = BTreeMap::new();
     for standout in standouts(results) {
-        by_delegation
-            .entry(standout.delegation.clone())
-            .or_default()
-            .push(standout);
+        by_delegation.entry(standout.delegation.clone()).or_default().push(standout);
     }
     by_delegation
         .into_iter()
         .filter_map(|(delegation, candidates)| {
-            highest(candidates).map(|(score, entries)| NationBest {
-                delegation,
-                score,
-                entries,
-            })
+            highest(candidates).map(|(score, entries)| NationBest { delegation, score, entries })
         })
         .collect()
 }

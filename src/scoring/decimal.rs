@@ -26,33 +26,21 @@ pub fn div_round2(numerator: Decimal, denominator: Decimal) -> Decimal {
     }
     exact_div_round2(numerator, denominator).unwrap_or_else(|| {
         // Only reachable for magnitudes far beyond any marking scheme, where i128 overflows.
-        numerator
-            .checked_div(denominator)
-            .map(round2)
-            .unwrap_or(ZERO2)
+        numerator.checked_div(denominator).map(round2).unwrap_or(ZERO2)
     })
 }
 
 fn exact_div_round2(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
     // n / d × 100 = (mn / 10^sn) / (md / 10^sd) × 100 = mn × 10^sd × 100 / (md × 10^sn)
-    let scaled_numerator = numerator
-        .mantissa()
-        .checked_mul(pow10(denominator.scale())?)?
-        .checked_mul(100)?;
-    let scaled_denominator = denominator
-        .mantissa()
-        .checked_mul(pow10(numerator.scale())?)?;
+    let scaled_numerator = numerator.mantissa().checked_mul(pow10(denominator.scale())?)?.checked_mul(100)?;
+    let scaled_denominator = denominator.mantissa().checked_mul(pow10(numerator.scale())?)?;
     let negative = (scaled_numerator < 0) != (scaled_denominator < 0);
     let a = scaled_numerator.unsigned_abs();
     let b = scaled_denominator.unsigned_abs();
     let (quotient, remainder) = (a / b, a % b);
     // Working on magnitudes makes "half up" mean "half away from zero"; `r >= b - r` is
     // `2r >= b` without the overflow.
-    let magnitude = if remainder >= b - remainder {
-        quotient.checked_add(1)?
-    } else {
-        quotient
-    };
+    let magnitude = if remainder >= b - remainder { quotient.checked_add(1)? } else { quotient };
     let magnitude = i128::try_from(magnitude).ok()?;
     let cents = if negative { -magnitude } else { magnitude };
     Decimal::try_from_i128_with_scale(cents, 2).ok()

@@ -27,18 +27,12 @@ impl Medal {
 
 /// The award of a ranked entry. Going by the rank value (not the position) is what makes two
 /// tied for first both gold with no silver, and two tied for second both silver with no bronze.
-pub fn medal_for(
-    rank: u32,
-    score: Decimal,
-    excellence_threshold: Option<Decimal>,
-) -> Option<Medal> {
+pub fn medal_for(rank: u32, score: Decimal, excellence_threshold: Option<Decimal>) -> Option<Medal> {
     match rank {
         1 => Some(Medal::Gold),
         2 => Some(Medal::Silver),
         3 => Some(Medal::Bronze),
-        _ => excellence_threshold
-            .filter(|threshold| score >= *threshold)
-            .map(|_| Medal::Excellence),
+        _ => excellence_threshold.filter(|threshold| score >= *threshold).map(|_| Medal::Excellence),
     }
 }
 

@@ -74,10 +74,7 @@ pub enum Standardise {
 impl Standardise {
     /// The `robust700` setting with its default centre 700 and step 30.
     pub fn robust700() -> Self {
-        Standardise::Robust {
-            centre: Decimal::from(700),
-            step: Decimal::from(30),
-        }
+        Standardise::Robust { centre: Decimal::from(700), step: Decimal::from(30) }
     }
 
     /// The scale centre, which is also the default excellence threshold.
@@ -266,31 +263,16 @@ impl SkillResult {
 ///
 /// Marks and overrides for entries or aspects that are not the skill's are ignored, so a caller
 /// may pass a whole competition's marks.
-pub fn compute_skill(
-    skill: &Skill,
-    entries: &[Entry],
-    marks: &[Mark],
-    overrides: &[Override],
-) -> SkillResult {
+pub fn compute_skill(skill: &Skill, entries: &[Entry], marks: &[Mark], overrides: &[Override]) -> SkillResult {
     let rules = &skill.rules;
     let current = aggregate::CurrentMarks::collect(skill, entries, marks);
 
-    let mut results: Vec<EntryResult> = entries
-        .iter()
-        .map(|entry| entry_result(skill, entry, &current))
-        .collect();
+    let mut results: Vec<EntryResult> = entries.iter().map(|entry| entry_result(skill, entry, &current)).collect();
 
-    let active_raws: Vec<Decimal> = results
-        .iter()
-        .filter(|r| r.status == EntryStatus::Active)
-        .map(|r| r.raw)
-        .collect();
+    let active_raws: Vec<Decimal> = results.iter().filter(|r| r.status == EntryStatus::Active).map(|r| r.raw).collect();
     let (stats, centre_step) = match rules.standardise {
         Standardise::None => (None, None),
-        Standardise::Robust { centre, step } => (
-            standardise::RobustStats::of(&active_raws),
-            Some((centre, step)),
-        ),
+        Standardise::Robust { centre, step } => (standardise::RobustStats::of(&active_raws), Some((centre, step))),
     };
     if let (Some(stats), Some((centre, step))) = (stats, centre_step) {
         for result in &mut results {
@@ -300,9 +282,8 @@ pub fn compute_skill(
         }
     }
 
-    let (active, mut inactive): (Vec<EntryResult>, Vec<EntryResult>) = results
-        .into_iter()
-        .partition(|r| r.status == EntryStatus::Active);
+    let (active, mut inactive): (Vec<EntryResult>, Vec<EntryResult>) =
+        results.into_iter().partition(|r| r.status == EntryStatus::Active);
 
     let candidates: Vec<Candidate> = active
         .iter()
@@ -314,8 +295,7 @@ pub fn compute_skill(
         .collect();
     let placings = rank(&candidates, rules.tie_tolerance, rules.tie_break);
 
-    let awards_medals =
-        u32::try_from(active.len()).unwrap_or(u32::MAX) >= rules.min_entries_for_medals;
+    let awards_medals = u32::try_from(active.len()).unwrap_or(u32::MAX) >= rules.min_entries_for_medals;
     let threshold = rules.effective_excellence_threshold();
     let mut slots: Vec<Option<EntryResult>> = active.into_iter().map(Some).collect();
     let mut ordered: Vec<EntryResult> = Vec::with_capacity(entries.len());
@@ -334,9 +314,7 @@ pub fn compute_skill(
     let (marked, expected) = ordered
         .iter()
         .filter(|r| r.status == EntryStatus::Active)
-        .fold((0u32, 0u32), |(m, e), r| {
-            (m.saturating_add(r.marked), e.saturating_add(r.expected))
-        });
+        .fold((0u32, 0u32), |(m, e), r| (m.saturating_add(r.marked), e.saturating_add(r.expected)));
 
     let discrepancies = discrepancies(skill, entries, &current, marks, overrides);
 
@@ -366,9 +344,7 @@ fn entry_result(skill: &Skill, entry: &Entry, current: &aggregate::CurrentMarks)
         }
         criteria.push((criterion.code.clone(), subtotal));
     }
-    let raw = criteria
-        .iter()
-        .fold(decimal::ZERO2, |sum, (_, subtotal)| sum + *subtotal);
+    let raw = criteria.iter().fold(decimal::ZERO2, |sum, (_, subtotal)| sum + *subtotal);
     let provisional = aspects.iter().any(|a| a.provisional);
     EntryResult {
         entry: entry.code.clone(),
@@ -401,10 +377,7 @@ fn discrepancies(
             last_entered.insert((mark.entry.as_str(), mark.aspect.as_str()), index);
         }
     }
-    let mut active: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.status == EntryStatus::Active)
-        .collect();
+    let mut active: Vec<&Entry> = entries.iter().filter(|e| e.status == EntryStatus::Active).collect();
     active.sort_by(|a, b| a.code.cmp(&b.code));
 
     let limit = Decimal::from(skill.rules.max_judgement_spread);

@@ -73,12 +73,7 @@ fn by_criteria_reverse(x: &Candidate, y: &Candidate) -> Ordering {
         .unwrap_or(Ordering::Equal)
 }
 
-fn place_chain(
-    candidates: &[Candidate],
-    chain: &mut Vec<usize>,
-    tie_break: TieBreak,
-    placings: &mut Vec<Placing>,
-) {
+fn place_chain(candidates: &[Candidate], chain: &mut Vec<usize>, tie_break: TieBreak, placings: &mut Vec<Placing>) {
     let get = |i: usize| candidates.get(i);
     let tie_order = |a: &usize, b: &usize| -> Ordering {
         match (get(*a), get(*b)) {
@@ -97,15 +92,9 @@ fn place_chain(
     let mut rank = rank_at(start);
     for (offset, &index) in chain.iter().enumerate() {
         if offset > 0 {
-            let still_tied = match (
-                tie_break,
-                chain.get(offset - 1).and_then(|&i| get(i)),
-                get(index),
-            ) {
+            let still_tied = match (tie_break, chain.get(offset - 1).and_then(|&i| get(i)), get(index)) {
                 (TieBreak::None, _, _) => true,
-                (TieBreak::CriteriaReverse, Some(above), Some(this)) => {
-                    by_criteria_reverse(above, this).is_eq()
-                }
+                (TieBreak::CriteriaReverse, Some(above), Some(this)) => by_criteria_reverse(above, this).is_eq(),
                 _ => false,
             };
             if !still_tied {
@@ -118,9 +107,7 @@ fn place_chain(
 }
 
 fn rank_at(listed_before: usize) -> u32 {
-    u32::try_from(listed_before)
-        .unwrap_or(u32::MAX)
-        .saturating_add(1)
+    u32::try_from(listed_before).unwrap_or(u32::MAX).saturating_add(1)
 }
 
 #[cfg(test)]
@@ -135,19 +122,11 @@ mod tests {
     }
 
     fn c(code: &str, score: &str, criteria: &[&str]) -> Candidate {
-        Candidate {
-            code: code.to_string(),
-            score: d(score),
-            criteria: criteria.iter().map(|s| d(s)).collect(),
-        }
+        Candidate { code: code.to_string(), score: d(score), criteria: criteria.iter().map(|s| d(s)).collect() }
     }
 
     /// (code, rank) in result order.
-    fn ranked(
-        candidates: &[Candidate],
-        tolerance: &str,
-        tie_break: TieBreak,
-    ) -> Vec<(String, u32)> {
+    fn ranked(candidates: &[Candidate], tolerance: &str, tie_break: TieBreak) -> Vec<(String, u32)> {
         rank(candidates, d(tolerance), tie_break)
             .into_iter()
             .map(|p| (candidates[p.index].code.clone(), p.rank))
@@ -160,16 +139,8 @@ mod tests {
 
     #[test]
     fn equal_scores_share_a_rank_and_the_next_rank_skips() {
-        let cs = [
-            c("D", "70", &[]),
-            c("B", "90", &[]),
-            c("C", "80", &[]),
-            c("A", "80", &[]),
-        ];
-        assert_eq!(
-            ranked(&cs, "0", TieBreak::None),
-            expect(&[("B", 1), ("A", 2), ("C", 2), ("D", 4)])
-        );
+        let cs = [c("D", "70", &[]), c("B", "90", &[]), c("C", "80", &[]), c("A", "80", &[])];
+        assert_eq!(ranked(&cs, "0", TieBreak::None), expect(&[("B", 1), ("A", 2), ("C", 2), ("D", 4)]));
     }
 
     #[test]
@@ -182,30 +153,18 @@ mod tests {
             c("D", "78.69", &[]),
             c("E", "78.20", &[]),
         ];
-        assert_eq!(
-            ranked(&cs, "0.5", TieBreak::None),
-            expect(&[("A", 1), ("B", 1), ("C", 1), ("D", 4), ("E", 4)])
-        );
+        assert_eq!(ranked(&cs, "0.5", TieBreak::None), expect(&[("A", 1), ("B", 1), ("C", 1), ("D", 4), ("E", 4)]));
         // A gap of exactly the tolerance still ties.
         let cs = [c("B", "10.5", &[]), c("A", "10", &[])];
-        assert_eq!(
-            ranked(&cs, "0.5", TieBreak::None),
-            expect(&[("A", 1), ("B", 1)])
-        );
+        assert_eq!(ranked(&cs, "0.5", TieBreak::None), expect(&[("A", 1), ("B", 1)]));
         let cs = [c("B", "10.51", &[]), c("A", "10", &[])];
-        assert_eq!(
-            ranked(&cs, "0.5", TieBreak::None),
-            expect(&[("B", 1), ("A", 2)])
-        );
+        assert_eq!(ranked(&cs, "0.5", TieBreak::None), expect(&[("B", 1), ("A", 2)]));
     }
 
     #[test]
     fn tied_entries_are_listed_by_code_even_across_a_tolerance() {
         let cs = [c("Z", "80", &[]), c("A", "79.9", &[])];
-        assert_eq!(
-            ranked(&cs, "0.1", TieBreak::None),
-            expect(&[("A", 1), ("Z", 1)])
-        );
+        assert_eq!(ranked(&cs, "0.1", TieBreak::None), expect(&[("A", 1), ("Z", 1)]));
     }
 
     #[test]
@@ -223,36 +182,28 @@ mod tests {
             ranked(&cs, "0", TieBreak::CriteriaReverse),
             expect(&[("C", 1), ("B", 2), ("D", 2), ("A", 4), ("E", 5)])
         );
-        assert_eq!(
-            ranked(&cs, "0", TieBreak::None),
-            expect(&[("A", 1), ("B", 1), ("C", 1), ("D", 1), ("E", 5)])
-        );
+        assert_eq!(ranked(&cs, "0", TieBreak::None), expect(&[("A", 1), ("B", 1), ("C", 1), ("D", 1), ("E", 5)]));
     }
 
     #[test]
     fn criteria_reverse_orders_a_whole_tolerance_chain() {
         // The tolerance ties A and B by score; the tie-break then decides on criteria alone.
         let cs = [c("A", "60", &["40", "20"]), c("B", "59.5", &["29.5", "30"])];
-        assert_eq!(
-            ranked(&cs, "1", TieBreak::CriteriaReverse),
-            expect(&[("B", 1), ("A", 2)])
-        );
+        assert_eq!(ranked(&cs, "1", TieBreak::CriteriaReverse), expect(&[("B", 1), ("A", 2)]));
     }
 
     fn arb_candidates(max: usize) -> impl Strategy<Value = Vec<Candidate>> {
         // Few distinct cents values make ties common.
-        prop::collection::vec((0i64..12, prop::collection::vec(0i64..4, 3)), 0..max).prop_map(
-            |rows| {
-                rows.into_iter()
-                    .enumerate()
-                    .map(|(i, (score, crit))| Candidate {
-                        code: format!("E{i:02}"),
-                        score: Decimal::new(score * 25, 2),
-                        criteria: crit.into_iter().map(Decimal::from).collect(),
-                    })
-                    .collect()
-            },
-        )
+        prop::collection::vec((0i64..12, prop::collection::vec(0i64..4, 3)), 0..max).prop_map(|rows| {
+            rows.into_iter()
+                .enumerate()
+                .map(|(i, (score, crit))| Candidate {
+                    code: format!("E{i:02}"),
+                    score: Decimal::new(score * 25, 2),
+                    criteria: crit.into_iter().map(Decimal::from).collect(),
+                })
+                .collect()
+        })
     }
 
     fn arb_tie_break() -> impl Strategy<Value = TieBreak> {

@@ -86,17 +86,10 @@ impl MedalRow {
 /// `all`, every other delegation follows, all sharing the rank after the last winner.
 /// `delegations` lists every delegation of the competition; a delegation seen only in `awards`
 /// is counted too.
-pub fn medal_table(
-    awards: &[Award],
-    delegations: &[String],
-    order: MedalOrder,
-    all: bool,
-) -> Vec<MedalRow> {
+pub fn medal_table(awards: &[Award], delegations: &[String], order: MedalOrder, all: bool) -> Vec<MedalRow> {
     let mut rows: BTreeMap<&str, MedalRow> = BTreeMap::new();
     for award in awards {
-        rows.entry(award.delegation.as_str())
-            .or_insert_with(|| MedalRow::new(&award.delegation))
-            .add(award.medal);
+        rows.entry(award.delegation.as_str()).or_insert_with(|| MedalRow::new(&award.delegation)).add(award.medal);
     }
     let (mut winners, mut others): (Vec<MedalRow>, Vec<MedalRow>) =
         rows.into_values().partition(MedalRow::won_something);
@@ -116,10 +109,7 @@ pub fn medal_table(
 
     if all {
         for code in delegations {
-            let known = winners
-                .iter()
-                .chain(others.iter())
-                .any(|r| &r.delegation == code);
+            let known = winners.iter().chain(others.iter()).any(|r| &r.delegation == code);
             if !known {
                 others.push(MedalRow::new(code));
             }
@@ -138,9 +128,7 @@ pub fn medal_table(
 }
 
 fn rank_at(listed_before: usize) -> u32 {
-    u32::try_from(listed_before)
-        .unwrap_or(u32::MAX)
-        .saturating_add(1)
+    u32::try_from(listed_before).unwrap_or(u32::MAX).saturating_add(1)
 }
 
 #[cfg(test)]
@@ -152,17 +140,9 @@ mod tests {
     fn awards(counts: &[(&str, u32, u32, u32, u32)]) -> Vec<Award> {
         let mut out = Vec::new();
         for &(delegation, g, s, b, e) in counts {
-            for (medal, n) in [
-                (Medal::Gold, g),
-                (Medal::Silver, s),
-                (Medal::Bronze, b),
-                (Medal::Excellence, e),
-            ] {
+            for (medal, n) in [(Medal::Gold, g), (Medal::Silver, s), (Medal::Bronze, b), (Medal::Excellence, e)] {
                 for _ in 0..n {
-                    out.push(Award {
-                        delegation: delegation.to_string(),
-                        medal,
-                    });
+                    out.push(Award { delegation: delegation.to_string(), medal });
                 }
             }
         }
@@ -188,10 +168,7 @@ mod tests {
         let rows = medal_table(&paris(), &[], MedalOrder::Olympic, false);
         assert_eq!(order_of(&rows), ["USA", "CHN", "JPN", "AUS", "FRA"]);
         // USA and CHN both have 40 golds; silver decides.
-        assert_eq!(
-            rows.iter().map(|r| r.rank).collect::<Vec<_>>(),
-            [1, 2, 3, 4, 5]
-        );
+        assert_eq!(rows.iter().map(|r| r.rank).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
         assert_eq!(rows[0].total, 126);
         assert!(rows.iter().all(|r| !r.shared));
     }
@@ -202,21 +179,13 @@ mod tests {
         // five: FRA rises from 5th to 3rd (USA 126, CHN 91, FRA 64, AUS 53, JPN 45).
         let rows = medal_table(&paris(), &[], MedalOrder::Total, false);
         assert_eq!(order_of(&rows), ["USA", "CHN", "FRA", "AUS", "JPN"]);
-        assert_eq!(
-            rows.iter().map(|r| r.total).collect::<Vec<_>>(),
-            [126, 91, 64, 53, 45]
-        );
+        assert_eq!(rows.iter().map(|r| r.total).collect::<Vec<_>>(), [126, 91, 64, 53, 45]);
     }
 
     #[test]
     fn equal_rows_share_the_rank_listed_by_code_and_the_next_rank_skips() {
         let rows = medal_table(
-            &awards(&[
-                ("ZZZ", 1, 0, 0, 0),
-                ("BBB", 0, 1, 0, 0),
-                ("AAA", 0, 1, 0, 3),
-                ("CCC", 0, 0, 1, 0),
-            ]),
+            &awards(&[("ZZZ", 1, 0, 0, 0), ("BBB", 0, 1, 0, 0), ("AAA", 0, 1, 0, 3), ("CCC", 0, 0, 1, 0)]),
             &[],
             MedalOrder::Olympic,
             false,
@@ -232,95 +201,46 @@ mod tests {
     fn points_count_medallions_and_nothing_else() {
         // AAA: 4 + 1 = 5; BBB: 3 + 2 = 5; CCC: 2 + 1 + 1 = 4.
         let rows = medal_table(
-            &awards(&[
-                ("AAA", 1, 0, 0, 1),
-                ("BBB", 0, 1, 1, 0),
-                ("CCC", 0, 0, 1, 2),
-            ]),
+            &awards(&[("AAA", 1, 0, 0, 1), ("BBB", 0, 1, 1, 0), ("CCC", 0, 0, 1, 2)]),
             &[],
             MedalOrder::Points,
             false,
         );
         assert_eq!(
-            rows.iter()
-                .map(|r| (r.delegation.as_str(), r.points, r.rank))
-                .collect::<Vec<_>>(),
+            rows.iter().map(|r| (r.delegation.as_str(), r.points, r.rank)).collect::<Vec<_>>(),
             [("AAA", 5, 1), ("BBB", 5, 1), ("CCC", 4, 3)]
         );
         // Olympic order ignores the medallions but a medallion alone still lists a delegation.
-        let rows = medal_table(
-            &awards(&[("AAA", 0, 0, 0, 1)]),
-            &[],
-            MedalOrder::Olympic,
-            false,
-        );
+        let rows = medal_table(&awards(&[("AAA", 0, 0, 0, 1)]), &[], MedalOrder::Olympic, false);
         assert_eq!(order_of(&rows), ["AAA"]);
         assert_eq!(rows[0].excellence, 1);
     }
 
     #[test]
     fn all_lists_delegations_without_awards_after_the_winners_sharing_one_rank() {
-        let delegations: Vec<String> = ["AAA", "BBB", "CCC", "DDD"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let rows = medal_table(
-            &awards(&[("CCC", 1, 0, 0, 0)]),
-            &delegations,
-            MedalOrder::Olympic,
-            true,
-        );
+        let delegations: Vec<String> = ["AAA", "BBB", "CCC", "DDD"].iter().map(|s| s.to_string()).collect();
+        let rows = medal_table(&awards(&[("CCC", 1, 0, 0, 0)]), &delegations, MedalOrder::Olympic, true);
         assert_eq!(order_of(&rows), ["CCC", "AAA", "BBB", "DDD"]);
         assert_eq!(
             rows.iter().map(|r| (r.rank, r.shared)).collect::<Vec<_>>(),
             [(1, false), (2, true), (2, true), (2, true)]
         );
-        let rows = medal_table(
-            &awards(&[("CCC", 1, 0, 0, 0)]),
-            &delegations[..3],
-            MedalOrder::Olympic,
-            true,
-        );
+        let rows = medal_table(&awards(&[("CCC", 1, 0, 0, 0)]), &delegations[..3], MedalOrder::Olympic, true);
         assert_eq!(rows.len(), 3);
-        let without_all = medal_table(
-            &awards(&[("CCC", 1, 0, 0, 0)]),
-            &delegations,
-            MedalOrder::Olympic,
-            false,
-        );
+        let without_all = medal_table(&awards(&[("CCC", 1, 0, 0, 0)]), &delegations, MedalOrder::Olympic, false);
         assert_eq!(order_of(&without_all), ["CCC"]);
-        let one_other = medal_table(
-            &awards(&[("CCC", 1, 0, 0, 0)]),
-            &delegations[2..],
-            MedalOrder::Olympic,
-            true,
-        );
+        let one_other = medal_table(&awards(&[("CCC", 1, 0, 0, 0)]), &delegations[2..], MedalOrder::Olympic, true);
         assert_eq!((one_other[1].rank, one_other[1].shared), (2, false));
     }
 
     fn arb_awards() -> impl Strategy<Value = Vec<Award>> {
-        let medal = prop_oneof![
-            Just(Medal::Gold),
-            Just(Medal::Silver),
-            Just(Medal::Bronze),
-            Just(Medal::Excellence)
-        ];
-        prop::collection::vec((0usize..6, medal), 0..30).prop_map(|xs| {
-            xs.into_iter()
-                .map(|(d, medal)| Award {
-                    delegation: format!("D{d}"),
-                    medal,
-                })
-                .collect()
-        })
+        let medal = prop_oneof![Just(Medal::Gold), Just(Medal::Silver), Just(Medal::Bronze), Just(Medal::Excellence)];
+        prop::collection::vec((0usize..6, medal), 0..30)
+            .prop_map(|xs| xs.into_iter().map(|(d, medal)| Award { delegation: format!("D{d}"), medal }).collect())
     }
 
     fn arb_order() -> impl Strategy<Value = MedalOrder> {
-        prop_oneof![
-            Just(MedalOrder::Olympic),
-            Just(MedalOrder::Total),
-            Just(MedalOrder::Points)
-        ]
+        prop_oneof![Just(MedalOrder::Olympic), Just(MedalOrder::Total), Just(MedalOrder::Points)]
     }
 
     proptest! {

@@ -11,34 +11,19 @@ fn d(s: &str) -> Decimal {
 }
 
 fn measurement(code: &str, max: &str) -> Aspect {
-    Aspect {
-        code: code.into(),
-        kind: AspectKind::Measurement { binary: false },
-        max: d(max),
-    }
+    Aspect { code: code.into(), kind: AspectKind::Measurement { binary: false }, max: d(max) }
 }
 
 fn judgement(code: &str, max: &str, panel: u32) -> Aspect {
-    Aspect {
-        code: code.into(),
-        kind: AspectKind::Judgement { panel },
-        max: d(max),
-    }
+    Aspect { code: code.into(), kind: AspectKind::Judgement { panel }, max: d(max) }
 }
 
 fn criterion(code: &str, aspects: Vec<Aspect>) -> Criterion {
-    Criterion {
-        code: code.into(),
-        aspects,
-    }
+    Criterion { code: code.into(), aspects }
 }
 
 fn skill(rules: SkillRules, criteria: Vec<Criterion>) -> Skill {
-    Skill {
-        code: "SK".into(),
-        rules,
-        criteria,
-    }
+    Skill { code: "SK".into(), rules, criteria }
 }
 
 /// One measurement aspect out of 100: an entry's raw total is the value it is given.
@@ -47,28 +32,15 @@ fn single_measurement(rules: SkillRules) -> Skill {
 }
 
 fn entry(code: &str) -> Entry {
-    Entry {
-        code: code.into(),
-        delegation: format!("D-{code}"),
-        status: EntryStatus::Active,
-    }
+    Entry { code: code.into(), delegation: format!("D-{code}"), status: EntryStatus::Active }
 }
 
 fn entry_with(code: &str, status: EntryStatus) -> Entry {
-    Entry {
-        status,
-        ..entry(code)
-    }
+    Entry { status, ..entry(code) }
 }
 
 fn mark(entry: &str, aspect: &str, judge: &str, value: &str) -> Mark {
-    Mark {
-        entry: entry.into(),
-        aspect: aspect.into(),
-        judge: judge.into(),
-        value: d(value),
-        voided: false,
-    }
+    Mark { entry: entry.into(), aspect: aspect.into(), judge: judge.into(), value: d(value), voided: false }
 }
 
 fn voided(mut m: Mark) -> Mark {
@@ -78,31 +50,17 @@ fn voided(mut m: Mark) -> Mark {
 
 /// Entries E1, E2… scoring the given totals on a single measurement aspect.
 fn scored(totals: &[&str]) -> (Vec<Entry>, Vec<Mark>) {
-    let entries: Vec<Entry> = (1..=totals.len())
-        .map(|i| entry(&format!("E{i}")))
-        .collect();
-    let marks = totals
-        .iter()
-        .enumerate()
-        .map(|(i, t)| mark(&format!("E{}", i + 1), "A1", "J1", t))
-        .collect();
+    let entries: Vec<Entry> = (1..=totals.len()).map(|i| entry(&format!("E{i}"))).collect();
+    let marks = totals.iter().enumerate().map(|(i, t)| mark(&format!("E{}", i + 1), "A1", "J1", t)).collect();
     (entries, marks)
 }
 
 /// (entry, rank, medal) in result order.
 fn podium(result: &SkillResult) -> Vec<(String, Option<u32>, Option<Medal>)> {
-    result
-        .entries
-        .iter()
-        .map(|e| (e.entry.clone(), e.rank, e.medal))
-        .collect()
+    result.entries.iter().map(|e| (e.entry.clone(), e.rank, e.medal)).collect()
 }
 
-fn row(
-    entry: &str,
-    rank: Option<u32>,
-    medal: Option<Medal>,
-) -> (String, Option<u32>, Option<Medal>) {
+fn row(entry: &str, rank: Option<u32>, medal: Option<Medal>) -> (String, Option<u32>, Option<Medal>) {
     (entry.to_string(), rank, medal)
 }
 
@@ -112,10 +70,7 @@ use Medal::{Bronze, Excellence, Gold, Silver};
 
 #[test]
 fn max_1_35_with_scores_1_and_0_gives_an_aspect_mark_of_0_23() {
-    let sk = skill(
-        SkillRules::default(),
-        vec![criterion("A", vec![judgement("A1", "1.35", 2)])],
-    );
+    let sk = skill(SkillRules::default(), vec![criterion("A", vec![judgement("A1", "1.35", 2)])]);
     let marks = [mark("E1", "A1", "J1", "1"), mark("E1", "A1", "J2", "0")];
     let result = compute_skill(&sk, &[entry("E1")], &marks, &[]);
     let e = result.entry("E1").unwrap();
@@ -126,10 +81,7 @@ fn max_1_35_with_scores_1_and_0_gives_an_aspect_mark_of_0_23() {
 
 #[test]
 fn a_judges_later_mark_corrects_their_earlier_one_and_others_keep_theirs() {
-    let sk = skill(
-        SkillRules::default(),
-        vec![criterion("A", vec![judgement("A1", "3", 3)])],
-    );
+    let sk = skill(SkillRules::default(), vec![criterion("A", vec![judgement("A1", "3", 3)])]);
     let marks = [
         mark("E1", "A1", "J1", "1"),
         mark("E1", "A1", "J2", "2"),
@@ -151,13 +103,7 @@ fn a_measurement_takes_the_latest_mark_whoever_entered_it() {
 
 #[test]
 fn voiding_a_correction_restores_the_mark_it_had_superseded() {
-    let sk = skill(
-        SkillRules::default(),
-        vec![criterion(
-            "A",
-            vec![measurement("M", "10"), judgement("J", "6", 1)],
-        )],
-    );
+    let sk = skill(SkillRules::default(), vec![criterion("A", vec![measurement("M", "10"), judgement("J", "6", 1)])]);
     let marks = [
         mark("E1", "M", "J1", "4"),
         mark("E1", "J", "J1", "1"),
@@ -177,22 +123,13 @@ fn voiding_the_only_mark_leaves_the_aspect_unmarked() {
     let marks = [voided(mark("E1", "A1", "J1", "40"))];
     let result = compute_skill(&sk, &[entry("E1")], &marks, &[]);
     let e = result.entry("E1").unwrap();
-    assert_eq!(
-        (e.raw, e.marked, e.expected, e.provisional),
-        (d("0"), 0, 1, true)
-    );
+    assert_eq!((e.raw, e.marked, e.expected, e.provisional), (d("0"), 0, 1, true));
     assert_eq!(e.aspects[0].scores, 0);
 }
 
 #[test]
 fn an_incomplete_panel_gives_a_provisional_mark_from_the_scores_present() {
-    let sk = skill(
-        SkillRules::default(),
-        vec![criterion(
-            "A",
-            vec![judgement("J", "6", 3), measurement("M", "4")],
-        )],
-    );
+    let sk = skill(SkillRules::default(), vec![criterion("A", vec![judgement("J", "6", 3), measurement("M", "4")])]);
     let marks = [mark("E1", "J", "J1", "2"), mark("E2", "M", "J1", "4")];
     let result = compute_skill(&sk, &[entry("E1"), entry("E2")], &marks, &[]);
     let e1 = result.entry("E1").unwrap();
@@ -208,15 +145,9 @@ fn an_incomplete_panel_gives_a_provisional_mark_from_the_scores_present() {
 
 #[test]
 fn every_judges_score_counts_beyond_the_panel_but_progress_stops_at_the_panel() {
-    let sk = skill(
-        SkillRules::default(),
-        vec![criterion("A", vec![judgement("J", "6", 3)])],
-    );
-    let marks: Vec<Mark> = ["3", "3", "3", "1"]
-        .iter()
-        .enumerate()
-        .map(|(i, v)| mark("E1", "J", &format!("J{i}"), v))
-        .collect();
+    let sk = skill(SkillRules::default(), vec![criterion("A", vec![judgement("J", "6", 3)])]);
+    let marks: Vec<Mark> =
+        ["3", "3", "3", "1"].iter().enumerate().map(|(i, v)| mark("E1", "J", &format!("J{i}"), v)).collect();
     let result = compute_skill(&sk, &[entry("E1")], &marks, &[]);
     let e = result.entry("E1").unwrap();
     assert_eq!(e.raw, d("5")); // 6 × 10 / 12
@@ -226,27 +157,15 @@ fn every_judges_score_counts_beyond_the_panel_but_progress_stops_at_the_panel() 
 
 #[test]
 fn trimmed_aggregation_falls_back_to_the_median_with_few_scores() {
-    let rules = SkillRules {
-        aggregation: Aggregation::Trimmed { k: 1 },
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { aggregation: Aggregation::Trimmed { k: 1 }, ..SkillRules::default() };
     let sk = skill(rules, vec![criterion("A", vec![judgement("J", "7.5", 5)])]);
     // Two scores, 2k >= n: median of 0 and 3 = 1.5 → 7.5 × 1.5 / 3 = 3.75
     let two = [mark("E1", "J", "J1", "0"), mark("E1", "J", "J2", "3")];
-    assert_eq!(
-        compute_skill(&sk, &[entry("E1")], &two, &[]).entries[0].raw,
-        d("3.75")
-    );
+    assert_eq!(compute_skill(&sk, &[entry("E1")], &two, &[]).entries[0].raw, d("3.75"));
     // Five scores 0, 1, 2, 3, 3: drop 0 and a 3 → mean 2 → 5.00
-    let five: Vec<Mark> = ["3", "0", "2", "3", "1"]
-        .iter()
-        .enumerate()
-        .map(|(i, v)| mark("E1", "J", &format!("J{i}"), v))
-        .collect();
-    assert_eq!(
-        compute_skill(&sk, &[entry("E1")], &five, &[]).entries[0].raw,
-        d("5")
-    );
+    let five: Vec<Mark> =
+        ["3", "0", "2", "3", "1"].iter().enumerate().map(|(i, v)| mark("E1", "J", &format!("J{i}"), v)).collect();
+    assert_eq!(compute_skill(&sk, &[entry("E1")], &five, &[]).entries[0].raw, d("5"));
 }
 
 #[test]
@@ -258,18 +177,9 @@ fn criterion_subtotals_are_listed_in_scheme_order() {
             criterion("A", vec![measurement("A1", "10")]),
         ],
     );
-    let marks = [
-        mark("E1", "A1", "J1", "7.25"),
-        mark("E1", "B2", "J1", "2"),
-        mark("E1", "B1", "J1", "3.5"),
-    ];
-    let e = compute_skill(&sk, &[entry("E1")], &marks, &[])
-        .entries
-        .remove(0);
-    assert_eq!(
-        e.criteria,
-        vec![("B".to_string(), d("5.5")), ("A".to_string(), d("7.25"))]
-    );
+    let marks = [mark("E1", "A1", "J1", "7.25"), mark("E1", "B2", "J1", "2"), mark("E1", "B1", "J1", "3.5")];
+    let e = compute_skill(&sk, &[entry("E1")], &marks, &[]).entries.remove(0);
+    assert_eq!(e.criteria, vec![("B".to_string(), d("5.5")), ("A".to_string(), d("7.25"))]);
     assert_eq!(e.raw.to_string(), "12.75");
     let codes: Vec<&str> = e.aspects.iter().map(|a| a.aspect.as_str()).collect();
     assert_eq!(codes, ["B1", "B2", "A1"]);
@@ -278,11 +188,7 @@ fn criterion_subtotals_are_listed_in_scheme_order() {
 #[test]
 fn marks_for_other_skills_entries_or_aspects_are_ignored() {
     let sk = single_measurement(SkillRules::default());
-    let marks = [
-        mark("E1", "A1", "J1", "50"),
-        mark("OTHER", "A1", "J1", "99"),
-        mark("E1", "Z9", "J1", "99"),
-    ];
+    let marks = [mark("E1", "A1", "J1", "50"), mark("OTHER", "A1", "J1", "99"), mark("E1", "Z9", "J1", "99")];
     let result = compute_skill(&sk, &[entry("E1")], &marks, &[]);
     assert_eq!(result.entries.len(), 1);
     assert_eq!(result.entries[0].raw, d("50"));
@@ -291,13 +197,7 @@ fn marks_for_other_skills_entries_or_aspects_are_ignored() {
 // ---- §1 discrepancies and overrides ---------------------------------------------------------
 
 fn judged_skill() -> Skill {
-    skill(
-        SkillRules::default(),
-        vec![criterion(
-            "A",
-            vec![judgement("J", "6", 3), judgement("K", "6", 3)],
-        )],
-    )
+    skill(SkillRules::default(), vec![criterion("A", vec![judgement("J", "6", 3), judgement("K", "6", 3)])])
 }
 
 #[test]
@@ -314,40 +214,19 @@ fn a_spread_beyond_the_maximum_is_flagged_with_each_judges_score() {
     assert_eq!(result.discrepancies.len(), 1);
     let flag = &result.discrepancies[0];
     assert_eq!((flag.entry.as_str(), flag.aspect.as_str()), ("E1", "J"));
-    assert_eq!(
-        flag.scores,
-        vec![
-            ("J1".to_string(), d("1")),
-            ("J2".to_string(), d("3")),
-            ("J3".to_string(), d("2"))
-        ]
-    );
+    assert_eq!(flag.scores, vec![("J1".to_string(), d("1")), ("J2".to_string(), d("3")), ("J3".to_string(), d("2"))]);
     assert_eq!(flag.spread, d("2"));
     assert!(!flag.overridden);
     assert_eq!(result.open_discrepancies(), 1);
 
-    let wider = SkillRules {
-        max_judgement_spread: 2,
-        ..SkillRules::default()
-    };
-    let relaxed = Skill {
-        rules: wider,
-        ..judged_skill()
-    };
-    assert!(
-        compute_skill(&relaxed, &[entry("E1")], &marks, &[])
-            .discrepancies
-            .is_empty()
-    );
+    let wider = SkillRules { max_judgement_spread: 2, ..SkillRules::default() };
+    let relaxed = Skill { rules: wider, ..judged_skill() };
+    assert!(compute_skill(&relaxed, &[entry("E1")], &marks, &[]).discrepancies.is_empty());
 }
 
 #[test]
 fn a_correction_resolves_a_flag() {
-    let marks = [
-        mark("E1", "J", "J1", "0"),
-        mark("E1", "J", "J2", "3"),
-        mark("E1", "J", "J1", "2"),
-    ];
+    let marks = [mark("E1", "J", "J1", "0"), mark("E1", "J", "J2", "3"), mark("E1", "J", "J1", "2")];
     let result = compute_skill(&judged_skill(), &[entry("E1")], &marks, &[]);
     assert!(result.discrepancies.is_empty());
 }
@@ -355,11 +234,7 @@ fn a_correction_resolves_a_flag() {
 #[test]
 fn an_override_clears_the_flag_until_a_new_mark_for_that_aspect_is_entered() {
     let mut marks = vec![mark("E1", "J", "J1", "0"), mark("E1", "J", "J2", "3")];
-    let accepted = [Override {
-        entry: "E1".into(),
-        aspect: "J".into(),
-        position: 2,
-    }];
+    let accepted = [Override { entry: "E1".into(), aspect: "J".into(), position: 2 }];
     let result = compute_skill(&judged_skill(), &[entry("E1")], &marks, &accepted);
     assert_eq!(result.discrepancies.len(), 1);
     assert!(result.discrepancies[0].overridden);
@@ -383,14 +258,7 @@ fn an_override_clears_the_flag_until_a_new_mark_for_that_aspect_is_entered() {
     assert_eq!(result.open_discrepancies(), 1);
 
     // A later override covering the new marks clears it again.
-    let again = [
-        accepted[0].clone(),
-        Override {
-            entry: "E1".into(),
-            aspect: "J".into(),
-            position: marks.len(),
-        },
-    ];
+    let again = [accepted[0].clone(), Override { entry: "E1".into(), aspect: "J".into(), position: marks.len() }];
     let result = compute_skill(&judged_skill(), &[entry("E1")], &marks, &again);
     assert_eq!(result.open_discrepancies(), 0);
 }
@@ -403,29 +271,16 @@ fn an_override_covers_only_its_own_entry_and_aspect() {
         mark("E1", "K", "J1", "0"),
         mark("E1", "K", "J2", "3"),
     ];
-    let accepted = [Override {
-        entry: "E1".into(),
-        aspect: "K".into(),
-        position: 4,
-    }];
+    let accepted = [Override { entry: "E1".into(), aspect: "K".into(), position: 4 }];
     let result = compute_skill(&judged_skill(), &[entry("E1")], &marks, &accepted);
-    let open: Vec<&str> = result
-        .discrepancies
-        .iter()
-        .filter(|f| !f.overridden)
-        .map(|f| f.aspect.as_str())
-        .collect();
+    let open: Vec<&str> = result.discrepancies.iter().filter(|f| !f.overridden).map(|f| f.aspect.as_str()).collect();
     assert_eq!(open, ["J"]);
 }
 
 #[test]
 fn an_override_made_before_the_flagging_mark_does_not_cover_it() {
     let marks = [mark("E1", "J", "J1", "0"), mark("E1", "J", "J2", "3")];
-    let early = [Override {
-        entry: "E1".into(),
-        aspect: "J".into(),
-        position: 1,
-    }];
+    let early = [Override { entry: "E1".into(), aspect: "J".into(), position: 1 }];
     let result = compute_skill(&judged_skill(), &[entry("E1")], &marks, &early);
     assert_eq!(result.open_discrepancies(), 1);
 }
@@ -434,10 +289,7 @@ fn an_override_made_before_the_flagging_mark_does_not_cover_it() {
 
 #[test]
 fn withdrawn_and_disqualified_entries_are_left_out_of_everything() {
-    let rules = SkillRules {
-        standardise: Standardise::robust700(),
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
     let sk = single_measurement(rules);
     let (mut entries, mut marks) = scored(&["50", "60", "70"]);
     entries.push(entry_with("W", EntryStatus::Withdrawn));
@@ -470,12 +322,7 @@ fn withdrawn_and_disqualified_entries_are_left_out_of_everything() {
 #[test]
 fn discrepancies_of_withdrawn_entries_do_not_block_locking() {
     let marks = [mark("W", "J", "J1", "0"), mark("W", "J", "J2", "3")];
-    let result = compute_skill(
-        &judged_skill(),
-        &[entry_with("W", EntryStatus::Withdrawn)],
-        &marks,
-        &[],
-    );
+    let result = compute_skill(&judged_skill(), &[entry_with("W", EntryStatus::Withdrawn)], &marks, &[]);
     assert!(result.discrepancies.is_empty());
 }
 
@@ -483,47 +330,29 @@ fn discrepancies_of_withdrawn_entries_do_not_block_locking() {
 
 #[test]
 fn robust700_puts_the_median_at_700() {
-    let rules = SkillRules {
-        standardise: Standardise::robust700(),
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
     let (entries, marks) = scored(&["40", "50", "60", "80"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     // median 55, deviations 15, 5, 5, 25 → MAD 10; 700 + 30 × (80 − 55) / 14.826
     assert_eq!((result.median, result.mad), (Some(d("55")), Some(d("10"))));
-    let scaled: Vec<String> = result
-        .entries
-        .iter()
-        .map(|e| e.scaled.unwrap().to_string())
-        .collect();
+    let scaled: Vec<String> = result.entries.iter().map(|e| e.scaled.unwrap().to_string()).collect();
     assert_eq!(scaled, ["750.59", "710.12", "689.88", "669.65"]);
     assert_eq!(result.entries[0].score, result.entries[0].scaled.unwrap());
 }
 
 #[test]
 fn mad_zero_scores_every_entry_at_the_centre() {
-    let rules = SkillRules {
-        standardise: Standardise::robust700(),
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
     let (entries, marks) = scored(&["50", "50", "50", "10", "90"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     assert_eq!(result.mad, Some(d("0")));
-    assert!(
-        result
-            .entries
-            .iter()
-            .all(|e| e.scaled == Some(d("700")) && e.rank == Some(1))
-    );
+    assert!(result.entries.iter().all(|e| e.scaled == Some(d("700")) && e.rank == Some(1)));
     assert!(result.entries.iter().all(|e| e.medal == Some(Gold)));
 }
 
 #[test]
 fn scaled_scores_are_clamped_to_the_0_to_1000_range() {
-    let rules = SkillRules {
-        standardise: Standardise::robust700(),
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
     let (entries, marks) = scored(&["50", "50.01", "49.99", "100", "0"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     let by_code = |c: &str| result.entry(c).unwrap().scaled.unwrap().to_string();
@@ -534,13 +363,8 @@ fn scaled_scores_are_clamped_to_the_0_to_1000_range() {
 
 #[test]
 fn scale_centre_and_step_are_settings() {
-    let rules = SkillRules {
-        standardise: Standardise::Robust {
-            centre: d("500"),
-            step: d("100"),
-        },
-        ..SkillRules::default()
-    };
+    let rules =
+        SkillRules { standardise: Standardise::Robust { centre: d("500"), step: d("100") }, ..SkillRules::default() };
     let (entries, marks) = scored(&["40", "50", "60"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     // 500 + 100 × 10 / 14.826 = 567.449…
@@ -552,10 +376,7 @@ fn scale_centre_and_step_are_settings() {
 
 #[test]
 fn tie_tolerance_chains_close_scores_into_one_rank() {
-    let rules = SkillRules {
-        tie_tolerance: d("0.5"),
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { tie_tolerance: d("0.5"), ..SkillRules::default() };
     let (entries, marks) = scored(&["80", "79.6", "79.2", "78.69", "78.2"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     assert_eq!(
@@ -572,16 +393,10 @@ fn tie_tolerance_chains_close_scores_into_one_rank() {
 
 #[test]
 fn criteria_reverse_breaks_a_tie_on_the_last_criterion_first() {
-    let rules = SkillRules {
-        tie_break: TieBreak::CriteriaReverse,
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { tie_break: TieBreak::CriteriaReverse, ..SkillRules::default() };
     let sk = skill(
         rules,
-        vec![
-            criterion("A", vec![measurement("A1", "50")]),
-            criterion("B", vec![measurement("B1", "50")]),
-        ],
+        vec![criterion("A", vec![measurement("A1", "50")]), criterion("B", vec![measurement("B1", "50")])],
     );
     let entries: Vec<Entry> = ["E1", "E2", "E3", "E4"].iter().map(|c| entry(c)).collect();
     let marks = [
@@ -611,12 +426,7 @@ fn criteria_reverse_breaks_a_tie_on_the_last_criterion_first() {
 
 fn medals_for(totals: &[&str]) -> Vec<(String, Option<u32>, Option<Medal>)> {
     let (entries, marks) = scored(totals);
-    podium(&compute_skill(
-        &single_measurement(SkillRules::default()),
-        &entries,
-        &marks,
-        &[],
-    ))
+    podium(&compute_skill(&single_measurement(SkillRules::default()), &entries, &marks, &[]))
 }
 
 #[test]
@@ -674,63 +484,34 @@ fn two_tied_for_third_are_both_bronze() {
 
 #[test]
 fn the_medallion_defaults_to_the_centre_when_standardised() {
-    let rules = SkillRules {
-        standardise: Standardise::robust700(),
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
     let (entries, marks) = scored(&["90", "85", "80", "75", "70", "65", "60"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     // E4 sits at the median: exactly 700 earns the medallion.
     assert_eq!(result.entry("E4").unwrap().score, d("700"));
     assert_eq!(
         result.entries.iter().map(|e| e.medal).collect::<Vec<_>>(),
-        [
-            Some(Gold),
-            Some(Silver),
-            Some(Bronze),
-            Some(Excellence),
-            None,
-            None,
-            None
-        ]
+        [Some(Gold), Some(Silver), Some(Bronze), Some(Excellence), None, None, None]
     );
 }
 
 #[test]
 fn without_standardisation_there_is_no_medallion_unless_a_threshold_is_set() {
     let (entries, marks) = scored(&["90", "85", "80", "75", "70"]);
-    let plain = compute_skill(
-        &single_measurement(SkillRules::default()),
-        &entries,
-        &marks,
-        &[],
-    );
+    let plain = compute_skill(&single_measurement(SkillRules::default()), &entries, &marks, &[]);
     assert!(plain.entries.iter().all(|e| e.medal != Some(Excellence)));
 
-    let rules = SkillRules {
-        excellence_threshold: Some(d("75")),
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { excellence_threshold: Some(d("75")), ..SkillRules::default() };
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     assert_eq!(
         result.entries.iter().map(|e| e.medal).collect::<Vec<_>>(),
-        [
-            Some(Gold),
-            Some(Silver),
-            Some(Bronze),
-            Some(Excellence),
-            None
-        ]
+        [Some(Gold), Some(Silver), Some(Bronze), Some(Excellence), None]
     );
 }
 
 #[test]
 fn too_few_registered_entries_award_no_medals_nor_medallions() {
-    let rules = SkillRules {
-        min_entries_for_medals: 3,
-        excellence_threshold: Some(d("0")),
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { min_entries_for_medals: 3, excellence_threshold: Some(d("0")), ..SkillRules::default() };
     let sk = single_measurement(rules);
     let (mut entries, mut marks) = scored(&["90", "80"]);
     // A withdrawn entry is not registered for this count.
@@ -752,26 +533,15 @@ fn too_few_registered_entries_award_no_medals_nor_medallions() {
 
 #[test]
 fn best_of_nation_and_top_score_compare_scaled_scores_across_skills() {
-    let robust = SkillRules {
-        standardise: Standardise::robust700(),
-        ..SkillRules::default()
-    };
+    let robust = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
     let entries_for = |skill: &str| -> Vec<Entry> {
         ["CHN", "KAZ", "RUS"]
             .iter()
-            .map(|d| Entry {
-                code: format!("{skill}-{d}"),
-                delegation: d.to_string(),
-                status: EntryStatus::Active,
-            })
+            .map(|d| Entry { code: format!("{skill}-{d}"), delegation: d.to_string(), status: EntryStatus::Active })
             .collect()
     };
     let marks_for = |skill: &str, totals: [&str; 3]| -> Vec<Mark> {
-        ["CHN", "KAZ", "RUS"]
-            .iter()
-            .zip(totals)
-            .map(|(d, t)| mark(&format!("{skill}-{d}"), "A1", "J", t))
-            .collect()
+        ["CHN", "KAZ", "RUS"].iter().zip(totals).map(|(d, t)| mark(&format!("{skill}-{d}"), "A1", "J", t)).collect()
     };
     let mut a = single_measurement(robust.clone());
     a.code = "A".into();
@@ -780,36 +550,15 @@ fn best_of_nation_and_top_score_compare_scaled_scores_across_skills() {
     let mut c = single_measurement(SkillRules::default());
     c.code = "C".into();
     let results = [
-        compute_skill(
-            &a,
-            &entries_for("A"),
-            &marks_for("A", ["60", "50", "40"]),
-            &[],
-        ),
-        compute_skill(
-            &b,
-            &entries_for("B"),
-            &marks_for("B", ["40", "60", "50"]),
-            &[],
-        ),
+        compute_skill(&a, &entries_for("A"), &marks_for("A", ["60", "50", "40"]), &[]),
+        compute_skill(&b, &entries_for("B"), &marks_for("B", ["40", "60", "50"]), &[]),
         // Raw totals of an unstandardised skill are not on the common scale.
-        compute_skill(
-            &c,
-            &entries_for("C"),
-            &marks_for("C", ["99", "99", "99"]),
-            &[],
-        ),
+        compute_skill(&c, &entries_for("C"), &marks_for("C", ["99", "99", "99"]), &[]),
     ];
     let best = best_of_nation(&results);
     let summary: Vec<(String, String, Vec<String>)> = best
         .iter()
-        .map(|b| {
-            (
-                b.delegation.clone(),
-                b.score.to_string(),
-                b.entries.iter().map(|e| e.entry.clone()).collect(),
-            )
-        })
+        .map(|b| (b.delegation.clone(), b.score.to_string(), b.entries.iter().map(|e| e.entry.clone()).collect()))
         .collect();
     // A: 720.23 / 700 / 679.77; B: 679.77 / 720.23 / 700.
     assert_eq!(
@@ -830,12 +579,7 @@ fn best_of_nation_and_top_score_compare_scaled_scores_across_skills() {
 #[test]
 fn results_serialize_with_lowercase_medals_and_decimal_strings() {
     let (entries, marks) = scored(&["90.5"]);
-    let result = compute_skill(
-        &single_measurement(SkillRules::default()),
-        &entries,
-        &marks,
-        &[],
-    );
+    let result = compute_skill(&single_measurement(SkillRules::default()), &entries, &marks, &[]);
     let json = serde_json::to_value(&result).unwrap();
     assert_eq!(json["entries"][0]["medal"], "gold");
     assert_eq!(json["entries"][0]["raw"], "90.50");
@@ -860,11 +604,7 @@ fn arb_criteria() -> impl Strategy<Value = Vec<Criterion>> {
                     .enumerate()
                     .map(|(a, (measured, panel, max))| {
                         let code = format!("{code}{}", a + 1);
-                        if measured {
-                            measurement(&code, MAXES[max])
-                        } else {
-                            judgement(&code, MAXES[max], panel)
-                        }
+                        if measured { measurement(&code, MAXES[max]) } else { judgement(&code, MAXES[max], panel) }
                     })
                     .collect();
                 criterion(&code, aspects)
@@ -874,27 +614,18 @@ fn arb_criteria() -> impl Strategy<Value = Vec<Criterion>> {
 }
 
 fn arb_rules(standardised: bool) -> impl Strategy<Value = SkillRules> {
-    let aggregation = prop_oneof![
-        Just(Aggregation::Mean),
-        Just(Aggregation::Median),
-        Just(Aggregation::Trimmed { k: 1 })
-    ];
+    let aggregation =
+        prop_oneof![Just(Aggregation::Mean), Just(Aggregation::Median), Just(Aggregation::Trimmed { k: 1 })];
     let tie_break = prop_oneof![Just(TieBreak::None), Just(TieBreak::CriteriaReverse)];
-    (aggregation, tie_break, 0i64..3, 0u32..5).prop_map(
-        move |(aggregation, tie_break, tol, min)| SkillRules {
-            standardise: if standardised {
-                Standardise::robust700()
-            } else {
-                Standardise::None
-            },
-            tie_tolerance: Decimal::new(tol * 50, 2),
-            tie_break,
-            aggregation,
-            min_entries_for_medals: min,
-            excellence_threshold: if standardised { None } else { Some(d("10")) },
-            ..SkillRules::default()
-        },
-    )
+    (aggregation, tie_break, 0i64..3, 0u32..5).prop_map(move |(aggregation, tie_break, tol, min)| SkillRules {
+        standardise: if standardised { Standardise::robust700() } else { Standardise::None },
+        tie_tolerance: Decimal::new(tol * 50, 2),
+        tie_break,
+        aggregation,
+        min_entries_for_medals: min,
+        excellence_threshold: if standardised { None } else { Some(d("10")) },
+        ..SkillRules::default()
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -935,38 +666,19 @@ fn arb_scenario(standardised: bool, voids: bool) -> impl Strategy<Value = Scenar
         1..8,
     );
     let draws = prop::collection::vec(
-        (
-            0usize..8,
-            0usize..9,
-            0usize..4,
-            any::<u32>(),
-            prop::bool::weighted(if voids { 0.1 } else { 0.0 }),
-        ),
+        (0usize..8, 0usize..9, 0usize..4, any::<u32>(), prop::bool::weighted(if voids { 0.1 } else { 0.0 })),
         0..80,
     );
-    (arb_criteria(), arb_rules(standardised), statuses, draws).prop_map(
-        |(criteria, rules, statuses, draws)| {
-            let skill = skill(rules, criteria);
-            let entries: Vec<Entry> = statuses
-                .into_iter()
-                .enumerate()
-                .map(|(i, status)| Entry {
-                    code: format!("E{i}"),
-                    delegation: format!("D{}", i % 3),
-                    status,
-                })
-                .collect();
-            let marks = draws
-                .into_iter()
-                .map(|draw| make_mark(&skill, &entries, draw))
-                .collect();
-            Scenario {
-                skill,
-                entries,
-                marks,
-            }
-        },
-    )
+    (arb_criteria(), arb_rules(standardised), statuses, draws).prop_map(|(criteria, rules, statuses, draws)| {
+        let skill = skill(rules, criteria);
+        let entries: Vec<Entry> = statuses
+            .into_iter()
+            .enumerate()
+            .map(|(i, status)| Entry { code: format!("E{i}"), delegation: format!("D{}", i % 3), status })
+            .collect();
+        let marks = draws.into_iter().map(|draw| make_mark(&skill, &entries, draw)).collect();
+        Scenario { skill, entries, marks }
+    })
 }
 
 fn compute(s: &Scenario) -> SkillResult {
@@ -986,12 +698,7 @@ fn raise(s: &mut Scenario, target: &str, aspect_pick: usize, judge_pick: usize) 
         s.marks
             .iter()
             .rev()
-            .find(|m| {
-                !m.voided
-                    && m.entry == target
-                    && m.aspect == aspect.code
-                    && judge.is_none_or(|j| m.judge == j)
-            })
+            .find(|m| !m.voided && m.entry == target && m.aspect == aspect.code && judge.is_none_or(|j| m.judge == j))
             .map(|m| m.value)
     };
     let (judge, value) = match aspect.kind {
@@ -1001,9 +708,7 @@ fn raise(s: &mut Scenario, target: &str, aspect_pick: usize, judge_pick: usize) 
                 return false;
             }
             // Anywhere in (now, max], on the 2-decimal grid.
-            let room = ((aspect.max - now) * Decimal::from(100))
-                .to_usize()
-                .unwrap();
+            let room = ((aspect.max - now) * Decimal::from(100)).to_usize().unwrap();
             let step = 1 + (judge_pick % room.max(1)) as i64;
             ("J0".to_string(), now + Decimal::new(step, 2))
         }
@@ -1026,13 +731,7 @@ fn raise(s: &mut Scenario, target: &str, aspect_pick: usize, judge_pick: usize) 
             (judge, now + Decimal::ONE)
         }
     };
-    s.marks.push(Mark {
-        entry: target.into(),
-        aspect: aspect.code.clone(),
-        judge,
-        value,
-        voided: false,
-    });
+    s.marks.push(Mark { entry: target.into(), aspect: aspect.code.clone(), judge, value, voided: false });
     true
 }
 
@@ -1215,10 +914,7 @@ proptest! {
 fn under_robust700_a_higher_raw_total_can_lose_a_shared_first_place() {
     // 12, 17, 12: MAD 0, all three score 700 and share gold. E1 rising to 16 makes the MAD 1:
     // E1 is now the median (700) and E2 pulls ahead (720.23), so E1 drops to 2nd.
-    let rules = SkillRules {
-        standardise: Standardise::robust700(),
-        ..SkillRules::default()
-    };
+    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
     let sk = single_measurement(rules);
     let (entries, mut marks) = scored(&["12", "17", "12"]);
     let before = compute_skill(&sk, &entries, &marks, &[]);

@@ -44,30 +44,12 @@ pub struct MarksOutcome {
 /// Judging operations other than marks.
 #[derive(Clone, Debug)]
 pub enum JudgingOp {
-    Void {
-        mark: Uuid,
-        reason: String,
-    },
-    SetStatus {
-        entry: String,
-        status: EntryStatus,
-        reason: String,
-    },
-    Lock {
-        skill: String,
-    },
-    Unlock {
-        skill: String,
-        reason: String,
-    },
-    Publish {
-        skill: String,
-    },
-    Override {
-        entry: String,
-        aspect: String,
-        reason: String,
-    },
+    Void { mark: Uuid, reason: String },
+    SetStatus { entry: String, status: EntryStatus, reason: String },
+    Lock { skill: String },
+    Unlock { skill: String, reason: String },
+    Publish { skill: String },
+    Override { entry: String, aspect: String, reason: String },
 }
 
 type Reply<T> = oneshot::Sender<ApiResult<T>>;
@@ -80,21 +62,10 @@ struct MarkJob {
 }
 
 enum Command {
-    Load {
-        key: String,
-        reply: Reply<Option<Arc<Competition>>>,
-    },
-    Reload {
-        id: Uuid,
-        reply: Reply<()>,
-    },
+    Load { key: String, reply: Reply<Option<Arc<Competition>>> },
+    Reload { id: Uuid, reply: Reply<()> },
     Marks(MarkJob),
-    Judging {
-        competition: Uuid,
-        caller: Caller,
-        op: JudgingOp,
-        reply: Reply<serde_json::Value>,
-    },
+    Judging { competition: Uuid, caller: Caller, op: JudgingOp, reply: Reply<serde_json::Value> },
 }
 
 #[derive(Default)]
@@ -113,11 +84,7 @@ impl Engine {
     pub fn start(db: DatabaseConnection, hub: Hub) -> Engine {
         let (tx, rx) = mpsc::channel(4096);
         let cache = Arc::new(RwLock::new(Cache::default()));
-        let worker = Worker {
-            db,
-            cache: cache.clone(),
-            hub,
-        };
+        let worker = Worker { db, cache: cache.clone(), hub };
         tokio::spawn(worker.run(rx));
         Engine { tx, cache }
     }
@@ -128,18 +95,12 @@ impl Engine {
             .send(make(reply))
             .await
             .map_err(|_| ApiError::internal(std::io::Error::other("the engine has stopped")))?;
-        answer.await.map_err(|_| {
-            ApiError::internal(std::io::Error::other("the engine dropped a request"))
-        })?
+        answer.await.map_err(|_| ApiError::internal(std::io::Error::other("the engine dropped a request")))?
     }
 
     fn cached(&self, key: &str) -> Option<Arc<Competition>> {
         let cache = self.cache.read().ok()?;
-        let id = cache
-            .by_code
-            .get(key)
-            .copied()
-            .or_else(|| Uuid::parse_str(key).ok())?;
+        let id = cache.by_code.get(key).copied().or_else(|| Uuid::parse_str(key).ok())?;
         cache.by_id.get(&id).cloned()
     }
 
@@ -148,12 +109,9 @@ impl Engine {
         if let Some(c) = self.cached(key) {
             return Ok(c);
         }
-        self.ask(|reply| Command::Load {
-            key: key.to_owned(),
-            reply,
-        })
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no competition '{key}'")))
+        self.ask(|reply| Command::Load { key: key.to_owned(), reply })
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no competition '{key}'")))
     }
 
     /// Re-reads a competition from the database after a registration change.
@@ -161,36 +119,12 @@ impl Engine {
         self.ask(|reply| Command::Reload { id, reply }).await
     }
 
-    pub async fn record_marks(
-        &self,
-        competition: Uuid,
-        caller: Caller,
-        marks: Vec<MarkIn>,
-    ) -> ApiResult<MarksOutcome> {
-        self.ask(|reply| {
-            Command::Marks(MarkJob {
-                competition,
-                caller,
-                marks,
-                reply,
-            })
-        })
-        .await
+    pub async fn record_marks(&self, competition: Uuid, caller: Caller, marks: Vec<MarkIn>) -> ApiResult<MarksOutcome> {
+        self.ask(|reply| Command::Marks(MarkJob { competition, caller, marks, reply })).await
     }
 
-    pub async fn judging(
-        &self,
-        competition: Uuid,
-        caller: Caller,
-        op: JudgingOp,
-    ) -> ApiResult<serde_json::Value> {
-        self.ask(|reply| Command::Judging {
-            competition,
-            caller,
-            op,
-            reply,
-        })
-        .await
+    pub async fn judging(&self, competition: Uuid, caller: Caller, op: JudgingOp) -> ApiResult<serde_json::Value> {
+        self.ask(|reply| Command::Judging { competition, caller, op, reply }).await
     }
 }
 
@@ -239,12 +173,7 @@ impl Worker {
             Command::Reload { id, reply } => {
                 let _ = reply.send(self.reload(id).await.map(|_| ()));
             }
-            Command::Judging {
-                competition,
-                caller,
-                op,
-                reply,
-            } => {
+            Command::Judging { competition, caller, op, reply } => {
                 let result = self.judging(competition, &caller, op).await;
                 let _ = reply.send(result);
             }
@@ -259,9 +188,7 @@ impl Worker {
     fn put(&self, competition: Arc<Competition>) {
         if let Ok(mut cache) = self.cache.write() {
             cache.by_code.retain(|_, id| *id != competition.id);
-            cache
-                .by_code
-                .insert(competition.code.clone(), competition.id);
+            cache.by_code.insert(competition.code.clone(), competition.id);
             cache.by_id.insert(competition.id, competition);
         }
     }
@@ -276,9 +203,7 @@ impl Worker {
     async fn load_key(&mut self, key: &str) -> ApiResult<Option<Arc<Competition>>> {
         let id = match Uuid::parse_str(key) {
             Ok(id) => Some(id),
-            Err(_) => store::competition::find_by_code(&self.db, key)
-                .await?
-                .map(|c| c.id),
+            Err(_) => store::competition::find_by_code(&self.db, key).await?.map(|c| c.id),
         };
         let Some(id) = id else { return Ok(None) };
         if let Some(c) = self.get(id) {
@@ -305,10 +230,7 @@ impl Worker {
     async fn competition(&mut self, id: Uuid) -> ApiResult<Arc<Competition>> {
         match self.get(id) {
             Some(c) => Ok(c),
-            None => self
-                .reload(id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("the competition no longer exists")),
+            None => self.reload(id).await?.ok_or_else(|| ApiError::not_found("the competition no longer exists")),
         }
     }
 
@@ -317,10 +239,7 @@ impl Worker {
     async fn record_marks(&mut self, jobs: Vec<MarkJob>) {
         let mut by_competition: Vec<(Uuid, Vec<MarkJob>)> = Vec::new();
         for job in jobs {
-            match by_competition
-                .iter_mut()
-                .find(|(id, _)| *id == job.competition)
-            {
+            match by_competition.iter_mut().find(|(id, _)| *id == job.competition) {
                 Some((_, group)) => group.push(job),
                 None => by_competition.push((job.competition, vec![job])),
             }
@@ -361,9 +280,7 @@ impl Worker {
                     let message = error.to_string();
                     tracing::error!(error = %message, "storing marks failed");
                     for job in jobs {
-                        let _ = job.reply.send(Err(ApiError::internal(std::io::Error::other(
-                            message.clone(),
-                        ))));
+                        let _ = job.reply.send(Err(ApiError::internal(std::io::Error::other(message.clone()))));
                     }
                     return;
                 }
@@ -380,28 +297,15 @@ impl Worker {
         competition: &Arc<Competition>,
         jobs: &[MarkJob],
     ) -> Result<Option<(Vec<ApiResult<MarksOutcome>>, Arc<Competition>)>, ApiError> {
-        let ids: Vec<Uuid> = jobs
-            .iter()
-            .flat_map(|j| j.marks.iter().map(|m| m.id))
-            .collect();
-        let existing: HashMap<Uuid, mark::Model> = store::mark::find_by_ids(&self.db, &ids)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
+        let ids: Vec<Uuid> = jobs.iter().flat_map(|j| j.marks.iter().map(|m| m.id)).collect();
+        let existing: HashMap<Uuid, mark::Model> =
+            store::mark::find_by_ids(&self.db, competition.id, &ids).await?.into_iter().map(|m| (m.id, m)).collect();
         let mut working: HashMap<usize, Skill> = HashMap::new();
         let mut pending: Vec<Pending> = Vec::new();
         let mut pending_ids: HashMap<Uuid, (Uuid, Uuid, Uuid, i64)> = HashMap::new();
         let mut outcomes = Vec::new();
         for job in jobs {
-            let outcome = validate_job(
-                competition,
-                job,
-                &existing,
-                &mut pending_ids,
-                &mut working,
-                &mut pending,
-            );
+            let outcome = validate_job(competition, job, &existing, &mut pending_ids, &mut working, &mut pending);
             outcomes.push(outcome);
         }
         if pending.is_empty() {
@@ -439,9 +343,7 @@ impl Worker {
         let seq_of: HashMap<Uuid, i64> = stored.iter().map(|m| (m.id, m.seq)).collect();
         let mut skills = competition.skills.clone();
         for s in touched {
-            let mut skill = working
-                .remove(&s)
-                .unwrap_or_else(|| (*competition.skills[s]).clone());
+            let mut skill = working.remove(&s).unwrap_or_else(|| (*competition.skills[s]).clone());
             for m in &mut skill.marks {
                 if m.seq <= 0
                     && let Some(seq) = seq_of.get(&m.id)
@@ -449,10 +351,7 @@ impl Worker {
                     m.seq = *seq;
                 }
             }
-            skill.version = version_of
-                .get(&skill.id)
-                .copied()
-                .unwrap_or(skill.version + 1);
+            skill.version = version_of.get(&skill.id).copied().unwrap_or(skill.version + 1);
             if skill.state == SkillState::Setup {
                 skill.state = SkillState::Marking;
             }
@@ -466,22 +365,11 @@ impl Worker {
 
     // ------------------------------------------------------------------ other judging writes
 
-    async fn judging(
-        &mut self,
-        competition_id: Uuid,
-        caller: &Caller,
-        op: JudgingOp,
-    ) -> ApiResult<serde_json::Value> {
+    async fn judging(&mut self, competition_id: Uuid, caller: &Caller, op: JudgingOp) -> ApiResult<serde_json::Value> {
         let competition = self.competition(competition_id).await?;
         let c = &competition;
-        let find_skill = |key: &str| {
-            c.skill(key)
-                .ok_or_else(|| ApiError::not_found(format!("no skill '{key}'")))
-        };
-        let find_entry = |key: &str| {
-            c.entry(key)
-                .ok_or_else(|| ApiError::not_found(format!("no entry '{key}'")))
-        };
+        let find_skill = |key: &str| c.skill(key).ok_or_else(|| ApiError::not_found(format!("no skill '{key}'")));
+        let find_entry = |key: &str| c.entry(key).ok_or_else(|| ApiError::not_found(format!("no entry '{key}'")));
         let actor = caller.actor();
         let mut skill: Skill;
         let skill_index: usize;
@@ -500,16 +388,10 @@ impl Worker {
                 skill_index = s;
                 skill = (*c.skills[s]).clone();
                 if !skill.state.accepts_marks() {
-                    return Err(ApiError::conflict(
-                        "skill_locked",
-                        "unlock the skill before voiding a mark",
-                    ));
+                    return Err(ApiError::conflict("skill_locked", "unlock the skill before voiding a mark"));
                 }
                 if skill.marks[m].void.is_some() {
-                    return Err(ApiError::conflict(
-                        "already_void",
-                        "the mark is void already",
-                    ));
+                    return Err(ApiError::conflict("already_void", "the mark is void already"));
                 }
                 let version = bump(&txn, &skill).await?;
                 store::mark::insert_void(
@@ -538,11 +420,7 @@ impl Worker {
                 skill.marks[m].void = Some(reason);
                 skill.version = version;
             }
-            JudgingOp::SetStatus {
-                entry,
-                status,
-                reason,
-            } => {
+            JudgingOp::SetStatus { entry, status, reason } => {
                 policy::require_admin(caller)?;
                 require_reason(&reason)?;
                 let e = find_entry(&entry)?;
@@ -587,9 +465,7 @@ impl Worker {
                 if open > 0 {
                     return Err(ApiError::conflict(
                         "open_discrepancies",
-                        format!(
-                            "{open} judgement discrepancies are open; resolve them before locking"
-                        ),
+                        format!("{open} judgement discrepancies are open; resolve them before locking"),
                     ));
                 }
                 skill.version = set_state(&txn, &skill, SkillState::Locked).await?;
@@ -603,20 +479,10 @@ impl Worker {
                 skill_index = s;
                 skill = (*c.skills[s]).clone();
                 if skill.state.accepts_marks() {
-                    return Err(ApiError::conflict(
-                        "invalid_state",
-                        format!("skill '{key}' is not locked"),
-                    ));
+                    return Err(ApiError::conflict("invalid_state", format!("skill '{key}' is not locked")));
                 }
                 skill.version = set_state(&txn, &skill, SkillState::Marking).await?;
-                audit = state_audit(
-                    c,
-                    &skill,
-                    &actor,
-                    "skill.unlocked",
-                    SkillState::Marking,
-                    Some(reason),
-                );
+                audit = state_audit(c, &skill, &actor, "skill.unlocked", SkillState::Marking, Some(reason));
                 skill.state = SkillState::Marking;
             }
             JudgingOp::Publish { skill: key } => {
@@ -627,45 +493,30 @@ impl Worker {
                 if skill.state != SkillState::Locked {
                     return Err(ApiError::conflict(
                         "invalid_state",
-                        format!(
-                            "only a locked skill can be published; '{key}' is {}",
-                            skill.state
-                        ),
+                        format!("only a locked skill can be published; '{key}' is {}", skill.state),
                     ));
                 }
                 skill.version = set_state(&txn, &skill, SkillState::Published).await?;
-                audit = state_audit(
-                    c,
-                    &skill,
-                    &actor,
-                    "skill.published",
-                    SkillState::Published,
-                    None,
-                );
+                audit = state_audit(c, &skill, &actor, "skill.published", SkillState::Published, None);
                 skill.state = SkillState::Published;
             }
-            JudgingOp::Override {
-                entry,
-                aspect,
-                reason,
-            } => {
+            JudgingOp::Override { entry, aspect, reason } => {
                 require_reason(&reason)?;
                 let e = find_entry(&entry)?;
                 skill_index = c.entries[e].skill;
                 policy::require_chief(caller, c, skill_index)?;
                 skill = (*c.skills[skill_index]).clone();
-                let a = *skill.aspect_ix.get(&aspect).ok_or_else(|| {
-                    ApiError::not_found(format!("no aspect '{aspect}' in skill '{}'", skill.code()))
-                })?;
-                let flagged =
-                    skill.result.discrepancies.iter().any(|d| {
-                        d.entry == c.entries[e].code && d.aspect == aspect && !d.overridden
-                    });
+                let a = *skill
+                    .aspect_ix
+                    .get(&aspect)
+                    .ok_or_else(|| ApiError::not_found(format!("no aspect '{aspect}' in skill '{}'", skill.code())))?;
+                let flagged = skill
+                    .result
+                    .discrepancies
+                    .iter()
+                    .any(|d| d.entry == c.entries[e].code && d.aspect == aspect && !d.overridden);
                 if !flagged {
-                    return Err(ApiError::conflict(
-                        "no_discrepancy",
-                        "there is no open discrepancy to resolve here",
-                    ));
+                    return Err(ApiError::conflict("no_discrepancy", "there is no open discrepancy to resolve here"));
                 }
                 skill.version = bump(&txn, &skill).await?;
                 let covers_seq = skill.max_seq();
@@ -694,16 +545,10 @@ impl Worker {
                     after: None,
                     reason: Some(reason.clone()),
                 };
-                skill.overrides.push(StoredOverride {
-                    entry: e,
-                    aspect: a,
-                    covers_seq,
-                    reason,
-                });
+                skill.overrides.push(StoredOverride { entry: e, aspect: a, covers_seq, reason });
             }
         }
-        self.finish(txn, audit, (**c).clone(), skill_index, skill)
-            .await
+        self.finish(txn, audit, (**c).clone(), skill_index, skill).await
     }
 
     async fn finish(
@@ -730,15 +575,7 @@ impl Worker {
 }
 
 fn require_reason(reason: &str) -> ApiResult<()> {
-    if reason.trim().is_empty() {
-        Err(ApiError::field(
-            "/reason",
-            "reason_required",
-            "give a reason",
-        ))
-    } else {
-        Ok(())
-    }
+    if reason.trim().is_empty() { Err(ApiError::field("/reason", "reason_required", "give a reason")) } else { Ok(()) }
 }
 
 /// Bumps a skill's version in the transaction; refuses if another instance wrote first.
@@ -755,10 +592,7 @@ async fn set_state(txn: &impl ConnectionTrait, skill: &Skill, state: SkillState)
 fn check_bumped(skill: &Skill, rows: &[entity::skill::Model]) -> ApiResult<i64> {
     match rows.first() {
         Some(row) if row.version == skill.version + 1 => Ok(row.version),
-        _ => Err(ApiError::conflict(
-            "concurrent_change",
-            "the skill changed meanwhile; try again",
-        )),
+        _ => Err(ApiError::conflict("concurrent_change", "the skill changed meanwhile; try again")),
     }
 }
 
@@ -783,14 +617,8 @@ fn state_audit(
 }
 
 fn mark_subject(c: &Competition, skill: &Skill, m: &StoredMark) -> String {
-    let aspect = skill
-        .aspect(m.aspect)
-        .map(|a| a.code.to_string())
-        .unwrap_or_default();
-    format!(
-        "{}/{}/{}",
-        c.entries[m.entry].code, aspect, c.judges[m.judge].code
-    )
+    let aspect = skill.aspect(m.aspect).map(|a| a.code.to_string()).unwrap_or_default();
+    format!("{}/{}/{}", c.entries[m.entry].code, aspect, c.judges[m.judge].code)
 }
 
 fn mark_json(c: &Competition, skill: &Skill, m: &StoredMark) -> serde_json::Value {
@@ -828,10 +656,7 @@ fn validate_job(
     if let Some(judge) = &job.caller.judge
         && judge.competition_id != c.id
     {
-        return Err(ApiError::forbidden(
-            "not_a_judge_here",
-            "you are not a judge of this competition",
-        ));
+        return Err(ApiError::forbidden("not_a_judge_here", "you are not a judge of this competition"));
     }
     let mut errors = Vec::new();
     let mut outcome = MarksOutcome::default();
@@ -853,12 +678,9 @@ fn validate_job(
         let aspect = skill_ix.and_then(|s| c.skills[s].aspect_ix.get(&m.aspect).copied());
         let value = Centi::from_json(&m.value);
         let body = match (entry, aspect, &judge, &value) {
-            (Some(e), Some(a), Ok(j), Ok(v)) => Some((
-                c.entries[e].id,
-                c.skills[c.entries[e].skill].aspect_ids[a],
-                c.judges[*j].id,
-                v.0,
-            )),
+            (Some(e), Some(a), Ok(j), Ok(v)) => {
+                Some((c.entries[e].id, c.skills[c.entries[e].skill].aspect_ids[a], c.judges[*j].id, v.0))
+            }
             _ => None,
         };
         let earlier = existing
@@ -876,23 +698,11 @@ fn validate_job(
             ));
         }
         if !seen.insert(m.id) {
-            errors.push(error(
-                index,
-                m.id,
-                "/id",
-                "duplicate_id",
-                "the same id appears twice in this batch".into(),
-            ));
+            errors.push(error(index, m.id, "/id", "duplicate_id", "the same id appears twice in this batch".into()));
             continue;
         }
         let Some(e) = entry else {
-            errors.push(error(
-                index,
-                m.id,
-                "/entry",
-                "unknown_entry",
-                format!("no entry '{}'", m.entry),
-            ));
+            errors.push(error(index, m.id, "/entry", "unknown_entry", format!("no entry '{}'", m.entry)));
             continue;
         };
         let s = c.entries[e].skill;
@@ -902,11 +712,7 @@ fn validate_job(
                 m.id,
                 "/aspect",
                 "unknown_aspect",
-                format!(
-                    "skill '{}' has no aspect '{}'",
-                    c.skills[s].code(),
-                    m.aspect
-                ),
+                format!("skill '{}' has no aspect '{}'", c.skills[s].code(), m.aspect),
             ));
             continue;
         };
@@ -924,22 +730,12 @@ fn validate_job(
         let value = match value {
             Ok(v) => v,
             Err(why) => {
-                errors.push(error(
-                    index,
-                    m.id,
-                    "/value",
-                    "invalid_value",
-                    format!("{} is {why}", m.value),
-                ));
+                errors.push(error(index, m.id, "/value", "invalid_value", format!("{} is {why}", m.value)));
                 continue;
             }
         };
-        let skill = local.entry(s).or_insert_with(|| {
-            working
-                .get(&s)
-                .cloned()
-                .unwrap_or_else(|| (*c.skills[s]).clone())
-        });
+        let skill =
+            local.entry(s).or_insert_with(|| working.get(&s).cloned().unwrap_or_else(|| (*c.skills[s]).clone()));
         let Some(spec) = skill.aspect(a) else {
             continue;
         };
@@ -992,11 +788,7 @@ fn validate_job(
             competition_id: Some(c.id),
             skill_id: Some(skill.id),
             actor: job.caller.actor(),
-            action: if previous.is_some() {
-                "mark.corrected"
-            } else {
-                "mark.recorded"
-            },
+            action: if previous.is_some() { "mark.corrected" } else { "mark.recorded" },
             subject: mark_subject(c, skill, &stored),
             before: previous.as_ref().map(|p| mark_json(c, skill, p)),
             after: Some(mark_json(c, skill, &stored)),
@@ -1006,11 +798,7 @@ fn validate_job(
         accepted.push((s, stored, row, audit));
     }
     if !errors.is_empty() {
-        let detail = format!(
-            "{} of {} marks were refused; none was stored",
-            errors.len(),
-            job.marks.len()
-        );
+        let detail = format!("{} of {} marks were refused; none was stored", errors.len(), job.marks.len());
         return Err(ApiError::invalid(detail, errors));
     }
     outcome.accepted = accepted.len();
@@ -1018,15 +806,8 @@ fn validate_job(
         working.insert(s, skill);
     }
     for (s, _, row, audit) in accepted {
-        pending_ids.insert(
-            row.id,
-            (row.entry_id, row.aspect_id, row.judge_id, row.value_centi),
-        );
-        pending.push(Pending {
-            skill: s,
-            row,
-            audit,
-        });
+        pending_ids.insert(row.id, (row.entry_id, row.aspect_id, row.judge_id, row.value_centi));
+        pending.push(Pending { skill: s, row, audit });
     }
     Ok(outcome)
 }

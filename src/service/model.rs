@@ -173,24 +173,10 @@ impl Competition {
         let delegations: Vec<Delegation> = rows
             .delegations
             .iter()
-            .map(|d| Delegation {
-                id: d.id,
-                code: d.code.clone(),
-                name: d.name.clone(),
-                names: d.names.clone(),
-            })
+            .map(|d| Delegation { id: d.id, code: d.code.clone(), name: d.name.clone(), names: d.names.clone() })
             .collect();
-        let deleg_by_id: HashMap<Uuid, usize> = delegations
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.id, i))
-            .collect();
-        let skill_by_id: HashMap<Uuid, usize> = rows
-            .skills
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id, i))
-            .collect();
+        let deleg_by_id: HashMap<Uuid, usize> = delegations.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+        let skill_by_id: HashMap<Uuid, usize> = rows.skills.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
         let mut members: HashMap<Uuid, Vec<String>> = HashMap::new();
         for m in &rows.members {
             members.entry(m.entry_id).or_default().push(m.name.clone());
@@ -209,8 +195,7 @@ impl Competition {
                 })
             })
             .collect();
-        let entry_by_id: HashMap<Uuid, usize> =
-            entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+        let entry_by_id: HashMap<Uuid, usize> = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
         let mut judge_skills: HashMap<Uuid, Vec<usize>> = HashMap::new();
         for js in &rows.judge_skills {
             if let Some(s) = skill_by_id.get(&js.skill_id) {
@@ -234,30 +219,18 @@ impl Competition {
                 })
             })
             .collect();
-        let judge_by_id: HashMap<Uuid, usize> =
-            judges.iter().enumerate().map(|(i, j)| (j.id, i)).collect();
-        let voided: HashMap<Uuid, String> = rows
-            .voids
-            .iter()
-            .map(|v| (v.mark_id, v.reason.clone()))
-            .collect();
+        let judge_by_id: HashMap<Uuid, usize> = judges.iter().enumerate().map(|(i, j)| (j.id, i)).collect();
+        let voided: HashMap<(Uuid, Uuid), String> =
+            rows.voids.iter().map(|v| ((v.skill_id, v.mark_id), v.reason.clone())).collect();
 
         let mut skills = Vec::new();
         for (si, s) in rows.skills.iter().enumerate() {
-            let criteria: Vec<_> = rows
-                .criteria
-                .iter()
-                .filter(|c| c.skill_id == s.id)
-                .collect();
+            let criteria: Vec<_> = rows.criteria.iter().filter(|c| c.skill_id == s.id).collect();
             let mut aspect_ids = Vec::new();
             let mut spec_criteria = Vec::new();
             for criterion in &criteria {
                 let mut aspects = Vec::new();
-                for a in rows
-                    .aspects
-                    .iter()
-                    .filter(|a| a.criterion_id == criterion.id)
-                {
+                for a in rows.aspects.iter().filter(|a| a.criterion_id == criterion.id) {
                     aspect_ids.push(a.id);
                     aspects.push(AspectSpec {
                         code: Code::trusted(a.code.clone()),
@@ -275,16 +248,9 @@ impl Competition {
                 });
             }
             let spec = crate::store::skill_spec_from_row(s, spec_criteria);
-            let aspect_pos: HashMap<Uuid, usize> = aspect_ids
-                .iter()
-                .enumerate()
-                .map(|(i, id)| (*id, i))
-                .collect();
-            let aspect_ix: HashMap<String, usize> = spec
-                .aspects()
-                .enumerate()
-                .map(|(i, a)| (a.code.to_string(), i))
-                .collect();
+            let aspect_pos: HashMap<Uuid, usize> = aspect_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+            let aspect_ix: HashMap<String, usize> =
+                spec.aspects().enumerate().map(|(i, a)| (a.code.to_string(), i)).collect();
             let marks: Vec<StoredMark> = rows
                 .marks
                 .iter()
@@ -301,7 +267,7 @@ impl Competition {
                         supersedes: m.supersedes,
                         entered_by: m.entered_by.clone(),
                         created_at: m.created_at,
-                        void: voided.get(&m.id).cloned(),
+                        void: voided.get(&(m.skill_id, m.id)).cloned(),
                     })
                 })
                 .collect();
@@ -327,12 +293,7 @@ impl Competition {
                 criterion_ids: criteria.iter().map(|c| c.id).collect(),
                 aspect_ids,
                 aspect_ix,
-                entries: entries
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| e.skill == si)
-                    .map(|(i, _)| i)
-                    .collect(),
+                entries: entries.iter().enumerate().filter(|(_, e)| e.skill == si).map(|(i, _)| i).collect(),
                 marks,
                 overrides,
                 result: Arc::new(scoring::SkillResult::empty(&s.code)),
@@ -380,12 +341,10 @@ impl Competition {
             .iter()
             .filter(|s| s.state == SkillState::Published)
             .flat_map(|s| {
-                s.result.entries.iter().filter_map(|r| {
-                    r.medal.map(|medal| scoring::Award {
-                        delegation: r.delegation.clone(),
-                        medal,
-                    })
-                })
+                s.result
+                    .entries
+                    .iter()
+                    .filter_map(|r| r.medal.map(|medal| scoring::Award { delegation: r.delegation.clone(), medal }))
             })
             .collect()
     }
@@ -425,10 +384,7 @@ pub fn compute(competition: &Competition, skill: &Skill) -> scoring::SkillResult
         .iter()
         .map(|m| scoring::Mark {
             entry: competition.entries[m.entry].code.clone(),
-            aspect: aspects
-                .get(m.aspect)
-                .map(|a| a.code.to_string())
-                .unwrap_or_default(),
+            aspect: aspects.get(m.aspect).map(|a| a.code.to_string()).unwrap_or_default(),
             judge: competition.judges[m.judge].code.clone(),
             value: m.value.to_decimal(),
             voided: m.void.is_some(),
@@ -439,15 +395,8 @@ pub fn compute(competition: &Competition, skill: &Skill) -> scoring::SkillResult
         .iter()
         .map(|o| scoring::Override {
             entry: competition.entries[o.entry].code.clone(),
-            aspect: aspects
-                .get(o.aspect)
-                .map(|a| a.code.to_string())
-                .unwrap_or_default(),
-            position: skill
-                .marks
-                .iter()
-                .take_while(|m| m.seq <= o.covers_seq)
-                .count(),
+            aspect: aspects.get(o.aspect).map(|a| a.code.to_string()).unwrap_or_default(),
+            position: skill.marks.iter().take_while(|m| m.seq <= o.covers_seq).count(),
         })
         .collect();
     scoring::compute_skill(&scoring_skill(&skill.spec), &entries, &marks, &overrides)
@@ -474,9 +423,7 @@ pub fn scoring_skill(spec: &SkillSpec) -> scoring::Skill {
             aggregation: match spec.aggregation {
                 AggregationMethod::Mean => scoring::Aggregation::Mean,
                 AggregationMethod::Median => scoring::Aggregation::Median,
-                AggregationMethod::Trimmed => scoring::Aggregation::Trimmed {
-                    k: spec.aggregation_k,
-                },
+                AggregationMethod::Trimmed => scoring::Aggregation::Trimmed { k: spec.aggregation_k },
             },
             excellence_threshold: spec.excellence_threshold.map(Centi::to_decimal),
             min_entries_for_medals: spec.min_entries_for_medals,
@@ -492,12 +439,8 @@ pub fn scoring_skill(spec: &SkillSpec) -> scoring::Skill {
                     .map(|a| scoring::Aspect {
                         code: a.code.to_string(),
                         kind: match a.kind {
-                            AspectKind::Measurement => {
-                                scoring::AspectKind::Measurement { binary: a.binary }
-                            }
-                            AspectKind::Judgement => scoring::AspectKind::Judgement {
-                                panel: a.panel.unwrap_or(3),
-                            },
+                            AspectKind::Measurement => scoring::AspectKind::Measurement { binary: a.binary },
+                            AspectKind::Judgement => scoring::AspectKind::Judgement { panel: a.panel.unwrap_or(3) },
                         },
                         max: a.max.to_decimal(),
                     })

@@ -3,18 +3,15 @@
 use super::model::Competition;
 use crate::domain::kinds::{AspectKind, EntryStatus, SkillState};
 use crate::domain::package::{
-    AggregationInput, AspectInput, CompetitionInput, CriterionInput, DelegationInput, EntryInput,
-    FORMAT, ImportPlan, JudgeInput, MarkInput, Offence, OverrideInput, Package, SkillInput,
+    AggregationInput, AspectInput, CompetitionInput, CriterionInput, DelegationInput, EntryInput, FORMAT, ImportPlan,
+    JudgeInput, MarkInput, Offence, OverrideInput, Package, SkillInput,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use crate::store::competition::CompetitionRows;
 use chrono::Utc;
-use entity::{
-    competition, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark,
-    mark_void,
-};
+use entity::{competition, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark, mark_void};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -52,8 +49,7 @@ pub fn rows_from_plan(plan: &ImportPlan, actor: &str) -> CompetitionRows {
     let mut aspect_ids: Vec<Vec<Uuid>> = Vec::new();
     for (i, spec) in plan.skills.iter().enumerate() {
         let id = Uuid::now_v7();
-        let mut row =
-            store::structure::skill_row(id, competition_id, i as i32, spec, plan.states[i]);
+        let mut row = store::structure::skill_row(id, competition_id, i as i32, spec, plan.states[i]);
         row.version = 1;
         skills.push(row);
         let (c, a) = store::structure::scheme_rows(id, spec);
@@ -78,14 +74,11 @@ pub fn rows_from_plan(plan: &ImportPlan, actor: &str) -> CompetitionRows {
         .iter()
         .zip(&entries)
         .flat_map(|(e, row)| {
-            e.members
-                .iter()
-                .enumerate()
-                .map(|(p, name)| entry_member::Model {
-                    entry_id: row.id,
-                    position: p as i32,
-                    name: name.clone(),
-                })
+            e.members.iter().enumerate().map(|(p, name)| entry_member::Model {
+                entry_id: row.id,
+                position: p as i32,
+                name: name.clone(),
+            })
         })
         .collect();
     let judges: Vec<judge::Model> = plan
@@ -106,12 +99,7 @@ pub fn rows_from_plan(plan: &ImportPlan, actor: &str) -> CompetitionRows {
         .judges
         .iter()
         .zip(&judges)
-        .flat_map(|(j, row)| {
-            j.skills.iter().map(|s| judge_skill::Model {
-                judge_id: row.id,
-                skill_id: skills[*s].id,
-            })
-        })
+        .flat_map(|(j, row)| j.skills.iter().map(|s| judge_skill::Model { judge_id: row.id, skill_id: skills[*s].id }))
         .collect();
     // What each new mark supersedes: the latest earlier non-voided mark of the same judge
     // (judgement) or of anyone (measurement) on the same entry and aspect.
@@ -121,11 +109,7 @@ pub fn rows_from_plan(plan: &ImportPlan, actor: &str) -> CompetitionRows {
     for (i, m) in plan.marks.iter().enumerate() {
         let skill = plan.entries[m.entry].skill;
         let kind = plan.skills[skill].aspects().nth(m.aspect).map(|a| a.kind);
-        let key = (
-            m.entry,
-            m.aspect,
-            (kind == Some(AspectKind::Judgement)).then_some(m.judge),
-        );
+        let key = (m.entry, m.aspect, (kind == Some(AspectKind::Judgement)).then_some(m.judge));
         let supersedes = latest.get(&key).copied();
         if m.void.is_none() {
             latest.insert(key, m.id);
@@ -206,10 +190,7 @@ pub fn check_states(package: &Package, plan: &ImportPlan, model: &Competition) -
         offences.push(Offence::new(
             pointer,
             "open_discrepancies",
-            format!(
-                "skill '{}' cannot be locked or published: {open} judgement discrepancies are open",
-                skill.code()
-            ),
+            format!("skill '{}' cannot be locked or published: {open} judgement discrepancies are open", skill.code()),
         ));
     }
     offences
@@ -217,41 +198,27 @@ pub fn check_states(package: &Package, plan: &ImportPlan, model: &Competition) -
 
 /// Validates and stores a package; returns the new competition's id.
 pub async fn import(db: &DatabaseConnection, package: &Package, actor: &str) -> ApiResult<Uuid> {
-    let plan = package
-        .validate()
-        .map_err(|offences| ApiError::offences(summary(&offences), offences))?;
+    let plan = package.validate().map_err(|offences| ApiError::offences(summary(&offences), offences))?;
     let rows = rows_from_plan(&plan, actor);
     let model = Competition::build(rows.clone());
     let offences = check_states(package, &plan, &model);
     if !offences.is_empty() {
         return Err(ApiError::offences(summary(&offences), offences));
     }
-    if store::competition::find_by_code(db, plan.competition.code.as_str())
-        .await?
-        .is_some()
-    {
+    if store::competition::find_by_code(db, plan.competition.code.as_str()).await?.is_some() {
         return Err(ApiError::conflict(
             "competition_exists",
-            format!(
-                "a competition with code '{}' exists already",
-                plan.competition.code
-            ),
+            format!("a competition with code '{}' exists already", plan.competition.code),
         ));
     }
     let id = rows.competition.id;
     let txn = crate::db::begin_write(db).await?;
-    store::structure::insert_competition(&txn, rows)
-        .await
-        .map_err(|e| match ApiError::from(e) {
-            ApiError::Conflict {
-                code: "already_exists",
-                ..
-            } => ApiError::conflict(
-                "competition_exists",
-                "the competition, or one of its mark ids, exists already",
-            ),
-            other => other,
-        })?;
+    store::structure::insert_competition(&txn, rows).await.map_err(|e| match ApiError::from(e) {
+        ApiError::Conflict { code: "already_exists", .. } => {
+            ApiError::conflict("competition_exists", "the competition, or one of its mark ids, exists already")
+        }
+        other => other,
+    })?;
     store::audit::insert(
         &txn,
         AuditEntry {
@@ -274,10 +241,7 @@ pub async fn import(db: &DatabaseConnection, package: &Package, actor: &str) -> 
 }
 
 fn summary(offences: &[Offence]) -> String {
-    format!(
-        "the package was rejected whole, nothing was stored: {} offence(s)",
-        offences.len()
-    )
+    format!("the package was rejected whole, nothing was stored: {} offence(s)", offences.len())
 }
 
 fn value(c: crate::domain::Centi) -> serde_json::Value {
@@ -336,12 +300,7 @@ pub fn export(model: &Competition) -> Package {
     let mut overrides = Vec::new();
     for s in &model.skills {
         let aspects = s.aspect_list();
-        let code = |i: usize| {
-            aspects
-                .get(i)
-                .map(|a| a.code.to_string())
-                .unwrap_or_default()
-        };
+        let code = |i: usize| aspects.get(i).map(|a| a.code.to_string()).unwrap_or_default();
         for m in &s.marks {
             marks.push((
                 m.seq,
@@ -359,10 +318,7 @@ pub fn export(model: &Competition) -> Package {
         }
         // Only overrides still in force: a later score made the others lapse.
         for o in &s.overrides {
-            let lapsed = s
-                .marks
-                .iter()
-                .any(|m| m.entry == o.entry && m.aspect == o.aspect && m.seq > o.covers_seq);
+            let lapsed = s.marks.iter().any(|m| m.entry == o.entry && m.aspect == o.aspect && m.seq > o.covers_seq);
             if !lapsed {
                 overrides.push(OverrideInput {
                     judge: None,
@@ -413,11 +369,7 @@ pub fn export(model: &Competition) -> Package {
                 code: j.code.clone(),
                 name: j.name.clone(),
                 delegation: model.delegations[j.delegation].code.clone(),
-                skills: j
-                    .skills
-                    .iter()
-                    .map(|s| model.skills[*s].code().to_owned())
-                    .collect(),
+                skills: j.skills.iter().map(|s| model.skills[*s].code().to_owned()).collect(),
                 role: j.role.as_str().into(),
             })
             .collect(),

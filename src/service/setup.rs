@@ -8,10 +8,7 @@ use std::collections::HashMap;
 
 /// Creates the `admin` account when there is no account yet. Returns the password when
 /// it was generated, so the caller can print it once.
-pub async fn ensure_admin(
-    db: &DatabaseConnection,
-    password: Option<&str>,
-) -> ApiResult<Option<String>> {
+pub async fn ensure_admin(db: &DatabaseConnection, password: Option<&str>) -> ApiResult<Option<String>> {
     if store::account::count(db).await? > 0 {
         return Ok(None);
     }
@@ -19,8 +16,7 @@ pub async fn ensure_admin(
         Some(p) if !p.is_empty() => (p.to_owned(), false),
         _ => (secret::new_password(), true),
     };
-    let hash = secret::hash_password(&password)
-        .map_err(|e| ApiError::internal(std::io::Error::other(e)))?;
+    let hash = secret::hash_password(&password).map_err(|e| ApiError::internal(std::io::Error::other(e)))?;
     store::account::insert(db, "admin", hash).await?;
     Ok(generated.then_some(password))
 }
@@ -53,23 +49,11 @@ pub fn demo_package() -> ApiResult<Package> {
         }
     }
     // Leave the last skill half-marked, so the board shows marking progress.
-    let last = package
-        .skills
-        .last()
-        .map(|s| s.code.clone())
-        .unwrap_or_default();
-    let entries_of_last: Vec<String> = package
-        .entries
-        .iter()
-        .filter(|e| e.skill == last)
-        .map(|e| e.code.clone())
-        .collect();
+    let last = package.skills.last().map(|s| s.code.clone()).unwrap_or_default();
+    let entries_of_last: Vec<String> =
+        package.entries.iter().filter(|e| e.skill == last).map(|e| e.code.clone()).collect();
     let mut kept = 0;
-    let total = package
-        .marks
-        .iter()
-        .filter(|m| entries_of_last.contains(&m.entry))
-        .count();
+    let total = package.marks.iter().filter(|m| entries_of_last.contains(&m.entry)).count();
     package.marks.retain(|m| {
         if !entries_of_last.contains(&m.entry) {
             return true;
@@ -77,18 +61,11 @@ pub fn demo_package() -> ApiResult<Package> {
         kept += 1;
         kept <= total / 2
     });
-    package.published = package
-        .skills
-        .iter()
-        .take(2)
-        .map(|s| s.code.clone())
-        .collect();
+    package.published = package.skills.iter().take(2).map(|s| s.code.clone()).collect();
     Ok(package)
 }
 
 pub async fn load_demo(db: &DatabaseConnection) -> ApiResult<()> {
     let package = demo_package()?;
-    super::package::import(db, &package, "system:demo")
-        .await
-        .map(|_| ())
+    super::package::import(db, &package, "system:demo").await.map(|_| ())
 }

@@ -41,9 +41,7 @@ pub async fn insert_many(db: &impl ConnectionTrait, entries: Vec<AuditEntry>) ->
     let mut entries = entries.into_iter().peekable();
     while entries.peek().is_some() {
         let chunk: Vec<_> = entries.by_ref().take(500).map(|e| active(e, at)).collect();
-        audit_event::Entity::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
+        audit_event::Entity::insert_many(chunk).exec_without_returning(db).await?;
     }
     Ok(())
 }
@@ -68,8 +66,7 @@ pub async fn find(
     competition_id: Uuid,
     filter: &AuditFilter,
 ) -> Result<Vec<audit_event::Model>, DbErr> {
-    let mut query =
-        audit_event::Entity::find().filter(audit_event::Column::CompetitionId.eq(competition_id));
+    let mut query = audit_event::Entity::find().filter(audit_event::Column::CompetitionId.eq(competition_id));
     if let Some(skill) = filter.skill_id {
         query = query.filter(audit_event::Column::SkillId.eq(skill));
     }
@@ -85,9 +82,5 @@ pub async fn find(
     if let Some(after) = filter.after_id {
         query = query.filter(audit_event::Column::Id.gt(after));
     }
-    query
-        .order_by_asc(audit_event::Column::Id)
-        .limit(filter.limit)
-        .all(db)
-        .await
+    query.order_by_asc(audit_event::Column::Id).limit(filter.limit).all(db).await
 }

@@ -1,7 +1,7 @@
 //! Loading a whole competition (structure and marks) and writing its structure.
 use entity::{
-    aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge,
-    judge_skill, mark, mark_void, skill,
+    aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark,
+    mark_void, skill,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -23,21 +23,12 @@ pub struct CompetitionRows {
     pub overrides: Vec<discrepancy_override::Model>,
 }
 
-pub async fn find_by_code(
-    db: &impl ConnectionTrait,
-    code: &str,
-) -> Result<Option<competition::Model>, DbErr> {
-    competition::Entity::find()
-        .filter(competition::Column::Code.eq(code))
-        .one(db)
-        .await
+pub async fn find_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<competition::Model>, DbErr> {
+    competition::Entity::find().filter(competition::Column::Code.eq(code)).one(db).await
 }
 
 pub async fn find_all(db: &impl ConnectionTrait) -> Result<Vec<competition::Model>, DbErr> {
-    competition::Entity::find()
-        .order_by_asc(competition::Column::Code)
-        .all(db)
-        .await
+    competition::Entity::find().order_by_asc(competition::Column::Code).all(db).await
 }
 
 pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<CompetitionRows>, DbErr> {
@@ -87,19 +78,11 @@ pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Competit
         .order_by_asc(judge::Column::Code)
         .all(db)
         .await?;
-    let judge_skills = judge_skill::Entity::find()
-        .filter(judge_skill::Column::SkillId.is_in(skill_ids.clone()))
-        .all(db)
-        .await?;
-    let marks = mark::Entity::find()
-        .filter(mark::Column::CompetitionId.eq(id))
-        .order_by_asc(mark::Column::Seq)
-        .all(db)
-        .await?;
-    let voids = mark_void::Entity::find()
-        .filter(mark_void::Column::SkillId.is_in(skill_ids.clone()))
-        .all(db)
-        .await?;
+    let judge_skills =
+        judge_skill::Entity::find().filter(judge_skill::Column::SkillId.is_in(skill_ids.clone())).all(db).await?;
+    let marks =
+        mark::Entity::find().filter(mark::Column::CompetitionId.eq(id)).order_by_asc(mark::Column::Seq).all(db).await?;
+    let voids = mark_void::Entity::find().filter(mark_void::Column::SkillId.is_in(skill_ids.clone())).all(db).await?;
     let overrides = discrepancy_override::Entity::find()
         .filter(discrepancy_override::Column::SkillId.is_in(skill_ids))
         .order_by_asc(discrepancy_override::Column::CoversSeq)

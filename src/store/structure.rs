@@ -4,8 +4,8 @@ use crate::domain::Centi;
 use crate::domain::kinds::{AggregationMethod, SkillState, Standardise, TieBreak};
 use crate::domain::package::{CriterionSpec, SkillSpec};
 use entity::{
-    aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge,
-    judge_skill, mark, mark_void, skill,
+    aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark,
+    mark_void, skill,
 };
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 use std::collections::HashMap;
@@ -32,13 +32,7 @@ pub fn skill_spec_from_row(s: &skill::Model, criteria: Vec<CriterionSpec>) -> Sk
 }
 
 /// The skill row for a spec (settings only; the scheme goes to `scheme_rows`).
-pub fn skill_row(
-    id: Uuid,
-    competition_id: Uuid,
-    position: i32,
-    spec: &SkillSpec,
-    state: SkillState,
-) -> skill::Model {
+pub fn skill_row(id: Uuid, competition_id: Uuid, position: i32, spec: &SkillSpec, state: SkillState) -> skill::Model {
     skill::Model {
         id,
         competition_id,
@@ -62,10 +56,7 @@ pub fn skill_row(
 }
 
 /// Criterion and aspect rows of a scheme, with fresh ids, in scheme order.
-pub fn scheme_rows(
-    skill_id: Uuid,
-    spec: &SkillSpec,
-) -> (Vec<criterion::Model>, Vec<aspect::Model>) {
+pub fn scheme_rows(skill_id: Uuid, spec: &SkillSpec) -> (Vec<criterion::Model>, Vec<aspect::Model>) {
     let mut criteria = Vec::new();
     let mut aspects = Vec::new();
     for (ci, c) in spec.criteria.iter().enumerate() {
@@ -103,11 +94,7 @@ where
 {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<A> = rows
-            .by_ref()
-            .take(500)
-            .map(IntoActiveModel::into_active_model)
-            .collect();
+        let chunk: Vec<A> = rows.by_ref().take(500).map(IntoActiveModel::into_active_model).collect();
         E::insert_many(chunk).exec_without_returning(db).await?;
     }
     Ok(())
@@ -124,10 +111,7 @@ pub async fn insert_scheme(
 
 /// Inserts a whole competition. Marks get their server order from the database; the
 /// `seq` of the given rows only orders them, and overrides' `covers_seq` is translated.
-pub async fn insert_competition(
-    db: &impl ConnectionTrait,
-    rows: CompetitionRows,
-) -> Result<(), DbErr> {
+pub async fn insert_competition(db: &impl ConnectionTrait, rows: CompetitionRows) -> Result<(), DbErr> {
     insert_all::<competition::Entity, _>(db, vec![rows.competition]).await?;
     insert_all::<delegation::Entity, _>(db, rows.delegations).await?;
     insert_all::<skill::Entity, _>(db, rows.skills).await?;
@@ -149,23 +133,15 @@ pub async fn insert_competition(
         })
         .collect();
     let stored = super::mark::insert_many(db, active).await?;
-    let real: HashMap<i64, i64> = planned
-        .iter()
-        .copied()
-        .zip(stored.iter().map(|m| m.seq))
-        .collect();
+    let real: HashMap<i64, i64> = planned.iter().copied().zip(stored.iter().map(|m| m.seq)).collect();
     insert_all::<mark_void::Entity, _>(db, rows.voids).await?;
     let overrides = rows
         .overrides
         .into_iter()
         .map(|mut o| {
             // The greatest stored seq not after the planned one.
-            o.covers_seq = planned
-                .iter()
-                .filter(|p| **p <= o.covers_seq)
-                .max()
-                .and_then(|p| real.get(p).copied())
-                .unwrap_or(0);
+            o.covers_seq =
+                planned.iter().filter(|p| **p <= o.covers_seq).max().and_then(|p| real.get(p).copied()).unwrap_or(0);
             o
         })
         .collect();
@@ -179,10 +155,7 @@ pub async fn update_entry_status(
 ) -> Result<(), DbErr> {
     use sea_orm::{ColumnTrait, QueryFilter};
     entry::Entity::update_many()
-        .col_expr(
-            entry::Column::Status,
-            sea_orm::sea_query::Expr::value(status.as_str()),
-        )
+        .col_expr(entry::Column::Status, sea_orm::sea_query::Expr::value(status.as_str()))
         .filter(entry::Column::Id.eq(entry_id))
         .exec(db)
         .await?;

@@ -1,0 +1,12 @@
+//! Black-box tests: the real server on a random port, over HTTP, on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod durability;
+mod fixtures;
+mod judging;
+mod marks;
+mod package;
+mod registration;
