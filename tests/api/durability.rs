@@ -11,6 +11,7 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+#[allow(clippy::zombie_processes)] // every caller kills and waits for the child
 async fn start(url: &str, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_podium"))
         .args(["--db", url, "serve", "--no-demo", "--bind", &format!("127.0.0.1:{port}")])

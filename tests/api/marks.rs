@@ -112,13 +112,13 @@ async fn corrections_supersede_with_a_reason_and_are_audited(app: TestApp) {
     app.small().await;
     let ja = app.judge_token("SMALL", "JA").await;
     let first = mark("S1-BBB", "J1", json!(1));
-    assert_eq!(app.marks(&ja, &[first.clone()]).await.0, StatusCode::OK);
+    assert_eq!(app.marks(&ja, std::slice::from_ref(&first)).await.0, StatusCode::OK);
     let (status, body) = app.marks(&ja, &[mark("S1-BBB", "J1", json!(2))]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a correction needs a reason");
     assert_eq!(error_codes(&body), vec![(0, "reason_required".to_owned())]);
     let mut correction = mark("S1-BBB", "J1", json!(2));
     correction["reason"] = json!("misread the scale");
-    assert_eq!(app.marks(&ja, &[correction.clone()]).await.0, StatusCode::OK);
+    assert_eq!(app.marks(&ja, std::slice::from_ref(&correction)).await.0, StatusCode::OK);
     let stored = app.stored_marks().await;
     assert_eq!(stored.len(), 2, "nothing is overwritten");
     assert_eq!(stored[1]["supersedes"], first["id"]);
