@@ -38,6 +38,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let hub = Hub::default();
         let engine = Engine::start(db.clone(), hub.clone());
+        if crate::service::engine::is_postgres(&db) {
+            crate::live::relay::spawn_listener(db.clone(), engine.clone(), hub.clone());
+        }
         let state = web::Data::new(AppState {
             db,
             engine,
@@ -67,7 +70,7 @@ impl Application {
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "no-referrer")),
                 )
-                .wrap(tracing_actix_web::TracingLogger::default())
+                .wrap(tracing_actix_web::TracingLogger::<RedactedSpan>::new())
                 .route("/healthz", web::get().to(healthz))
                 .route(
                     "/api/openapi.json",
@@ -188,7 +191,7 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
         crate::api::judging::set_entry_status, crate::api::judging::list_discrepancies, crate::api::judging::override_discrepancy,
         crate::api::judging::lock_skill, crate::api::judging::unlock_skill, crate::api::judging::publish_skill,
         crate::api::results::get_results, crate::api::results::get_progress, crate::api::results::get_medals,
-        crate::api::results::get_awards,
+        crate::api::results::get_awards, crate::live::socket::live,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth)
@@ -205,5 +208,18 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Request spans with the path but never the query string: `?token=` must not be logged.
+pub struct RedactedSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RedactedSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        tracing::info_span!("request", method = %request.method(), path = %request.path())
+    }
+
+    fn on_request_end<B: MessageBody>(span: tracing::Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }

@@ -103,6 +103,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/competitions/{code}/skills/{skill}/publish").route(post().to(judging::publish_skill)))
     .service(resource("/competitions/{code}/progress").route(get().to(results::get_progress)))
     .service(resource("/competitions/{code}/medals").route(get().to(results::get_medals)))
-    .service(resource("/competitions/{code}/awards").route(get().to(results::get_awards)));
+    .service(resource("/competitions/{code}/awards").route(get().to(results::get_awards)))
+    .service(resource("/competitions/{code}/live").route(get().to(crate::live::socket::live)));
     let _ = patch;
 }

@@ -1,20 +1,13 @@
 //! Results, marking progress, the medal table and cross-skill awards (JSON or CSV).
 use super::{State, competition, found};
 use crate::auth::{MaybeCaller, policy};
-use crate::domain::Centi;
 use crate::domain::kinds::{MedalOrder, SkillState};
 use crate::error::{ApiError, ApiResult};
 use crate::scoring;
-use crate::service::model::{Competition, Skill};
+pub use crate::view::{dec, medal_rows, medals_json, progress_all, results_json};
 use actix_web::{HttpResponse, web};
-use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
-
-/// Decimals travel as strings with exactly 2 decimals.
-pub fn dec(value: Decimal) -> String {
-    Centi::round(value).to_string()
-}
+use serde_json::{Value, json};
 
 #[derive(Deserialize)]
 pub struct FormatQuery {
@@ -39,40 +32,6 @@ fn csv_response(name: &str, rows: Vec<Vec<String>>) -> ApiResult<HttpResponse> {
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.csv\"")))
         .body(bytes))
-}
-
-pub fn progress_json(skill: &Skill) -> Value {
-    json!({ "marked": skill.result.marked, "expected": skill.result.expected })
-}
-
-/// One result row, as the API and the live board show it.
-pub fn result_row(c: &Competition, skill: &Skill, r: &scoring::EntryResult) -> Value {
-    let members = c.entry(&r.entry).map(|e| c.entries[e].members.clone()).unwrap_or_default();
-    let criteria: Map<String, Value> =
-        r.criteria.iter().map(|(code, v)| (code.clone(), Value::String(dec(*v)))).collect();
-    let _ = skill;
-    json!({
-        "entry": r.entry, "delegation": r.delegation, "members": members,
-        "raw": dec(r.raw), "scaled": r.scaled.map(dec), "rank": r.rank, "medal": r.medal,
-        "status": r.status, "criteria": criteria, "provisional": r.provisional,
-        "marked": r.marked, "expected": r.expected,
-    })
-}
-
-pub fn results_json(c: &Competition, s: usize, with_results: bool) -> Value {
-    let skill = &c.skills[s];
-    let mut body = json!({
-        "skill": skill.code(), "name": skill.spec.name, "state": skill.state,
-        "official": skill.state == SkillState::Published,
-        "progress": progress_json(skill),
-    });
-    if with_results && let Some(map) = body.as_object_mut() {
-        let rows: Vec<Value> = skill.result.entries.iter().map(|r| result_row(c, skill, r)).collect();
-        map.insert("results".into(), Value::Array(rows));
-        map.insert("median".into(), json!(skill.result.median.map(dec)));
-        map.insert("mad".into(), json!(skill.result.mad.map(dec)));
-    }
-    body
 }
 
 /// A skill's results in rank order. Anonymous callers and judges get results of published
@@ -122,45 +81,11 @@ pub async fn get_progress(state: State, code: web::Path<String>) -> ApiResult<we
     Ok(web::Json(progress_all(&c)))
 }
 
-pub fn progress_all(c: &Competition) -> Value {
-    Value::Array(
-        c.skills
-            .iter()
-            .map(|s| json!({"skill": s.code(), "name": s.spec.name, "state": s.state, "marked": s.result.marked, "expected": s.result.expected}))
-            .collect(),
-    )
-}
-
 #[derive(Deserialize)]
 pub struct MedalsQuery {
     order: Option<String>,
     all: Option<bool>,
     format: Option<String>,
-}
-
-pub fn medal_rows(c: &Competition, order: MedalOrder, all: bool) -> Vec<scoring::MedalRow> {
-    let order = match order {
-        MedalOrder::Olympic => scoring::MedalOrder::Olympic,
-        MedalOrder::Total => scoring::MedalOrder::Total,
-        MedalOrder::Points => scoring::MedalOrder::Points,
-    };
-    scoring::medal_table(&c.awards(), &c.delegation_codes(), order, all)
-}
-
-pub fn medals_json(c: &Competition, order: MedalOrder, all: bool) -> Value {
-    let rows: Vec<Value> = medal_rows(c, order, all)
-        .into_iter()
-        .map(|r| {
-            let name = c.delegation(&r.delegation).map(|d| c.delegations[d].name.clone()).unwrap_or_default();
-            let names = c.delegation(&r.delegation).map(|d| c.delegations[d].names.clone()).unwrap_or_default();
-            json!({
-                "delegation": r.delegation, "name": name, "names": names, "gold": r.gold, "silver": r.silver,
-                "bronze": r.bronze, "excellence": r.excellence, "total": r.total, "points": r.points,
-                "rank": r.rank, "shared": r.shared,
-            })
-        })
-        .collect();
-    json!({ "order": order, "rows": rows })
 }
 
 /// The medal table over published skills (public).

@@ -11,7 +11,8 @@ use crate::domain::Centi;
 use crate::domain::kinds::{EntryStatus, SkillState};
 use crate::domain::package::check_value;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::live::Hub;
+use crate::live::channel::{self, Change};
+use crate::live::{Hub, relay};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use chrono::Utc;
@@ -62,10 +63,27 @@ struct MarkJob {
 }
 
 enum Command {
-    Load { key: String, reply: Reply<Option<Arc<Competition>>> },
-    Reload { id: Uuid, reply: Reply<()> },
+    Load {
+        key: String,
+        reply: Reply<Option<Arc<Competition>>>,
+    },
+    /// Re-read after a registration change on this instance: live viewers are told.
+    Reload {
+        id: Uuid,
+        reply: Reply<()>,
+    },
+    /// Re-read after another instance's write: its changes reach viewers by the relay.
+    Refresh {
+        id: Uuid,
+        reply: Reply<()>,
+    },
     Marks(MarkJob),
-    Judging { competition: Uuid, caller: Caller, op: JudgingOp, reply: Reply<serde_json::Value> },
+    Judging {
+        competition: Uuid,
+        caller: Caller,
+        op: JudgingOp,
+        reply: Reply<serde_json::Value>,
+    },
 }
 
 #[derive(Default)]
@@ -78,15 +96,22 @@ struct Cache {
 pub struct Engine {
     tx: mpsc::Sender<Command>,
     cache: Arc<RwLock<Cache>>,
+    instance: Uuid,
 }
 
 impl Engine {
     pub fn start(db: DatabaseConnection, hub: Hub) -> Engine {
         let (tx, rx) = mpsc::channel(4096);
         let cache = Arc::new(RwLock::new(Cache::default()));
-        let worker = Worker { db, cache: cache.clone(), hub };
+        let instance = Uuid::now_v7();
+        let worker = Worker { db, cache: cache.clone(), hub, instance };
         tokio::spawn(worker.run(rx));
-        Engine { tx, cache }
+        Engine { tx, cache, instance }
+    }
+
+    /// This instance's id (several may share a PostgreSQL database).
+    pub fn instance(&self) -> Uuid {
+        self.instance
     }
 
     async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> ApiResult<T> {
@@ -104,6 +129,11 @@ impl Engine {
         cache.by_id.get(&id).cloned()
     }
 
+    /// The cached model of a loaded competition, without waiting.
+    pub fn cached_model(&self, id: Uuid) -> Option<Arc<Competition>> {
+        self.cache.read().ok()?.by_id.get(&id).cloned()
+    }
+
     /// A competition by code or id, 404 when there is none.
     pub async fn competition(&self, key: &str) -> ApiResult<Arc<Competition>> {
         if let Some(c) = self.cached(key) {
@@ -119,6 +149,11 @@ impl Engine {
         self.ask(|reply| Command::Reload { id, reply }).await
     }
 
+    /// Re-reads a competition changed by another instance (PostgreSQL relay).
+    pub async fn refresh(&self, id: Uuid) -> ApiResult<()> {
+        self.ask(|reply| Command::Refresh { id, reply }).await
+    }
+
     pub async fn record_marks(&self, competition: Uuid, caller: Caller, marks: Vec<MarkIn>) -> ApiResult<MarksOutcome> {
         self.ask(|reply| Command::Marks(MarkJob { competition, caller, marks, reply })).await
     }
@@ -132,6 +167,8 @@ struct Worker {
     db: DatabaseConnection,
     cache: Arc<RwLock<Cache>>,
     hub: Hub,
+    /// Tells this instance's own notifications apart from other instances'.
+    instance: Uuid,
 }
 
 /// A mark accepted for storage, waiting for its transaction.
@@ -171,7 +208,10 @@ impl Worker {
                 let _ = reply.send(self.load_key(&key).await);
             }
             Command::Reload { id, reply } => {
-                let _ = reply.send(self.reload(id).await.map(|_| ()));
+                let _ = reply.send(self.reload_announced(id).await);
+            }
+            Command::Refresh { id, reply } => {
+                let _ = reply.send(self.reload_with(id, false).await.map(|_| ()));
             }
             Command::Judging { competition, caller, op, reply } => {
                 let result = self.judging(competition, &caller, op).await;
@@ -213,11 +253,22 @@ impl Worker {
     }
 
     async fn reload(&mut self, id: Uuid) -> ApiResult<Option<Arc<Competition>>> {
+        self.reload_with(id, true).await
+    }
+
+    /// Re-reads a competition. `with_seqs` also takes the live sequence numbers from the
+    /// database; the relay passes false, since the changes it relays carry their own.
+    async fn reload_with(&mut self, id: Uuid, with_seqs: bool) -> ApiResult<Option<Arc<Competition>>> {
         match store::competition::load(&self.db, id).await? {
             Some(rows) => {
                 let competition = Arc::new(Competition::build(rows));
+                let seqs = if with_seqs {
+                    store::live_seq::all(&self.db, id).await?.into_iter().map(|r| (r.channel, r.seq)).collect()
+                } else {
+                    HashMap::new()
+                };
                 self.put(competition.clone());
-                self.hub.competition_changed(&competition);
+                self.hub.competition_loaded(&competition, seqs);
                 Ok(Some(competition))
             }
             None => {
@@ -225,6 +276,40 @@ impl Worker {
                 Ok(None)
             }
         }
+    }
+
+    /// Reloads after a registration change and tells live viewers what changed.
+    async fn reload_announced(&mut self, id: Uuid) -> ApiResult<()> {
+        let before = self.get(id);
+        let Some(after) = self.reload(id).await? else { return Ok(()) };
+        let Some(before) = before else { return Ok(()) };
+        let skills: Vec<String> = after.skills.iter().map(|s| s.code().to_owned()).collect();
+        let txn = crate::db::begin_write(&self.db).await?;
+        let numbered = self.number_changes(&txn, &before, &after, &skills).await?;
+        txn.commit().await?;
+        self.hub.publish(&after, &numbered);
+        Ok(())
+    }
+
+    /// Numbers the live changes between two models inside the write's transaction, so the
+    /// sequence numbers come from the database; on PostgreSQL it also tells the other
+    /// instances (the notification is delivered on commit).
+    async fn number_changes(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        before: &Competition,
+        after: &Competition,
+        skills: &[String],
+    ) -> ApiResult<Vec<(Change, i64)>> {
+        let mut numbered = Vec::new();
+        for change in channel::changes(before, after, skills) {
+            let seq = store::live_seq::advance(txn, after.id, &change.channel.key()).await?;
+            numbered.push((change, seq));
+        }
+        if is_postgres(&self.db) && !numbered.is_empty() {
+            relay::notify(txn, self.instance, after.id, &numbered).await?;
+        }
+        Ok(numbered)
     }
 
     async fn competition(&mut self, id: Uuid) -> ApiResult<Arc<Competition>> {
@@ -264,9 +349,9 @@ impl Worker {
                 }
             };
             match self.try_group(&competition, &jobs).await {
-                Ok(Some((outcomes, updated))) => {
+                Ok(Some((outcomes, updated, numbered))) => {
                     self.put(updated.clone());
-                    self.hub.skills_changed(&competition, &updated);
+                    self.hub.publish(&updated, &numbered);
                     for (job, outcome) in jobs.into_iter().zip(outcomes) {
                         let _ = job.reply.send(outcome);
                     }
@@ -296,7 +381,7 @@ impl Worker {
         &self,
         competition: &Arc<Competition>,
         jobs: &[MarkJob],
-    ) -> Result<Option<(Vec<ApiResult<MarksOutcome>>, Arc<Competition>)>, ApiError> {
+    ) -> Result<Option<(Vec<ApiResult<MarksOutcome>>, Arc<Competition>, Vec<(Change, i64)>)>, ApiError> {
         let ids: Vec<Uuid> = jobs.iter().flat_map(|j| j.marks.iter().map(|m| m.id)).collect();
         let existing: HashMap<Uuid, mark::Model> =
             store::mark::find_by_ids(&self.db, competition.id, &ids).await?.into_iter().map(|m| (m.id, m)).collect();
@@ -309,7 +394,7 @@ impl Worker {
             outcomes.push(outcome);
         }
         if pending.is_empty() {
-            return Ok(Some((outcomes, competition.clone())));
+            return Ok(Some((outcomes, competition.clone(), Vec::new())));
         }
         let touched: Vec<usize> = {
             let mut set: Vec<usize> = pending.iter().map(|p| p.skill).collect();
@@ -338,9 +423,9 @@ impl Worker {
         }
         let stored = store::mark::insert_many(&txn, rows).await?;
         store::audit::insert_many(&txn, audits).await?;
-        txn.commit().await?;
 
         let seq_of: HashMap<Uuid, i64> = stored.iter().map(|m| (m.id, m.seq)).collect();
+        let touched_codes: Vec<String> = touched.iter().map(|s| competition.skills[*s].code().to_owned()).collect();
         let mut skills = competition.skills.clone();
         for s in touched {
             let mut skill = working.remove(&s).unwrap_or_else(|| (*competition.skills[s]).clone());
@@ -360,7 +445,10 @@ impl Worker {
         }
         let mut updated = (**competition).clone();
         updated.skills = skills;
-        Ok(Some((outcomes, Arc::new(updated))))
+        let codes: Vec<String> = touched_codes;
+        let numbered = self.number_changes(&txn, competition, &updated, &codes).await?;
+        txn.commit().await?;
+        Ok(Some((outcomes, Arc::new(updated), numbered)))
     }
 
     // ------------------------------------------------------------------ other judging writes
@@ -560,16 +648,16 @@ impl Worker {
         mut skill: Skill,
     ) -> ApiResult<serde_json::Value> {
         store::audit::insert(&txn, audit).await?;
-        txn.commit().await?;
         skill.result = Arc::new(compute(&updated, &skill));
         let state = skill.state;
+        let code = skill.code().to_owned();
         updated.skills[skill_index] = Arc::new(skill);
-        let before = self.get(updated.id);
+        let before = self.competition(updated.id).await?;
+        let numbered = self.number_changes(&txn, &before, &updated, &[code]).await?;
+        txn.commit().await?;
         let updated = Arc::new(updated);
         self.put(updated.clone());
-        if let Some(before) = before {
-            self.hub.skills_changed(&before, &updated);
-        }
+        self.hub.publish(&updated, &numbered);
         Ok(json!({ "skill": updated.skills[skill_index].code(), "state": state }))
     }
 }

@@ -18,9 +18,9 @@ pub async fn advance(db: &impl ConnectionTrait, competition_id: Uuid, channel: &
             .value(live_seq::Column::Seq, Expr::col((live_seq::Entity, live_seq::Column::Seq)).add(1))
             .to_owned(),
     )
-    .exec_without_returning(db)
-    .await?;
-    current(db, competition_id, channel).await
+    .exec_with_returning(db)
+    .await
+    .map(|row| row.seq)
 }
 
 pub async fn current(db: &impl ConnectionTrait, competition_id: Uuid, channel: &str) -> Result<i64, DbErr> {

@@ -7,6 +7,7 @@ mod auth;
 mod durability;
 mod fixtures;
 mod judging;
+mod live;
 mod marks;
 mod package;
 mod registration;

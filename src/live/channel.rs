@@ -1,0 +1,229 @@
+//! Live channels of a competition: what each carries (its snapshot), and the changes
+//! between two versions of the model (its deltas). Pure functions of the model.
+use crate::domain::kinds::{MedalOrder, SkillState};
+use crate::service::model::Competition;
+use crate::view::{medals_json, result_row};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// An internal channel: what a subscription resolves to once visibility is known.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// A skill's full results (organizers and the skill's chiefs).
+    Skill(String),
+    /// A skill as the public sees it: results once published, else progress only.
+    PublicSkill(String),
+    Progress,
+    Medals,
+    Judge(String),
+}
+
+impl Channel {
+    /// The name clients use (public and private skill channels share it).
+    pub fn name(&self) -> String {
+        match self {
+            Channel::Skill(s) | Channel::PublicSkill(s) => format!("skill:{s}"),
+            Channel::Progress => "progress".into(),
+            Channel::Medals => "medals".into(),
+            Channel::Judge(j) => format!("judge:{j}"),
+        }
+    }
+
+    /// The key of its sequence in the database (distinct for the public variant).
+    pub fn key(&self) -> String {
+        match self {
+            Channel::PublicSkill(s) => format!("skill:{s}#public"),
+            other => other.name(),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Channel> {
+        if let Some(skill) = key.strip_prefix("skill:") {
+            return Some(match skill.strip_suffix("#public") {
+                Some(s) => Channel::PublicSkill(s.to_owned()),
+                None => Channel::Skill(skill.to_owned()),
+            });
+        }
+        match key {
+            "progress" => Some(Channel::Progress),
+            "medals" => Some(Channel::Medals),
+            _ => key.strip_prefix("judge:").map(|j| Channel::Judge(j.to_owned())),
+        }
+    }
+}
+
+/// How a change reaches subscribers: a delta on top of what they have, or a new snapshot
+/// (when what a channel shows changes kind, e.g. results appear on publication).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChangeKind {
+    Delta,
+    Snapshot,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub channel: Channel,
+    pub kind: ChangeKind,
+    pub data: Value,
+}
+
+fn skill_header(c: &Competition, s: usize) -> Value {
+    let skill = &c.skills[s];
+    json!({
+        "skill": skill.code(), "name": skill.spec.name, "state": skill.state,
+        "official": skill.state == SkillState::Published,
+        "progress": {"marked": skill.result.marked, "expected": skill.result.expected},
+    })
+}
+
+fn with(mut header: Value, key: &str, value: Value) -> Value {
+    if let Some(map) = header.as_object_mut() {
+        map.insert(key.to_owned(), value);
+    }
+    header
+}
+
+fn rows(c: &Competition, s: usize) -> Vec<Value> {
+    let skill = &c.skills[s];
+    skill.result.entries.iter().map(|r| result_row(c, skill, r)).collect()
+}
+
+/// What a channel carries now (the `data` of a snapshot); `None` if it does not exist.
+pub fn snapshot(c: &Competition, channel: &Channel) -> Option<Value> {
+    Some(match channel {
+        Channel::Skill(code) => {
+            let s = c.skill(code)?;
+            with(skill_header(c, s), "results", Value::Array(rows(c, s)))
+        }
+        Channel::PublicSkill(code) => {
+            let s = c.skill(code)?;
+            if c.skills[s].state == SkillState::Published {
+                with(skill_header(c, s), "results", Value::Array(rows(c, s)))
+            } else {
+                skill_header(c, s)
+            }
+        }
+        Channel::Progress => json!({ "skills": progress_rows(c) }),
+        Channel::Medals => medals(c),
+        Channel::Judge(code) => judge(c, c.judge(code)?),
+    })
+}
+
+fn progress_rows(c: &Competition) -> Vec<Value> {
+    c.skills
+        .iter()
+        .map(|s| json!({"skill": s.code(), "name": s.spec.name, "state": s.state, "marked": s.result.marked, "expected": s.result.expected}))
+        .collect()
+}
+
+fn medals(c: &Competition) -> Value {
+    json!({
+        "default": c.medal_order,
+        "olympic": medals_json(c, MedalOrder::Olympic, false),
+        "total": medals_json(c, MedalOrder::Total, false),
+        "points": medals_json(c, MedalOrder::Points, false),
+    })
+}
+
+fn judge(c: &Competition, j: usize) -> Value {
+    let judge = &c.judges[j];
+    let chief = judge.role == crate::domain::kinds::JudgeRole::Chief;
+    let skills: Vec<Value> = judge
+        .skills
+        .iter()
+        .map(|&s| {
+            let skill = &c.skills[s];
+            // A judge hears of the panels they sit on; a chief of every panel of the skill.
+            let discrepancies: Vec<&crate::scoring::Discrepancy> = skill
+                .result
+                .discrepancies
+                .iter()
+                .filter(|d| chief || d.scores.iter().any(|(code, _)| *code == judge.code))
+                .collect();
+            json!({"skill": skill.code(), "state": skill.state, "discrepancies": discrepancies})
+        })
+        .collect();
+    json!({"judge": judge.code, "skills": skills})
+}
+
+/// The changes between two versions of a competition's model, limited to the given
+/// skills (and the channels that summarise all skills).
+pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> Vec<Change> {
+    let mut out = Vec::new();
+    for code in skills {
+        let (Some(b), Some(a)) = (before.skill(code), after.skill(code)) else {
+            continue;
+        };
+        // Private results: the rows that changed (a standardised skill may change all).
+        let old_rows: HashMap<String, Value> =
+            rows(before, b).into_iter().map(|r| (r["entry"].as_str().unwrap_or_default().to_owned(), r)).collect();
+        let new_rows = rows(after, a);
+        let changed: Vec<Value> = new_rows
+            .iter()
+            .filter(|r| old_rows.get(r["entry"].as_str().unwrap_or_default()) != Some(*r))
+            .cloned()
+            .collect();
+        // Entries added or removed: a snapshot says it more simply than a delta.
+        let removed = old_rows.len() != new_rows.len()
+            || new_rows.iter().any(|r| !old_rows.contains_key(r["entry"].as_str().unwrap_or_default()));
+        let header_changed = skill_header(before, b) != skill_header(after, a);
+        if removed {
+            if let Some(data) = snapshot(after, &Channel::Skill(code.clone())) {
+                out.push(Change { channel: Channel::Skill(code.clone()), kind: ChangeKind::Snapshot, data });
+            }
+        } else if !changed.is_empty() || header_changed {
+            out.push(Change {
+                channel: Channel::Skill(code.clone()),
+                kind: ChangeKind::Delta,
+                data: with(skill_header(after, a), "rows", Value::Array(changed.clone())),
+            });
+        }
+        // The public view.
+        let was = before.skills[b].state == SkillState::Published;
+        let is = after.skills[a].state == SkillState::Published;
+        let public = Channel::PublicSkill(code.clone());
+        if was != is || (is && removed) {
+            if let Some(data) = snapshot(after, &public) {
+                out.push(Change { channel: public, kind: ChangeKind::Snapshot, data });
+            }
+        } else if is && (!changed.is_empty() || header_changed) {
+            out.push(Change {
+                channel: public,
+                kind: ChangeKind::Delta,
+                data: with(skill_header(after, a), "rows", Value::Array(changed)),
+            });
+        } else if header_changed {
+            out.push(Change { channel: public, kind: ChangeKind::Delta, data: skill_header(after, a) });
+        }
+    }
+    let old_progress: HashMap<String, Value> =
+        progress_rows(before).into_iter().map(|r| (r["skill"].as_str().unwrap_or_default().to_owned(), r)).collect();
+    let changed: Vec<Value> = progress_rows(after)
+        .into_iter()
+        .filter(|r| old_progress.get(r["skill"].as_str().unwrap_or_default()) != Some(r))
+        .collect();
+    if before.skills.len() != after.skills.len() {
+        out.push(Change {
+            channel: Channel::Progress,
+            kind: ChangeKind::Snapshot,
+            data: json!({"skills": progress_rows(after)}),
+        });
+    } else if !changed.is_empty() {
+        out.push(Change { channel: Channel::Progress, kind: ChangeKind::Delta, data: json!({ "skills": changed }) });
+    }
+    let medals_after = medals(after);
+    if medals(before) != medals_after {
+        out.push(Change { channel: Channel::Medals, kind: ChangeKind::Delta, data: medals_after });
+    }
+    for (j, judge_after) in after.judges.iter().enumerate() {
+        if !judge_after.skills.iter().any(|s| skills.iter().any(|code| after.skills[*s].code() == code)) {
+            continue;
+        }
+        let new = judge(after, j);
+        let old = before.judge(&judge_after.code).map(|jb| judge(before, jb));
+        if old.as_ref() != Some(&new) {
+            out.push(Change { channel: Channel::Judge(judge_after.code.clone()), kind: ChangeKind::Delta, data: new });
+        }
+    }
+    out
+}
