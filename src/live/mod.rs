@@ -263,3 +263,80 @@ impl Hub {
             .unwrap_or(0)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::live::channel::Change;
+    use serde_json::json;
+
+    fn model() -> Arc<Competition> {
+        let package = crate::service::setup::demo_package().unwrap();
+        let plan = package.validate().unwrap();
+        let rows = crate::service::package::rows_from_plan(&plan, "test");
+        Arc::new(Competition::build(rows))
+    }
+
+    fn change(n: i64) -> (Change, i64) {
+        (Change { channel: Channel::Progress, kind: ChangeKind::Delta, data: json!({ "n": n }) }, n)
+    }
+
+    #[test]
+    fn a_full_queue_drops_frames_marks_the_channel_lagging_and_a_snapshot_catches_up() {
+        let hub = Hub::default();
+        let model = model();
+        let (tx, mut rx) = mpsc::channel(2);
+        let me = Subscriber { id: 1, tx, lagged: Arc::default() };
+        let first = hub.subscribe(&model, &Channel::Progress, me.clone(), None).unwrap();
+        assert!(first[0].snapshot);
+        let changes: Vec<_> = (1..=5).map(change).collect();
+        hub.publish(&model, &changes);
+        // Two frames fit; the other three were dropped, not queued without bound.
+        assert_eq!(rx.try_recv().unwrap().seq, 1);
+        assert_eq!(rx.try_recv().unwrap().seq, 2);
+        assert!(rx.try_recv().is_err());
+        assert_eq!(hub.stats().dropped.load(Ordering::Relaxed), 3);
+        assert_eq!(me.lagged.lock().unwrap().as_slice(), &[(model.id, Channel::Progress)]);
+        let snapshot = hub.snapshot(model.id, &Channel::Progress).unwrap();
+        assert!(snapshot.snapshot);
+        assert_eq!(snapshot.seq, 5, "the snapshot includes every change");
+    }
+
+    #[test]
+    fn resuming_replays_the_ring_or_falls_back_to_a_snapshot() {
+        let hub = Hub::default();
+        let model = model();
+        let changes: Vec<_> = (1..=300).map(change).collect();
+        hub.publish(&model, &changes);
+        let (tx, _rx) = mpsc::channel(8);
+        let me = Subscriber { id: 1, tx, lagged: Arc::default() };
+        let replay = hub.subscribe(&model, &Channel::Progress, me.clone(), Some(290)).unwrap();
+        assert_eq!(replay.iter().map(|o| o.seq).collect::<Vec<_>>(), (291..=300).collect::<Vec<_>>());
+        assert!(replay.iter().all(|o| !o.snapshot));
+        let current = hub.subscribe(&model, &Channel::Progress, me.clone(), Some(300)).unwrap();
+        assert!(current.is_empty());
+        let old = hub.subscribe(&model, &Channel::Progress, me, Some(10)).unwrap();
+        assert_eq!(old.len(), 1);
+        assert!(old[0].snapshot);
+        assert_eq!(old[0].seq, 300);
+    }
+
+    #[test]
+    fn a_frame_is_serialized_once_and_shared() {
+        let hub = Hub::default();
+        let model = model();
+        let mut receivers = Vec::new();
+        for id in 0..3 {
+            let (tx, rx) = mpsc::channel(4);
+            hub.subscribe(&model, &Channel::Progress, Subscriber { id, tx, lagged: Arc::default() }, Some(0));
+            receivers.push(rx);
+        }
+        hub.publish(&model, &[change(1)]);
+        let frames: Vec<ByteString> = receivers.iter_mut().map(|rx| rx.try_recv().unwrap().frame).collect();
+        let first = frames[0].as_bytes().as_ptr();
+        assert!(frames.iter().all(|f| f.as_bytes().as_ptr() == first), "one buffer for every subscriber");
+        let parsed: serde_json::Value = serde_json::from_str(&frames[0]).unwrap();
+        assert_eq!(parsed, json!({"type": "delta", "channel": "progress", "seq": 1, "data": {"n": 1}}));
+    }
+}
