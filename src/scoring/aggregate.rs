@@ -27,20 +27,20 @@ impl<'a> CurrentMarks<'a> {
         let mut measured: HashMap<&str, HashMap<&str, Decimal>> = HashMap::new();
         let mut judged: HashMap<&str, HashMap<&str, BTreeMap<&str, Decimal>>> = HashMap::new();
         for mark in marks {
-            if mark.voided || !entry_codes.contains(mark.entry.as_str()) {
+            if mark.voided || !entry_codes.contains(&*mark.entry) {
                 continue;
             }
-            match kinds.get(mark.aspect.as_str()) {
+            match kinds.get(&*mark.aspect) {
                 Some(AspectKind::Measurement { .. }) => {
-                    measured.entry(mark.entry.as_str()).or_default().insert(mark.aspect.as_str(), mark.value);
+                    measured.entry(&*mark.entry).or_default().insert(&*mark.aspect, mark.value);
                 }
                 Some(AspectKind::Judgement { .. }) => {
                     judged
-                        .entry(mark.entry.as_str())
+                        .entry(&*mark.entry)
                         .or_default()
-                        .entry(mark.aspect.as_str())
+                        .entry(&*mark.aspect)
                         .or_default()
-                        .insert(mark.judge.as_str(), mark.value);
+                        .insert(&*mark.judge, mark.value);
                 }
                 None => {}
             }

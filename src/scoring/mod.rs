@@ -20,6 +20,7 @@ pub use decimal::{div_round2, round2};
 pub use medal::Medal;
 pub use rank::{Candidate, Placing, rank};
 pub use rust_decimal::Decimal;
+use std::sync::Arc;
 pub use table::{Award, MedalOrder, MedalRow, medal_table};
 
 use serde::{Deserialize, Serialize};
@@ -162,9 +163,11 @@ pub struct Entry {
 /// One stored mark, in the order the server stored them. `judge` identifies the judge (a code string).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mark {
-    pub entry: String,
-    pub aspect: String,
-    pub judge: String,
+    // Shared strings: a skill's marks are rebuilt for every recomputation, and cloning a
+    // code must not allocate.
+    pub entry: Arc<str>,
+    pub aspect: Arc<str>,
+    pub judge: Arc<str>,
     pub value: Decimal,
     pub voided: bool,
 }
@@ -374,7 +377,7 @@ fn discrepancies(
     let mut last_entered: HashMap<(&str, &str), usize> = HashMap::new();
     for (index, mark) in marks.iter().enumerate() {
         if !mark.voided {
-            last_entered.insert((mark.entry.as_str(), mark.aspect.as_str()), index);
+            last_entered.insert((&*mark.entry, &*mark.aspect), index);
         }
     }
     let mut active: Vec<&Entry> = entries.iter().filter(|e| e.status == EntryStatus::Active).collect();

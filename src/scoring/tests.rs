@@ -648,9 +648,9 @@ fn make_mark(skill: &Skill, entries: &[Entry], draw: (usize, usize, usize, u32, 
         AspectKind::Judgement { .. } => Decimal::from(value % 4),
     };
     Mark {
-        entry: entries[e % entries.len()].code.clone(),
-        aspect: aspect.code.clone(),
-        judge: format!("J{j}"),
+        entry: entries[e % entries.len()].code.as_str().into(),
+        aspect: aspect.code.as_str().into(),
+        judge: format!("J{j}").into(),
         value,
         voided: void,
     }
@@ -698,7 +698,9 @@ fn raise(s: &mut Scenario, target: &str, aspect_pick: usize, judge_pick: usize) 
         s.marks
             .iter()
             .rev()
-            .find(|m| !m.voided && m.entry == target && m.aspect == aspect.code && judge.is_none_or(|j| m.judge == j))
+            .find(|m| {
+                !m.voided && *m.entry == *target && *m.aspect == *aspect.code && judge.is_none_or(|j| *m.judge == *j)
+            })
             .map(|m| m.value)
     };
     let (judge, value) = match aspect.kind {
@@ -716,8 +718,8 @@ fn raise(s: &mut Scenario, target: &str, aspect_pick: usize, judge_pick: usize) 
             let mut judges: Vec<String> = s
                 .marks
                 .iter()
-                .filter(|m| !m.voided && m.entry == target && m.aspect == aspect.code)
-                .map(|m| m.judge.clone())
+                .filter(|m| !m.voided && *m.entry == *target && *m.aspect == *aspect.code)
+                .map(|m| m.judge.to_string())
                 .collect();
             judges.sort();
             judges.dedup();
@@ -731,7 +733,13 @@ fn raise(s: &mut Scenario, target: &str, aspect_pick: usize, judge_pick: usize) 
             (judge, now + Decimal::ONE)
         }
     };
-    s.marks.push(Mark { entry: target.into(), aspect: aspect.code.clone(), judge, value, voided: false });
+    s.marks.push(Mark {
+        entry: target.into(),
+        aspect: aspect.code.as_str().into(),
+        judge: judge.into(),
+        value,
+        voided: false,
+    });
     true
 }
 
@@ -870,9 +878,9 @@ proptest! {
             s.skill.aspects().map(|a| (a.code.clone(), a.kind.clone())).collect();
         let mut s = s;
         s.marks.retain(|m| {
-            let judge = match kinds[&m.aspect] {
+            let judge = match kinds[&*m.aspect] {
                 AspectKind::Measurement { .. } => String::new(),
-                AspectKind::Judgement { .. } => m.judge.clone(),
+                AspectKind::Judgement { .. } => m.judge.to_string(),
             };
             seen.insert((m.entry.clone(), m.aspect.clone(), judge))
         });

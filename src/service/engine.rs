@@ -851,9 +851,9 @@ fn validate_job(
             aspect: a,
             judge: j,
             value,
-            reason: reason.clone(),
+            reason: reason.as_deref().map(Arc::from),
             supersedes: previous.as_ref().map(|p| p.id),
-            entered_by: job.caller.actor(),
+            entered_by: job.caller.actor().into(),
             created_at: now,
             void: None,
         };
@@ -868,7 +868,7 @@ fn validate_job(
             value_centi: value.0,
             reason: reason.clone(),
             supersedes: stored.supersedes,
-            entered_by: stored.entered_by.clone(),
+            entered_by: stored.entered_by.to_string(),
             created_at: now,
             skill_version: 0,
         };

@@ -22,6 +22,8 @@ pub struct Delegation {
 pub struct Entry {
     pub id: Uuid,
     pub code: String,
+    /// The code again, shared with the scoring engine's marks without allocating.
+    pub key: Arc<str>,
     pub skill: usize,
     pub delegation: usize,
     pub members: Vec<String>,
@@ -32,6 +34,7 @@ pub struct Entry {
 pub struct Judge {
     pub id: Uuid,
     pub code: String,
+    pub key: Arc<str>,
     pub name: String,
     pub delegation: usize,
     pub role: JudgeRole,
@@ -48,9 +51,9 @@ pub struct StoredMark {
     pub aspect: usize,
     pub judge: usize,
     pub value: Centi,
-    pub reason: Option<String>,
+    pub reason: Option<Arc<str>>,
     pub supersedes: Option<Uuid>,
-    pub entered_by: String,
+    pub entered_by: Arc<str>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub void: Option<String>,
 }
@@ -74,6 +77,8 @@ pub struct Skill {
     /// Aspect ids in scheme order (the index used by marks).
     pub aspect_ids: Vec<Uuid>,
     pub aspect_ix: HashMap<String, usize>,
+    /// Aspect codes in scheme order, shared with the scoring engine's marks.
+    pub aspect_keys: Vec<Arc<str>>,
     /// Indices into `Competition::entries`.
     pub entries: Vec<usize>,
     pub marks: Vec<StoredMark>,
@@ -188,6 +193,7 @@ impl Competition {
                 Some(Entry {
                     id: e.id,
                     code: e.code.clone(),
+                    key: e.code.as_str().into(),
                     skill: *skill_by_id.get(&e.skill_id)?,
                     delegation: *deleg_by_id.get(&e.delegation_id)?,
                     members: members.remove(&e.id).unwrap_or_default(),
@@ -211,6 +217,7 @@ impl Competition {
                 Some(Judge {
                     id: j.id,
                     code: j.code.clone(),
+                    key: j.code.as_str().into(),
                     name: j.name.clone(),
                     delegation: *deleg_by_id.get(&j.delegation_id)?,
                     role: JudgeRole::parse(&j.role).unwrap_or(JudgeRole::Judge),
@@ -248,6 +255,7 @@ impl Competition {
                 });
             }
             let spec = crate::store::skill_spec_from_row(s, spec_criteria);
+            let aspect_keys: Vec<Arc<str>> = spec.aspects().map(|a| Arc::from(a.code.as_str())).collect();
             let aspect_pos: HashMap<Uuid, usize> = aspect_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
             let aspect_ix: HashMap<String, usize> =
                 spec.aspects().enumerate().map(|(i, a)| (a.code.to_string(), i)).collect();
@@ -263,9 +271,9 @@ impl Competition {
                         aspect: *aspect_pos.get(&m.aspect_id)?,
                         judge: *judge_by_id.get(&m.judge_id)?,
                         value: Centi(m.value_centi),
-                        reason: m.reason.clone(),
+                        reason: m.reason.as_deref().map(Arc::from),
                         supersedes: m.supersedes,
-                        entered_by: m.entered_by.clone(),
+                        entered_by: m.entered_by.as_str().into(),
                         created_at: m.created_at,
                         void: voided.get(&(m.skill_id, m.id)).cloned(),
                     })
@@ -293,6 +301,7 @@ impl Competition {
                 criterion_ids: criteria.iter().map(|c| c.id).collect(),
                 aspect_ids,
                 aspect_ix,
+                aspect_keys,
                 entries: entries.iter().enumerate().filter(|(_, e)| e.skill == si).map(|(i, _)| i).collect(),
                 marks,
                 overrides,
@@ -383,9 +392,9 @@ pub fn compute(competition: &Competition, skill: &Skill) -> scoring::SkillResult
         .marks
         .iter()
         .map(|m| scoring::Mark {
-            entry: competition.entries[m.entry].code.clone(),
-            aspect: aspects.get(m.aspect).map(|a| a.code.to_string()).unwrap_or_default(),
-            judge: competition.judges[m.judge].code.clone(),
+            entry: competition.entries[m.entry].key.clone(),
+            aspect: skill.aspect_keys.get(m.aspect).cloned().unwrap_or_else(|| Arc::from("")),
+            judge: competition.judges[m.judge].key.clone(),
             value: m.value.to_decimal(),
             voided: m.void.is_some(),
         })

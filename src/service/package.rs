@@ -310,7 +310,7 @@ pub fn export(model: &Competition) -> Package {
                     entry: model.entries[m.entry].code.clone(),
                     aspect: code(m.aspect),
                     value: value(m.value),
-                    reason: m.reason.clone(),
+                    reason: m.reason.as_deref().map(str::to_owned),
                     void: m.void.is_some(),
                     void_reason: m.void.clone(),
                 },
