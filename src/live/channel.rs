@@ -155,17 +155,26 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
             continue;
         };
         // Private results: the rows that changed (a standardised skill may change all).
-        let old_rows: HashMap<String, Value> =
-            rows(before, b).into_iter().map(|r| (r["entry"].as_str().unwrap_or_default().to_owned(), r)).collect();
-        let new_rows = rows(after, a);
-        let changed: Vec<Value> = new_rows
+        // Compared on the computed results first, so unchanged rows are never serialized.
+        let (bs, as_) = (&before.skills[b], &after.skills[a]);
+        fn members<'a>(c: &'a Competition, code: &str) -> Option<&'a Vec<String>> {
+            c.entry(code).map(|e| &c.entries[e].members)
+        }
+        let old: HashMap<&str, &crate::scoring::EntryResult> =
+            bs.result.entries.iter().map(|r| (r.entry.as_str(), r)).collect();
+        let changed: Vec<Value> = as_
+            .result
+            .entries
             .iter()
-            .filter(|r| old_rows.get(r["entry"].as_str().unwrap_or_default()) != Some(*r))
-            .cloned()
+            .filter(|r| {
+                old.get(r.entry.as_str())
+                    .is_none_or(|o| *o != *r || members(before, &r.entry) != members(after, &r.entry))
+            })
+            .map(|r| result_row(after, as_, r))
             .collect();
+        let (old_rows, new_rows) = (&bs.result.entries, &as_.result.entries);
         // Entries added or removed: a snapshot says it more simply than a delta.
-        let removed = old_rows.len() != new_rows.len()
-            || new_rows.iter().any(|r| !old_rows.contains_key(r["entry"].as_str().unwrap_or_default()));
+        let removed = old_rows.len() != new_rows.len() || new_rows.iter().any(|r| !old.contains_key(r.entry.as_str()));
         let header_changed = skill_header(before, b) != skill_header(after, a);
         if removed {
             if let Some(data) = snapshot(after, &Channel::Skill(code.clone())) {
@@ -211,12 +220,38 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
     } else if !changed.is_empty() {
         out.push(Change { channel: Channel::Progress, kind: ChangeKind::Delta, data: json!({ "skills": changed }) });
     }
-    let medals_after = medals(after);
-    if medals(before) != medals_after {
-        out.push(Change { channel: Channel::Medals, kind: ChangeKind::Delta, data: medals_after });
+    // The medal table counts published skills only: marks (never on a published skill)
+    // leave it alone.
+    let published = |c: &Competition| {
+        skills.iter().any(|code| c.skill(code).is_some_and(|s| c.skills[s].state == SkillState::Published))
+    };
+    if published(before) || published(after) {
+        let medals_after = medals(after);
+        if medals(before) != medals_after {
+            out.push(Change { channel: Channel::Medals, kind: ChangeKind::Delta, data: medals_after });
+        }
     }
+    // Judges hear of discrepancies and lock changes: only skills where either changed.
+    let same_judges = before.judges.len() == after.judges.len()
+        && before
+            .judges
+            .iter()
+            .zip(&after.judges)
+            .all(|(x, y)| x.code == y.code && x.skills == y.skills && x.role == y.role);
+    let alerting: Vec<&str> = skills
+        .iter()
+        .filter(|code| match (before.skill(code), after.skill(code)) {
+            (Some(b), Some(a)) => {
+                !same_judges
+                    || before.skills[b].state != after.skills[a].state
+                    || before.skills[b].result.discrepancies != after.skills[a].result.discrepancies
+            }
+            _ => true,
+        })
+        .map(String::as_str)
+        .collect();
     for (j, judge_after) in after.judges.iter().enumerate() {
-        if !judge_after.skills.iter().any(|s| skills.iter().any(|code| after.skills[*s].code() == code)) {
+        if !judge_after.skills.iter().any(|s| alerting.contains(&after.skills[*s].code())) {
             continue;
         }
         let new = judge(after, j);
