@@ -271,11 +271,11 @@ impl Connection {
         if let Some(code) = name.strip_prefix("skill:") {
             let s = model.skill(code).ok_or(("unknown_channel", format!("no skill '{code}'")))?;
             let code = model.skills[s].code().to_owned();
-            return Ok(if policy::may_see_results(self.caller.as_ref(), &model, s) {
-                Channel::Skill(code)
-            } else {
-                Channel::PublicSkill(code)
-            });
+            // Only those who may see unpublished results get the private channel. Everyone
+            // else follows the public one, which shows results exactly while the skill is
+            // published (and withdraws them on unlock), whatever it was when they subscribed.
+            let privileged = self.caller.as_ref().is_some_and(|c| c.is_admin() || policy::is_chief_of(c, &model, s));
+            return Ok(if privileged { Channel::Skill(code) } else { Channel::PublicSkill(code) });
         }
         if let Some(code) = name.strip_prefix("judge:") {
             let j = model.judge(code).ok_or(("unknown_channel", format!("no judge '{code}'")))?;

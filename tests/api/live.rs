@@ -79,6 +79,9 @@ async fn snapshot_delta_and_resume_without_gaps(app: TestApp) {
     assert_eq!(delta["seq"].as_i64(), Some(s0 + 1));
     let rows = delta["data"]["rows"].as_array().unwrap();
     assert!(rows.iter().any(|r| r["entry"] == "S1-BBB" && r["raw"] == "7.50"), "{delta}");
+    // The rows it overtook only moved: they travel as compact ranks, not whole rows.
+    assert_eq!(rows.len(), 1, "{delta}");
+    assert_eq!(delta["data"]["ranks"], json!({"S1-AAA": [2, "silver"], "S1-CCC": [2, "silver"]}), "{delta}");
     drop(socket);
     // Two changes while away, then resume from the last seq seen.
     post_mark(&app, &ja, "S1-CCC", "6.00").await;
@@ -158,6 +161,22 @@ async fn unpublished_results_never_reach_an_anonymous_socket(app: TestApp) {
     let published = published.expect("results after publication");
     assert_eq!(published["type"], "snapshot");
     assert_eq!(published["data"]["results"][0]["entry"], "S1-BBB");
+    // A viewer who arrives while it is published, then an unlock: the results are withdrawn
+    // from both, and later marks never reach them.
+    let mut late = connect(&app, None).await;
+    send(&mut late, json!({"subscribe": ["skill:S1"]})).await;
+    assert!(next(&mut late).await["data"].get("results").is_some());
+    assert_eq!(
+        app.admin_post("/api/v1/competitions/SMALL/skills/S1/unlock", &json!({"reason": "appeal"})).await.0,
+        StatusCode::OK
+    );
+    post_mark(&app, &ja, "S1-CCC", "9.50").await;
+    for socket in [&mut public, &mut late] {
+        for _ in 0..2 {
+            let frame = next(socket).await;
+            assert!(frame["data"].get("results").is_none() && frame["data"].get("rows").is_none(), "leak: {frame}");
+        }
+    }
 }
 
 async fn malformed_messages_get_an_error_and_nothing_else_breaks(app: TestApp) {
