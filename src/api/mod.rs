@@ -25,9 +25,11 @@ pub fn found(index: Option<usize>, kind: &str, key: &str) -> ApiResult<usize> {
 /// Every API route; the OpenAPI document lists the same handlers.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, patch, post, put, resource};
+    // The mark path first: routes are matched in order.
     cfg.service(
-        resource("/session").route(post().to(session::create_session)).route(delete().to(session::delete_session)),
+        resource("/competitions/{code}/marks").route(post().to(marks::record_marks)).route(get().to(marks::list_marks)),
     )
+    .service(resource("/session").route(post().to(session::create_session)).route(delete().to(session::delete_session)))
     .service(resource("/session/me").route(get().to(session::get_me)))
     .service(
         resource("/competitions")
@@ -87,9 +89,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(delete().to(registration::delete_judge)),
     )
     .service(resource("/competitions/{code}/judges/{judge}/code").route(post().to(registration::issue_judge_code)))
-    .service(
-        resource("/competitions/{code}/marks").route(post().to(marks::record_marks)).route(get().to(marks::list_marks)),
-    )
     .service(resource("/competitions/{code}/marks/{id}/void").route(post().to(marks::void_mark)))
     .service(resource("/competitions/{code}/audit").route(get().to(marks::list_audit)))
     .service(resource("/competitions/{code}/skills/{skill}/results").route(get().to(results::get_results)))

@@ -3,7 +3,8 @@
 use super::decimal::{ZERO2, div_round2, median_sorted, round2};
 use super::{Aggregation, Aspect, AspectKind, AspectMark, Entry, Mark, Skill};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeMap;
 
 /// The marks that count right now: for a measurement the latest by anyone, for a judgement each
 /// judge's latest. "Latest" is the position in storage order, and a voided mark is skipped as
@@ -24,8 +25,8 @@ impl<'a> CurrentMarks<'a> {
     pub fn collect(skill: &Skill, entries: &[Entry], marks: &'a [Mark]) -> Self {
         let entry_codes: HashSet<&str> = entries.iter().map(|e| e.code.as_str()).collect();
         let kinds: HashMap<&str, &AspectKind> = skill.aspects().map(|a| (a.code.as_str(), &a.kind)).collect();
-        let mut measured: HashMap<&str, HashMap<&str, Decimal>> = HashMap::new();
-        let mut judged: HashMap<&str, HashMap<&str, BTreeMap<&str, Decimal>>> = HashMap::new();
+        let mut measured: HashMap<&str, HashMap<&str, Decimal>> = HashMap::default();
+        let mut judged: HashMap<&str, HashMap<&str, BTreeMap<&str, Decimal>>> = HashMap::default();
         for mark in marks {
             if mark.voided || !entry_codes.contains(&*mark.entry) {
                 continue;

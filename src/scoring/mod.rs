@@ -24,7 +24,9 @@ use std::sync::Arc;
 pub use table::{Award, MedalOrder, MedalRow, medal_table};
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+// Short string keys hashed on every recomputation: FxHash, not SipHash (no untrusted
+// keys can reach these maps from outside in a way that matters for DoS).
+use rustc_hash::FxHashMap as HashMap;
 
 /// How an aspect is marked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -374,7 +376,7 @@ fn discrepancies(
     overrides: &[Override],
 ) -> Vec<Discrepancy> {
     // An override stays valid only while nothing was entered for its (entry, aspect) after it.
-    let mut last_entered: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut last_entered: HashMap<(&str, &str), usize> = HashMap::default();
     for (index, mark) in marks.iter().enumerate() {
         if !mark.voided {
             last_entered.insert((&*mark.entry, &*mark.aspect), index);

@@ -301,11 +301,11 @@ impl Worker {
         after: &Competition,
         skills: &[String],
     ) -> ApiResult<Vec<(Change, i64)>> {
-        let mut numbered = Vec::new();
-        for change in channel::changes(before, after, skills) {
-            let seq = store::live_seq::advance(txn, after.id, &change.channel.key()).await?;
-            numbered.push((change, seq));
-        }
+        let changes = channel::changes(before, after, skills);
+        let keys: Vec<String> = changes.iter().map(|c| c.channel.key()).collect();
+        let seqs = store::live_seq::advance_all(txn, after.id, &keys).await?;
+        let numbered: Vec<(Change, i64)> =
+            changes.into_iter().zip(keys).map(|(change, key)| (change, seqs.get(&key).copied().unwrap_or(0))).collect();
         if is_postgres(&self.db) && !numbered.is_empty() {
             relay::notify(txn, self.instance, after.id, &numbered).await?;
         }
@@ -412,7 +412,9 @@ impl Worker {
                 return Ok(None);
             }
         }
-        store::mark::start_marking(&txn, &skill_ids).await?;
+        if touched.iter().any(|s| competition.skills[*s].state == SkillState::Setup) {
+            store::mark::start_marking(&txn, &skill_ids).await?;
+        }
         let version_of: HashMap<Uuid, i64> = bumped.iter().map(|r| (r.id, r.version)).collect();
         let mut rows = Vec::with_capacity(pending.len());
         let mut audits = Vec::with_capacity(pending.len());
@@ -535,7 +537,7 @@ impl Worker {
                 };
                 skill.version = version;
                 let mut updated = (**c).clone();
-                updated.entries[e].status = status;
+                Arc::make_mut(&mut updated.entries)[e].status = status;
                 return self.finish(txn, audit, updated, skill_index, skill).await;
             }
             JudgingOp::Lock { skill: key } => {
@@ -750,7 +752,6 @@ fn validate_job(
     let mut outcome = MarksOutcome::default();
     let mut accepted: Vec<(usize, StoredMark, mark::Model, AuditEntry)> = Vec::new();
     let mut seen = HashSet::new();
-    let mut local: HashMap<usize, Skill> = HashMap::new();
     let error = |index: usize, id: Uuid, field: &str, code: &str, detail: String| FieldError {
         index: Some(index),
         id: Some(id.to_string()),
@@ -822,8 +823,9 @@ fn validate_job(
                 continue;
             }
         };
-        let skill =
-            local.entry(s).or_insert_with(|| working.get(&s).cloned().unwrap_or_else(|| (*c.skills[s]).clone()));
+        // Read-only: what this group stored so far, else the model. Marks accepted earlier
+        // in this same batch are looked up in `accepted` (a batch may correct itself).
+        let skill: &Skill = working.get(&s).unwrap_or(&c.skills[s]);
         let Some(spec) = skill.aspect(a) else {
             continue;
         };
@@ -831,7 +833,14 @@ fn validate_job(
             errors.push(error(index, m.id, "/value", code, detail));
             continue;
         }
-        let previous = skill.current_mark(e, a, j).cloned();
+        let measured = spec.kind == crate::domain::kinds::AspectKind::Measurement;
+        let previous = accepted
+            .iter()
+            .rev()
+            .map(|(_, m, _, _)| m)
+            .find(|m| m.entry == e && m.aspect == a && (measured || m.judge == j))
+            .or_else(|| skill.current_mark(e, a, j))
+            .cloned();
         let reason = m.reason.clone().filter(|r| !r.trim().is_empty());
         if previous.is_some() && reason.is_none() {
             errors.push(error(
@@ -882,7 +891,6 @@ fn validate_job(
             after: Some(mark_json(c, skill, &stored)),
             reason,
         };
-        skill.marks.push(stored.clone());
         accepted.push((s, stored, row, audit));
     }
     if !errors.is_empty() {
@@ -890,10 +898,8 @@ fn validate_job(
         return Err(ApiError::invalid(detail, errors));
     }
     outcome.accepted = accepted.len();
-    for (s, skill) in local {
-        working.insert(s, skill);
-    }
-    for (s, _, row, audit) in accepted {
+    for (s, stored, row, audit) in accepted {
+        working.entry(s).or_insert_with(|| (*c.skills[s]).clone()).marks.push(stored);
         pending_ids.insert(row.id, (row.entry_id, row.aspect_id, row.judge_id, row.value_centi));
         pending.push(Pending { skill: s, row, audit });
     }

@@ -126,10 +126,11 @@ pub struct Competition {
     pub ends_on: Option<chrono::NaiveDate>,
     pub default_language: String,
     pub medal_order: MedalOrder,
-    pub delegations: Vec<Delegation>,
+    // Shared, so that replacing one skill after a write copies no registration data.
+    pub delegations: Arc<Vec<Delegation>>,
     pub skills: Vec<Arc<Skill>>,
-    pub entries: Vec<Entry>,
-    pub judges: Vec<Judge>,
+    pub entries: Arc<Vec<Entry>>,
+    pub judges: Arc<Vec<Judge>>,
     pub index: Arc<Index>,
 }
 
@@ -323,10 +324,10 @@ impl Competition {
             ends_on: c.ends_on,
             default_language: c.default_language.clone(),
             medal_order: MedalOrder::parse(&c.medal_order).unwrap_or(MedalOrder::Olympic),
-            delegations,
+            delegations: Arc::new(delegations),
             skills: Vec::new(),
-            entries,
-            judges,
+            entries: Arc::new(entries),
+            judges: Arc::new(judges),
             index: Arc::new(index),
         };
         competition.skills = skills
