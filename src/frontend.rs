@@ -15,51 +15,68 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/board/{code}", web::get().to(board))
         .route("/judge", web::get().to(judge))
+        .route("/judge-sw.js", web::get().to(judge_service_worker))
         .route("/admin", web::get().to(admin))
         .route("/static/{path:.*}", web::get().to(asset));
 }
 
-fn serve(path: &str) -> HttpResponse {
-    match Assets::get(path) {
-        Some(file) => {
-            let mime = mime_guess::from_path(path).first_or_octet_stream();
-            let cache = if path.ends_with(".html") { "no-cache" } else { "public, max-age=300" };
-            HttpResponse::Ok()
-                .content_type(mime.as_ref())
-                .insert_header((header::CACHE_CONTROL, cache))
-                .insert_header(("Content-Security-Policy", CSP))
-                .insert_header(("X-Frame-Options", "DENY"))
-                .body(file.data.into_owned())
-        }
-        None => crate::error::problem(
+/// Serves one embedded file. Every answer is revalidated (`no-cache` with an ETag from the
+/// file's hash), so after an upgrade a browser never mixes old and new modules, while an
+/// unchanged file costs a 304.
+fn serve(req: &HttpRequest, path: &str) -> HttpResponse {
+    let Some(file) = Assets::get(path) else {
+        return crate::error::problem(
             actix_web::http::StatusCode::NOT_FOUND,
             "not_found",
             &format!("no page {path}"),
             Vec::new(),
-        ),
+        );
+    };
+    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    let mut response = if fresh { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("Content-Security-Policy", CSP))
+        .insert_header(("X-Frame-Options", "DENY"));
+    if fresh {
+        return response.finish();
     }
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    response.content_type(mime.as_ref()).body(file.data.into_owned())
 }
 
-async fn index() -> HttpResponse {
-    serve("index.html")
+async fn index(req: HttpRequest) -> HttpResponse {
+    serve(&req, "index.html")
 }
 
-async fn board() -> HttpResponse {
-    serve("board/index.html")
+async fn board(req: HttpRequest) -> HttpResponse {
+    serve(&req, "board/index.html")
 }
 
-async fn judge() -> HttpResponse {
-    serve("judge/index.html")
+async fn judge(req: HttpRequest) -> HttpResponse {
+    serve(&req, "judge/index.html")
 }
 
-async fn admin() -> HttpResponse {
-    serve("admin/index.html")
+/// The judge tablet's service worker, served from the root so that its scope may cover
+/// `/judge` (a worker under /static/ could only control pages under /static/).
+async fn judge_service_worker(req: HttpRequest) -> HttpResponse {
+    serve(&req, "judge/sw.js")
+}
+
+async fn admin(req: HttpRequest) -> HttpResponse {
+    serve(&req, "admin/index.html")
 }
 
 async fn asset(req: HttpRequest) -> HttpResponse {
-    let path = req.match_info().get("path").unwrap_or_default();
+    let path = req.match_info().get("path").unwrap_or_default().to_owned();
     if path.contains("..") {
         return crate::error::problem(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such file", Vec::new());
     }
-    serve(path)
+    serve(&req, &path)
 }

@@ -1,0 +1,823 @@
+// Browser tests of the Podium pages in headless Chromium, against a running server.
+//
+//   node tests/e2e/run.mjs <base-url> <admin-password> [--screenshots DIR] [--only NAME]
+//
+// tests/browser.rs starts the server on a fresh database and runs this; it can also be run
+// by hand against `podium serve`. Exits 0 when every scenario passes.
+import { chromium } from 'playwright-core';
+import { readFile, mkdir, readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import os from 'node:os';
+import assert from 'node:assert/strict';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const args = process.argv.slice(2);
+const flag = (name) => { const i = args.indexOf(name); if (i < 0) return null; const v = args[i + 1]; args.splice(i, 2); return v; };
+const screenshotDir = flag('--screenshots');
+const only = flag('--only');
+const [base, adminPassword] = args;
+if (!base || !adminPassword) {
+  console.error('usage: node tests/e2e/run.mjs <base-url> <admin-password> [--screenshots DIR] [--only NAME]');
+  process.exit(2);
+}
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const XSS = '<img src=x onerror=alert(1)>';
+
+// ------------------------------------------------------------------ HTTP helpers
+
+async function api(method, url, { body, token, raw } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = raw ? 'text/csv' : 'application/json';
+  const response = await fetch(`${base}/api/v1${url}`, { method, headers, body: body === undefined ? undefined : raw ? body : JSON.stringify(body) });
+  const text = await response.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+  return { status: response.status, body: json };
+}
+
+async function ok(method, url, options, expected = [200, 201, 204]) {
+  const r = await api(method, url, options);
+  assert.ok(expected.includes(r.status), `${method} ${url} → ${r.status} ${JSON.stringify(r.body).slice(0, 600)}`);
+  return r.body;
+}
+
+let adminToken = null;
+async function admin() {
+  if (!adminToken) adminToken = (await ok('POST', '/session', { body: { username: 'admin', password: adminPassword } })).token;
+  return adminToken;
+}
+
+async function issueCode(competition, judge) {
+  return (await ok('POST', `/competitions/${competition}/judges/${judge}/code`, { body: {}, token: await admin() })).code;
+}
+
+function uuid() {
+  return crypto.randomUUID();
+}
+
+// ------------------------------------------------------------------ the test package
+
+/** A small competition: XS (published, with an XSS-looking competitor name) and LV (no marks, for the judge). */
+function e2ePackage(code) {
+  const marks = [];
+  const add = (judge, entry, aspect, value) => marks.push({ judge, entry, aspect, value });
+  add('J-XS-B', 'XS-AAA', 'M1', '8.50'); add('J-XS-B', 'XS-AAA', 'M2', '4.00');
+  add('J-XS-B', 'XS-CCC', 'M1', '6.00'); add('J-XS-B', 'XS-CCC', 'M2', '2.50');
+  add('J-XS-A', 'XS-BBB', 'M1', '7.00'); add('J-XS-A', 'XS-BBB', 'M2', '3.00');
+  add('J-DS-B', 'DS-CCC', 'J1', '0');
+  return {
+    format: 'podium.competition/1',
+    competition: { code, name: `E2E ${XSS} competition`, timezone: 'UTC', medal_order: 'olympic', default_language: 'en' },
+    delegations: [
+      { code: 'AAA', name: 'Alphaland', names: { en: 'Alphaland', zh: '阿尔法国', ru: 'Альфания' } },
+      { code: 'BBB', name: 'Betaland', names: { en: 'Betaland', zh: '贝塔国', ru: 'Бетания' } },
+      { code: 'CCC', name: `Gamma ${XSS}` },
+    ],
+    skills: [
+      {
+        code: 'XS', name: `Safety ${XSS} skill`, team_size: 1, standardise: 'none', tie_tolerance: 0, tie_break: 'none', max_judgement_spread: 1,
+        judgement_aggregation: { method: 'mean' },
+        criteria: [{ code: 'A', name: 'Module A', aspects: [
+          { code: 'M1', description: 'Measured one', kind: 'measurement', max: 10 },
+          { code: 'M2', description: 'Measured two', kind: 'measurement', max: 5 },
+        ] }],
+      },
+      {
+        code: 'LV', name: 'Live marking', team_size: 1, standardise: 'none', tie_tolerance: 0, tie_break: 'none', max_judgement_spread: 1,
+        judgement_aggregation: { method: 'mean' },
+        criteria: [
+          { code: 'A', name: 'Module A', aspects: [
+            { code: 'M1', description: 'Dimensions within tolerance', kind: 'measurement', max: 10 },
+            { code: 'M2', description: 'Safety check passed', kind: 'measurement', max: 2, mode: 'binary' },
+          ] },
+          { code: 'B', name: 'Module B', aspects: [
+            { code: 'J1', description: 'Finish quality', kind: 'judgement', max: 6, panel: 1 },
+          ] },
+        ],
+      },
+      {
+        code: 'DS', name: 'Discrepancies', team_size: 1, standardise: 'none', tie_tolerance: 0, tie_break: 'none', max_judgement_spread: 1,
+        judgement_aggregation: { method: 'mean' },
+        criteria: [{ code: 'A', name: 'Module A', aspects: [{ code: 'J1', description: 'Overall impression', kind: 'judgement', max: 5, panel: 2 }] }],
+      },
+    ],
+    entries: [
+      { code: 'DS-CCC', skill: 'DS', delegation: 'CCC', members: ['Carla C'] },
+      { code: 'XS-AAA', skill: 'XS', delegation: 'AAA', members: [XSS] },
+      { code: 'XS-BBB', skill: 'XS', delegation: 'BBB', members: ['Zhang Wei'] },
+      { code: 'XS-CCC', skill: 'XS', delegation: 'CCC', members: ['Иван Петров'] },
+      { code: 'LV-AAA', skill: 'LV', delegation: 'AAA', members: ['Anna A'] },
+      { code: 'LV-BBB', skill: 'LV', delegation: 'BBB', members: ['Boris B'] },
+      { code: 'LV-CCC', skill: 'LV', delegation: 'CCC', members: [`Chen ${XSS}`] },
+    ],
+    judges: [
+      { code: 'J-XS-A', name: 'Judge XS A', delegation: 'AAA', skills: ['XS'], role: 'judge' },
+      { code: 'J-XS-B', name: 'Judge XS B', delegation: 'BBB', skills: ['XS'], role: 'judge' },
+      { code: 'J-LV-A', name: `Judge ${XSS}`, delegation: 'AAA', skills: ['LV'], role: 'judge' },
+      { code: 'J-DS-A', name: 'Judge DS A', delegation: 'AAA', skills: ['DS'], role: 'judge' },
+      { code: 'J-DS-B', name: 'Judge DS B', delegation: 'BBB', skills: ['DS'], role: 'judge' },
+    ],
+    marks,
+    published: ['XS'],
+  };
+}
+
+// ------------------------------------------------------------------ browser helpers
+
+let browser;
+let screenshotsTaken = [];
+
+async function newPage({ width = 1280, height = 800, lang = 'en-US' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: lang, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to/i.test(text)) page.problems.push(`CSP: ${text}`);
+  });
+  page.on('dialog', async (dialog) => {
+    page.problems.push(`a ${dialog.type()} dialog fired: ${dialog.message()}`);
+    await dialog.dismiss();
+  });
+  return page;
+}
+
+function assertClean(page) {
+  assert.deepEqual(page.problems, [], `the page reported problems:\n${page.problems.join('\n')}`);
+}
+
+async function shot(page, name) {
+  if (!screenshotDir) return;
+  await page.waitForTimeout(700); // let entrance animations finish
+  const file = path.resolve(root, screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file });
+  screenshotsTaken.push(file);
+}
+
+async function text(page, selector) {
+  return (await page.textContent(selector))?.replace(/\s+/g, ' ').trim();
+}
+
+async function waitLive(page) {
+  await page.waitForSelector('.live-badge[data-state="open"]', { timeout: 10_000 });
+}
+
+// ------------------------------------------------------------------ scenarios
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('i18n: en, zh and ru have the same keys', async () => {
+  const dicts = {};
+  for (const lang of ['en', 'zh', 'ru']) dicts[lang] = JSON.parse(await readFile(path.join(root, 'frontend', 'i18n', `${lang}.json`), 'utf8'));
+  const keys = Object.keys(dicts.en).sort();
+  for (const lang of ['zh', 'ru']) {
+    assert.deepEqual(Object.keys(dicts[lang]).sort(), keys, `${lang}.json keys differ from en.json`);
+    for (const key of keys) assert.ok(dicts[lang][key].trim(), `${lang}.json: empty ${key}`);
+  }
+  // The same placeholders in every language.
+  for (const key of keys) {
+    const names = (s) => (s.match(/\{\w+\}/g) || []).sort().join();
+    for (const lang of ['zh', 'ru']) assert.equal(names(dicts[lang][key]), names(dicts.en[key]), `${lang}.json: placeholders of ${key}`);
+  }
+});
+
+test('live.js: applies frames in seq order, resubscribes on a gap, resumes after a reconnect', async () => {
+  // The live client in Node with a fake socket: the protocol logic, without a server.
+  const listeners = {};
+  globalThis.window = {
+    location: { protocol: 'http:', host: 'podium.test' },
+    addEventListener: (type, fn) => { listeners[type] = fn; },
+    removeEventListener: () => {},
+  };
+  const sockets = [];
+  class FakeSocket {
+    constructor(url) { this.url = url; this.readyState = 0; this.sent = []; this.handlers = {}; sockets.push(this); }
+    addEventListener(type, fn) { this.handlers[type] = fn; }
+    send(text) { this.sent.push(JSON.parse(text)); }
+    close() { this.readyState = 3; }
+    open() { this.readyState = 1; this.handlers.open?.(); }
+    frame(f) { this.handlers.message?.({ data: JSON.stringify(f) }); }
+    drop() { this.readyState = 3; this.handlers.close?.(); }
+  }
+  const { LiveClient, backoffDelay } = await import(new URL('../../frontend/lib/live.js', import.meta.url));
+  const states = [];
+  const got = [];
+  const live = new LiveClient('MINI', { token: () => 'secret-token', WebSocket: FakeSocket, onStatus: (s) => states.push(s.state) });
+  live.subscribe('skill:IR', (m) => got.push([m.type, m.seq, m.data.n]));
+  live.start();
+  const ws = sockets[0];
+  assert.equal(ws.url, 'ws://podium.test/api/v1/competitions/MINI/live');
+  ws.open();
+  assert.deepEqual(ws.sent, [{ auth: 'secret-token' }, { subscribe: ['skill:IR'] }], 'the token goes in a message, first');
+  ws.frame({ type: 'snapshot', channel: 'skill:IR', seq: 40, data: { n: 'a' } });
+  ws.frame({ type: 'delta', channel: 'skill:IR', seq: 41, data: { n: 'b' } });
+  ws.frame({ type: 'delta', channel: 'skill:IR', seq: 41, data: { n: 'dup' } });
+  ws.frame({ type: 'heartbeat', channel: null, seq: null, data: null });
+  ws.frame({ type: 'delta', channel: 'skill:IR', seq: 43, data: { n: 'gap' } });
+  assert.deepEqual(ws.sent.at(-1), { subscribe: ['skill:IR'], since: { 'skill:IR': 41 } }, 'a gap asks for the missed deltas');
+  ws.frame({ type: 'delta', channel: 'skill:IR', seq: 42, data: { n: 'c' } });
+  ws.frame({ type: 'delta', channel: 'skill:IR', seq: 43, data: { n: 'd' } });
+  assert.deepEqual(got, [['snapshot', 40, 'a'], ['delta', 41, 'b'], ['delta', 42, 'c'], ['delta', 43, 'd']]);
+  // The connection drops: reconnecting, then resumed from the last seq.
+  ws.drop();
+  assert.equal(live.state, 'reconnecting');
+  await new Promise((r) => setTimeout(r, 600));
+  const again = sockets[1];
+  assert.ok(again, 'a new socket after the backoff');
+  again.open();
+  assert.deepEqual(again.sent, [{ auth: 'secret-token' }, { subscribe: ['skill:IR'], since: { 'skill:IR': 43 } }]);
+  assert.deepEqual(states.slice(0, 4), ['connecting', 'open', 'reconnecting', 'reconnecting']);
+  live.stop();
+  // Backoff: grows, capped at 30 s, with jitter between half and all of the ceiling.
+  assert.equal(backoffDelay(0, () => 0), 250);
+  assert.equal(backoffDelay(0, () => 1), 500);
+  assert.equal(backoffDelay(3, () => 1), 4000);
+  assert.equal(backoffDelay(30, () => 1), 30000);
+  assert.equal(backoffDelay(30, () => 0), 15000);
+  delete globalThis.window;
+});
+
+test('pages are served with a strict CSP and no inline script or style', async () => {
+  for (const url of ['/', '/board/DEMO', '/judge', '/admin']) {
+    const response = await fetch(`${base}${url}`);
+    assert.equal(response.status, 200, url);
+    const csp = response.headers.get('content-security-policy') || '';
+    assert.match(csp, /script-src 'self'/, `${url} CSP`);
+    assert.doesNotMatch(csp, /unsafe-inline/, `${url} CSP`);
+    const html = await response.text();
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, `${url} has an inline script`);
+    assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i, `${url} has inline style or handlers`);
+  }
+  // No page module inserts HTML.
+  for (const dir of ['lib', 'board', 'judge', 'admin']) {
+    for (const file of await readdir(path.join(root, 'frontend', dir))) {
+      if (!file.endsWith('.js')) continue;
+      const source = await readFile(path.join(root, 'frontend', dir, file), 'utf8');
+      assert.doesNotMatch(source, /\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write/, `${dir}/${file} inserts HTML`);
+    }
+  }
+});
+
+test('(a) the board shows an imported competition and follows marks live within a second', async () => {
+  const token = await admin();
+  const mini = JSON.parse(await readFile(path.join(root, 'tests', 'fixtures', 'mini.json'), 'utf8'));
+  const code = mini.competition.code;
+  const existing = await api('GET', `/competitions/${code}`);
+  if (existing.status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  await ok('POST', '/competitions/import', { body: mini, token });
+  const expected = JSON.parse(await readFile(path.join(root, 'tests', 'fixtures', 'mini.expected.json'), 'utf8'));
+
+  const page = await newPage();
+  await page.goto(`${base}/board/${code}?lang=en`);
+  await page.waitForSelector('#skill-CNC table.results tbody tr');
+  assert.equal(await text(page, '#title'), mini.competition.name);
+  // Every published skill shows its ranking as the fixture says.
+  for (const [skill, rows] of Object.entries(expected.skills)) {
+    const first = rows[0];
+    const cell = await text(page, `#skill-${skill} tr[data-entry="${first.entry}"] .rank`);
+    assert.match(cell, new RegExp(`^=?${first.rank}$`), `${skill} ${first.entry} rank`);
+    assert.equal(await page.locator(`#skill-${skill} tbody tr`).count(), rows.length, `${skill} rows`);
+  }
+  // The medal table in its default order.
+  const top = expected.medals.olympic[0];
+  assert.equal(await page.locator('.medal-table tbody tr').first().getAttribute('data-delegation'), top.delegation);
+  assert.equal(await text(page, `.medal-table tr[data-delegation="${top.delegation}"] .col-gold`), String(top.gold));
+  // The order switch.
+  await page.check('input[name="medal-order"][value="points"]');
+  await page.waitForFunction((d) => document.querySelector('.medal-table tbody tr')?.dataset.delegation === d, expected.medals.points[0].delegation);
+  await waitLive(page);
+  await shot(page, 'board-desktop');
+
+  // Unlock CNC: the public view loses its results ("under review") at once.
+  const skill = 'CNC';
+  await ok('POST', `/competitions/${code}/skills/${skill}/unlock`, { body: { reason: 'e2e: re-check a measurement' }, token });
+  await page.waitForSelector(`#skill-${skill} .status-review`, { timeout: 1000 });
+  assert.equal(await page.locator(`#skill-${skill} table.results`).count(), 0, 'results hidden while under review');
+
+  // Void the last-ranked entry's measurement mark and enter it again at the maximum:
+  // the marking progress moves with each, live.
+  const last = expected.skills[skill].filter((r) => r.rank != null).at(-1);
+  const scheme = await ok('GET', `/competitions/${code}/skills/${skill}`);
+  const measurements = scheme.criteria.flatMap((c) => c.aspects).filter((a) => a.kind === 'measurement' && a.mode !== 'binary');
+  const marks = await ok('GET', `/competitions/${code}/marks?skill=${skill}&entry=${last.entry}`, { token });
+  // An aspect marked once (no corrections): voiding that mark leaves the aspect unmarked.
+  const single = (a) => { const list = marks.filter((m) => m.aspect === a.code); return list.length === 1 && !list[0].void ? list[0] : null; };
+  const aspect = measurements.map((a) => ({ a, m: single(a) })).filter((x) => x.m && Number(x.m.value) < Number(x.a.max)).sort((x, y) => Number(x.m.value) - Number(y.m.value))[0];
+  assert.ok(aspect, 'a measurement mark to replace');
+  const progressText = () => text(page, `#skill-${skill} .progress-text`);
+  const before = await progressText();
+  await ok('POST', `/competitions/${code}/marks/${aspect.m.id}/void`, { body: { reason: 'e2e: entered against the wrong entry' }, token });
+  await page.waitForFunction(([sel, b]) => document.querySelector(sel)?.textContent.trim() !== b, [`#skill-${skill} .progress-text`, before], { timeout: 1000 });
+  const afterVoid = await progressText();
+  const started = Date.now();
+  await ok('POST', `/competitions/${code}/marks`, { body: { marks: [{ id: uuid(), entry: last.entry, aspect: aspect.a.code, value: aspect.a.max, judge: aspect.m.judge, reason: 'e2e: re-measured' }] }, token });
+  await page.waitForFunction(([sel, b]) => document.querySelector(sel)?.textContent.trim() !== b, [`#skill-${skill} .progress-text`, afterVoid], { timeout: 1000 });
+  const elapsed = Date.now() - started;
+  assert.equal(await progressText(), before, 'progress back where it was');
+  console.log(`      progress followed the mark in ${elapsed} ms`);
+
+  // Lock and publish: the new ranking appears, live, with the entry's higher score.
+  const oldScore = last.scaled ?? last.raw;
+  await ok('POST', `/competitions/${code}/skills/${skill}/lock`, { body: {}, token });
+  await ok('POST', `/competitions/${code}/skills/${skill}/publish`, { body: {}, token });
+  await page.waitForSelector(`#skill-${skill} .status-official`, { timeout: 1000 });
+  await page.waitForSelector(`#skill-${skill} tr[data-entry="${last.entry}"]`, { timeout: 1000 });
+  const published = await ok('GET', `/competitions/${code}/skills/${skill}/results`);
+  const row = published.results.find((r) => r.entry === last.entry);
+  assert.ok(Number(row.raw) > Number(last.raw), 'the re-measured entry scores more');
+  const shown = await text(page, `#skill-${skill} tr[data-entry="${last.entry}"] .score`);
+  assert.equal(shown, (row.scaled ?? row.raw), `the board shows the new score (was ${oldScore})`);
+  assert.equal(await text(page, `#skill-${skill} tr[data-entry="${last.entry}"] .rank`).then((r) => r.replace('=', '')), String(row.rank));
+  assertClean(page);
+  await page.context().close();
+});
+
+test('(a2) the board resumes after the socket drops and shows that it is reconnecting', async () => {
+  const page = await newPage();
+  const token = await admin();
+  const code = 'E2E-LIVE';
+  if ((await api('GET', `/competitions/${code}`)).status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  await ok('POST', '/competitions/import', { body: e2ePackage(code), token });
+  await page.goto(`${base}/board/${code}`);
+  await waitLive(page);
+  const before = await text(page, '#skill-LV .progress-text');
+  await page.context().setOffline(true);
+  // The socket notices (Chromium closes it when the network goes), the badge says so.
+  await page.evaluate(() => window.dispatchEvent(new Event('offline')));
+  await page.waitForSelector('.live-badge[data-state="reconnecting"]', { timeout: 40_000 });
+  // A mark while the board is away…
+  const judgeToken = (await ok('POST', '/session', { body: { code: await issueCode(code, 'J-LV-A') } })).token;
+  await ok('POST', `/competitions/${code}/marks`, { body: { marks: [{ id: uuid(), entry: 'LV-BBB', aspect: 'M1', value: '5' }] }, token: judgeToken });
+  await page.context().setOffline(false);
+  // …arrives after the reconnect (resumed from the last seq).
+  await waitLive(page);
+  await page.waitForFunction(([sel, b]) => document.querySelector(sel)?.textContent.trim() !== b, ['#skill-LV .progress-text', before], { timeout: 5000 });
+  assertClean(page);
+  await page.context().close();
+});
+
+test('(b) a judge marks online and offline; every mark is stored exactly once', async () => {
+  const token = await admin();
+  const code = 'E2E-JUDGE';
+  if ((await api('GET', `/competitions/${code}`)).status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  await ok('POST', '/competitions/import', { body: e2ePackage(code), token });
+  const loginCode = await issueCode(code, 'J-LV-A');
+
+  const page = await newPage();
+  await page.goto(`${base}/judge`);
+  await page.fill('#code', loginCode.toLowerCase().replace(/(.{5})/, '$1-'));
+  await page.click('form.login button[type="submit"]');
+  await page.waitForSelector('.entry-button');
+  assert.doesNotMatch(page.url(), /token|code=/i, 'nothing secret in the address');
+  // The judge's own delegation is not offered.
+  const entries = await page.locator('.entry-button').evaluateAll((els) => els.map((e) => e.dataset.entry));
+  assert.deepEqual(entries.sort(), ['LV-BBB', 'LV-CCC']);
+  // The judge's name (user data) renders as text.
+  assert.equal(await text(page, '.who-name'), `Judge ${XSS}`);
+
+  const mark = async (entry, aspect, value) => {
+    if (!(await page.locator('.sheet-head .entry-code').count()) || (await text(page, '.sheet-head .entry-code')) !== entry) {
+      await page.click(`.entry-button[data-entry="${entry}"]`);
+      await page.waitForSelector(`.sheet-head .entry-code:text("${entry}")`);
+    }
+    const card = page.locator(`.aspect[data-aspect="${aspect}"]`);
+    if (await card.locator('.score-button').count()) {
+      await card.locator(`.score-button[data-value="${value}"]`).click();
+    } else {
+      await card.locator('input.measure-input').fill(value);
+      await card.locator('button[type="submit"]').click();
+    }
+  };
+  const pending = () => page.locator('.sync').getAttribute('data-pending').then(Number);
+
+  // Online: three marks; the first answer is lost on the way back (the server stored the
+  // batch), so the tablet sends it again and the server recognises the duplicates.
+  let dropped = 0;
+  await page.route('**/api/v1/competitions/*/marks', async (route) => {
+    if (route.request().method() === 'POST' && dropped === 0) {
+      dropped += 1;
+      await route.fetch();
+      await route.abort('connectionreset');
+      return;
+    }
+    await route.continue();
+  });
+  await mark('LV-BBB', 'M1', '7,5');
+  await mark('LV-BBB', 'M2', '2.00');
+  await mark('LV-BBB', 'J1', '2');
+  // All three saved on the server (each aspect says so) and nothing waiting.
+  await page.waitForFunction(() => document.querySelectorAll('.sheet .aspect .status-icon.st-synced').length === 3
+    && document.querySelector('.sync')?.dataset.pending === '0', null, { timeout: 15_000 });
+  assert.equal(dropped, 1, 'one answer was dropped');
+  await page.unroute('**/api/v1/competitions/*/marks');
+
+  // Offline: three more and a correction, queued visibly.
+  await page.context().setOffline(true);
+  await page.evaluate(() => window.dispatchEvent(new Event('offline')));
+  await mark('LV-CCC', 'M1', '3');
+  await mark('LV-CCC', 'M2', '0');
+  await mark('LV-CCC', 'J1', '3');
+  await page.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '3');
+  assert.match(await text(page, '.sync'), /3/);
+  await mark('LV-BBB', 'M1', '8');
+  await page.waitForSelector('dialog[open] textarea');
+  await page.fill('dialog[open] textarea', 'misread the gauge');
+  await page.click('dialog[open] button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '4');
+  await shot(page, 'judge-offline');
+  // Marks survive a reload while offline? Not without a service worker on plain HTTP; they are
+  // in IndexedDB, which the next check reads back after the network returns.
+  assert.equal(await pending(), 4);
+
+  // Back online: the queue drains.
+  await page.context().setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '0', null, { timeout: 20_000 });
+
+  const stored = await ok('GET', `/competitions/${code}/marks?judge=J-LV-A`, { token });
+  const ids = stored.map((m) => m.id);
+  assert.equal(new Set(ids).size, ids.length, 'no id twice');
+  assert.equal(stored.length, 7, `7 marks stored: ${JSON.stringify(stored.map((m) => [m.entry, m.aspect, m.value]))}`);
+  const byKey = (entry, aspect) => stored.filter((m) => m.entry === entry && m.aspect === aspect && !m.void);
+  assert.deepEqual(byKey('LV-BBB', 'M1').map((m) => m.value), ['7.50', '8.00']);
+  assert.equal(byKey('LV-BBB', 'M1')[1].reason, 'misread the gauge');
+  assert.equal(byKey('LV-BBB', 'M1')[1].supersedes, byKey('LV-BBB', 'M1')[0].id);
+  assert.deepEqual(byKey('LV-BBB', 'M2').map((m) => m.value), ['2.00']);
+  assert.deepEqual(byKey('LV-BBB', 'J1').map((m) => m.value), ['2.00']);
+  assert.deepEqual(byKey('LV-CCC', 'M1').map((m) => m.value), ['3.00']);
+  assert.deepEqual(byKey('LV-CCC', 'M2').map((m) => m.value), ['0.00']);
+  assert.deepEqual(byKey('LV-CCC', 'J1').map((m) => m.value), ['3.00']);
+  // The tablet shows what the server has.
+  await page.click('.entry-button[data-entry="LV-BBB"]');
+  await page.waitForSelector('.aspect[data-aspect="M1"] .mark-status:has-text("8.00")');
+
+  // A mark refused by the server stays on the tablet with the reason, until discarded.
+  await page.context().setOffline(true);
+  await page.evaluate(() => window.dispatchEvent(new Event('offline')));
+  await mark('LV-CCC', 'M1', '9');
+  await page.waitForSelector('dialog[open] textarea');
+  await page.fill('dialog[open] textarea', 'second look');
+  await page.click('dialog[open] button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '1');
+  // Meanwhile the organizers withdraw the entry… no: they lock the skill.
+  await ok('POST', `/competitions/${code}/skills/LV/lock`, { body: {}, token });
+  await page.context().setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.waitForSelector('.rejected .rejected-item', { timeout: 20_000 });
+  assert.match(await text(page, '.rejected'), /LV-CCC/);
+  assert.equal(await page.locator('.sync').getAttribute('data-rejected'), '1');
+  await page.waitForSelector('.lock-banner', { timeout: 5000 });
+  await shot(page, 'judge-rejected');
+  await page.click('.rejected .rejected-item button:has-text("Discard")');
+  await page.click('dialog[open] button.danger');
+  await page.waitForFunction(() => !document.querySelector('.rejected .rejected-item'));
+  assert.equal((await ok('GET', `/competitions/${code}/marks?judge=J-LV-A`, { token })).length, 7, 'the refused mark was not stored');
+  assertClean(page);
+  await page.context().close();
+});
+
+test('(b2) on a secure origin the tablet keeps its shell in a service worker and reloads offline', async () => {
+  const token = await admin();
+  const code = 'E2E-SW';
+  if ((await api('GET', `/competitions/${code}`)).status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  await ok('POST', '/competitions/import', { body: e2ePackage(code), token });
+  // 127.0.0.1 is a secure context (like HTTPS); on a plain-HTTP LAN the worker is skipped,
+  // which every other scenario here simulates by blocking service workers.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'allow' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(`${base}/judge`);
+  assert.equal(await page.evaluate(() => window.isSecureContext), true);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.fill('#code', await issueCode(code, 'J-LV-A'));
+  await page.click('form.login button[type="submit"]');
+  await page.waitForSelector('.entry-button');
+  await page.reload();
+  await page.waitForSelector('.entry-button');
+  assert.equal(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), true, 'the page is controlled by the worker');
+
+  await context.setOffline(true);
+  assert.equal(await page.evaluate(() => fetch('/healthz').then(() => 'reached', () => 'offline')), 'offline');
+  const response = await page.reload();
+  assert.ok(response && response.fromServiceWorker(), 'the page came from the service worker');
+  await page.waitForSelector('.entry-button[data-entry="LV-BBB"]');
+  await page.click('.entry-button[data-entry="LV-BBB"]');
+  await page.click('.aspect[data-aspect="J1"] .score-button[data-value="1"]');
+  await page.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '1');
+  await context.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '0', null, { timeout: 20_000 });
+  const stored = await ok('GET', `/competitions/${code}/marks?judge=J-LV-A`, { token });
+  assert.deepEqual(stored.map((m) => [m.entry, m.aspect, m.value]), [['LV-BBB', 'J1', '1.00']]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('(b3) discrepancy alerts and lock changes reach the judge live', async () => {
+  const token = await admin();
+  const code = 'E2E-DS';
+  if ((await api('GET', `/competitions/${code}`)).status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  await ok('POST', '/competitions/import', { body: e2ePackage(code), token });
+  const page = await newPage();
+  await page.goto(`${base}/judge`);
+  await page.fill('#code', await issueCode(code, 'J-DS-A'));
+  await page.click('form.login button[type="submit"]');
+  await page.waitForSelector('.entry-button[data-entry="DS-CCC"]');
+  await waitLive(page);
+  await page.click('.entry-button[data-entry="DS-CCC"]');
+  // The other judge gave 0; a 3 makes the panel disagree by more than the skill allows.
+  await page.click('.aspect[data-aspect="J1"] .score-button[data-value="3"]');
+  await page.waitForSelector('.alerts .alert-item[data-entry="DS-CCC"][data-aspect="J1"]', { timeout: 5000 });
+  assert.match(await text(page, '.alerts .alert-item'), /J-DS-B: 0(?![.\d])/);
+  await page.waitForSelector('.aspect[data-aspect="J1"].has-discrepancy');
+  await shot(page, 'judge-discrepancy');
+  // The chief accepts the panel: the alert goes away, live.
+  await ok('POST', `/competitions/${code}/skills/DS/discrepancies/override`, { body: { entry: 'DS-CCC', aspect: 'J1', reason: 'both views are defensible' }, token });
+  await page.waitForSelector('.alerts .alert-item', { state: 'detached', timeout: 2000 });
+  // Locking disables the buttons at once.
+  await ok('POST', `/competitions/${code}/skills/DS/lock`, { body: {}, token });
+  await page.waitForSelector('.lock-banner', { timeout: 2000 });
+  assert.equal(await page.locator('.aspect[data-aspect="J1"] .score-button[disabled]').count(), 4);
+  assertClean(page);
+  await page.context().close();
+});
+
+test('(c) user data renders as text: a competitor named like an HTML tag', async () => {
+  const token = await admin();
+  const code = 'E2E-XSS';
+  if ((await api('GET', `/competitions/${code}`)).status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  await ok('POST', '/competitions/import', { body: e2ePackage(code), token });
+
+  const page = await newPage();
+  await page.goto(`${base}/board/${code}`);
+  await page.waitForSelector('#skill-XS tr[data-entry="XS-AAA"]');
+  assert.equal(await text(page, '#skill-XS tr[data-entry="XS-AAA"] .members'), XSS);
+  await page.getByText(XSS, { exact: true }).first().waitFor();
+  assert.equal(await text(page, '#title'), `E2E ${XSS} competition`);
+  assert.equal(await page.locator('main img, main [onerror]').count(), 0, 'no element was created from data');
+  // The medal table and the big screen too.
+  assert.match(await text(page, '.medal-table'), /Alphaland/);
+  await page.goto(`${base}/board/${code}?screen=big`);
+  await page.waitForSelector('.slide');
+  assert.equal(await page.locator('main img').count(), 0);
+
+  // The console lists the entry by its name, as text.
+  await page.goto(`${base}/admin#/c/${code}/entries`);
+  await page.fill('input[name="password"]', adminPassword);
+  await page.click('form.login-form button[type="submit"]');
+  await page.waitForSelector('tr[data-code="XS-AAA"]');
+  assert.equal(await text(page, 'tr[data-code="XS-AAA"] td.members'), XSS);
+  assert.equal(await page.locator('main img').count(), 0);
+  await page.waitForTimeout(300);
+  assertClean(page);
+  await page.context().close();
+});
+
+test('(d) the pages speak English, Chinese and Russian', async () => {
+  const code = 'E2E-XSS';
+  const page = await newPage();
+  const cases = [
+    { lang: 'en', board: 'Medal table', judge: 'Log in with your code', admin: 'Organizer log-in', deleg: 'Alphaland' },
+    { lang: 'zh', board: '奖牌榜', judge: '使用登录码登录', admin: '组织者登录', deleg: '阿尔法国' },
+    { lang: 'ru', board: 'Медальный зачёт', judge: 'Вход по коду', admin: 'Вход для организаторов', deleg: 'Альфания' },
+  ];
+  for (const c of cases) {
+    await page.goto(`${base}/board/${code}?lang=${c.lang}`);
+    await page.waitForSelector('#medals-title');
+    assert.equal(await text(page, '#medals-title'), c.board, `board in ${c.lang}`);
+    assert.equal(await page.getAttribute('html', 'lang'), c.lang === 'zh' ? 'zh-Hans' : c.lang);
+    // Delegation names as entered, in the page's language when there is one.
+    assert.equal(await text(page, '#skill-XS tr[data-entry="XS-AAA"] .deleg-name'), c.deleg);
+    assert.equal(await text(page, '#skill-XS tr[data-entry="XS-CCC"] .deleg-name'), `Gamma ${XSS}`);
+    if (c.lang === 'zh') await shot(page, 'board-desktop-zh');
+    await page.goto(`${base}/judge?lang=${c.lang}`);
+    await page.waitForSelector('form.login h1');
+    assert.equal(await text(page, 'form.login h1'), c.judge, `judge in ${c.lang}`);
+    await page.goto(`${base}/admin?lang=${c.lang}`);
+    await page.waitForSelector('form.login-form h2');
+    assert.equal(await text(page, 'form.login-form h2'), c.admin, `console in ${c.lang}`);
+  }
+  // The browser's languages when there is no ?lang=.
+  const zhPage = await newPage({ lang: 'zh-CN' });
+  await zhPage.goto(`${base}/board/${code}`);
+  await zhPage.waitForSelector('#medals-title');
+  assert.equal(await text(zhPage, '#medals-title'), '奖牌榜');
+  // Switching in place, without a reload.
+  await zhPage.click('.lang-button[data-lang="ru"]');
+  await zhPage.waitForFunction(() => document.querySelector('#medals-title')?.textContent === 'Медальный зачёт');
+  assert.match(zhPage.url(), /lang=ru/);
+  assertClean(page);
+  assertClean(zhPage);
+  await page.context().close();
+  await zhPage.context().close();
+});
+
+test('the console: log in, issue a judge code (text and QR), edit a scheme, read the audit log', async () => {
+  const token = await admin();
+  const code = 'E2E-CONSOLE';
+  if ((await api('GET', `/competitions/${code}`)).status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  await ok('POST', '/competitions/import', { body: e2ePackage(code), token });
+  const page = await newPage();
+  await page.goto(`${base}/admin`);
+  await page.fill('input[name="password"]', adminPassword);
+  await page.click('form.login-form button[type="submit"]');
+  await page.waitForSelector('h1:has-text("Competitions")');
+  assert.doesNotMatch(page.url(), /token/i);
+  await page.goto(`${base}/admin#/c/${code}/judges`);
+  await page.waitForSelector('tr[data-code="J-XS-A"]');
+  await page.click('tr[data-code="J-XS-A"] button[data-action="issue"]');
+  await page.waitForSelector('.code-dialog svg.qr path');
+  const shownCode = (await page.getAttribute('.login-code', 'data-code'));
+  assert.match(shownCode, /^[A-Z2-9]{10}$/);
+  // The code works (once).
+  const session = await api('POST', '/session', { body: { code: shownCode } });
+  assert.equal(session.status, 201);
+  await page.click('.code-dialog button.primary');
+
+  // The scheme of a skill with marks is locked: the server says so, beside the form.
+  await page.goto(`${base}/admin#/c/${code}/skills/XS`);
+  await page.waitForSelector('.scheme-form');
+  await page.fill('.scheme-form input[data-pointer="/criteria/0/aspects/0/max"]', '12');
+  await page.click('.scheme-form button[type="submit"]');
+  await page.waitForSelector('.scheme-form .problem[data-code]');
+  assert.equal(await page.getAttribute('.scheme-form .problem', 'data-status'), '409');
+
+  // A scheme without marks can change; a bad value is pointed at its field.
+  await page.goto(`${base}/admin#/c/${code}/skills/new`);
+  await page.waitForSelector('.scheme-form');
+  await page.fill('.scheme-form input[name="code"]', 'NEW');
+  await page.fill('.scheme-form input[name="name"]', 'A new skill');
+  await page.fill('.scheme-form input[name="team_size"]', '2');
+  await page.fill('.scheme-form input[data-pointer="/criteria/0/aspects/0/max"]', '-3');
+  await page.click('.scheme-form button[type="submit"]');
+  await page.waitForSelector('.scheme-form .problem');
+  await page.waitForSelector('.scheme-form input[data-pointer="/criteria/0/aspects/0/max"][aria-invalid="true"]');
+  await page.fill('.scheme-form input[data-pointer="/criteria/0/aspects/0/max"]', '4.5');
+  await page.click('.scheme-form button[type="submit"]');
+  await page.waitForFunction(() => window.location.hash.endsWith('/skills/NEW'));
+  const created = await ok('GET', `/competitions/${code}/skills/NEW`);
+  assert.equal(created.criteria[0].aspects[0].max, '4.50');
+
+  // Entries from CSV, with the upload progress bar.
+  await page.goto(`${base}/admin#/c/${code}/entries`);
+  await page.waitForSelector('.upload input[type="file"]');
+  await page.setInputFiles('.upload input[type="file"]', { name: 'entries.csv', mimeType: 'text/csv', buffer: Buffer.from('code,skill,delegation,members\nNEW-AAA,NEW,AAA,Ann;Bob\nNEW-BBB,NEW,BBB,Cid;Dan\n') });
+  await page.click('.upload button[type="submit"]');
+  await page.waitForSelector('tr[data-code="NEW-AAA"]');
+  assert.equal(await text(page, 'tr[data-code="NEW-AAA"] td.members'), 'Ann; Bob');
+
+  // The audit log, filtered.
+  await page.goto(`${base}/admin#/c/${code}/audit`);
+  await page.waitForSelector('table.audit tbody tr');
+  assert.ok(await page.locator('table.audit tbody tr').count() >= 4);
+  await page.fill('input[name="action"]', 'skill.');
+  await page.click('form.filters button[type="submit"]');
+  await page.waitForFunction(() => document.querySelectorAll('table.audit tbody tr').length === 1);
+  assert.equal(await text(page, 'table.audit tbody tr td:nth-child(4)'), 'skill.created');
+  assert.equal(await text(page, 'table.audit tbody tr td:nth-child(5)'), 'NEW');
+
+  // Lock, publish and unlock from the progress page.
+  await page.goto(`${base}/admin#/c/${code}/judging`);
+  const card = page.locator('.skill-status[data-skill="LV"]');
+  await card.locator('button[data-action="lock"]').click();
+  await page.waitForSelector('.skill-status[data-skill="LV"][data-state="locked"]');
+  await page.locator('.skill-status[data-skill="LV"] button[data-action="publish"]').click();
+  await page.click('dialog[open] button.primary');
+  await page.waitForSelector('.skill-status[data-skill="LV"][data-state="published"]');
+  await page.locator('.skill-status[data-skill="LV"] button[data-action="unlock"]').click();
+  await page.fill('dialog[open] textarea', 'e2e: reopen');
+  await page.click('dialog[open] button[type="submit"]');
+  await page.waitForSelector('.skill-status[data-skill="LV"][data-state="marking"]');
+  const unlocked = (await ok('GET', `/competitions/${code}/audit?action=skill.unlocked`, { token })).events;
+  assert.equal(unlocked.at(-1).reason, 'e2e: reopen');
+
+  // The medal table with its CSV link.
+  await page.goto(`${base}/admin#/c/${code}/medals`);
+  await page.waitForSelector('.medal-table tbody tr');
+  const href = await page.getAttribute('a[download]', 'href');
+  const csv = await fetch(`${base}${href}`);
+  assert.equal(csv.status, 200);
+  assert.match(await csv.text(), /^rank,delegation/);
+  assertClean(page);
+  await page.context().close();
+});
+
+test('screenshots of the board, the tablet and the console', async () => {
+  if (!screenshotDir) return 'skip';
+  await mkdir(path.resolve(root, screenshotDir), { recursive: true });
+  const token = await admin();
+  const mini = 'MINI2025';
+  // Something still being marked, beside the published skills.
+  await api('POST', `/competitions/${mini}/skills/AI/unlock`, { body: { reason: 'screenshots' }, token });
+
+  const desk = await newPage();
+  await desk.goto(`${base}/board/${mini}`);
+  await waitLive(desk);
+  await shot(desk, 'board-desktop');
+  await desk.goto(`${base}/board/${mini}?screen=big`);
+  await desk.waitForSelector('.slide');
+  await waitLive(desk);
+  await shot(desk, 'board-big');
+  await desk.goto(`${base}/board/${mini}?screen=big&lang=zh`);
+  await desk.waitForSelector('.slide');
+  await desk.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+  await shot(desk, 'board-big-zh');
+  const phone = await newPage({ width: 390, height: 844 });
+  await phone.goto(`${base}/board/${mini}`);
+  await waitLive(phone);
+  await shot(phone, 'board-phone');
+  await phone.goto(`${base}/board/${mini}?skill=IR&lang=ru`);
+  await waitLive(phone);
+  await shot(phone, 'board-phone-ru');
+
+  // The tablet, marking an entry of a skill still open.
+  const code = 'E2E-SHOTS';
+  if ((await api('GET', `/competitions/${code}`)).status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  await ok('POST', '/competitions/import', { body: e2ePackage(code), token });
+  for (const [device, w, h, entry] of [['judge-tablet', 1280, 800, 'LV-BBB'], ['judge-phone', 390, 844, 'LV-CCC']]) {
+    const p = await newPage({ width: w, height: h });
+    await p.goto(`${base}/judge`);
+    await shot(p, `${device}-login`);
+    await p.fill('#code', await issueCode(code, 'J-LV-A'));
+    await p.click('form.login button[type="submit"]');
+    await p.waitForSelector('.entry-button');
+    await p.click(`.entry-button[data-entry="${entry}"]`);
+    await p.click('.aspect[data-aspect="J1"] .score-button[data-value="2"]');
+    await p.fill('.aspect[data-aspect="M1"] input.measure-input', '7.25');
+    await p.click('.aspect[data-aspect="M1"] button[type="submit"]');
+    await p.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '0');
+    await p.evaluate(() => window.scrollTo(0, 0));
+    await shot(p, device);
+    await p.context().close();
+  }
+
+  const consolePage = await newPage();
+  await consolePage.goto(`${base}/admin#/c/${mini}/judging`);
+  await consolePage.fill('input[name="password"]', adminPassword);
+  await consolePage.click('form.login-form button[type="submit"]');
+  await consolePage.waitForSelector('.skill-status');
+  await shot(consolePage, 'admin-progress');
+  await consolePage.goto(`${base}/admin#/c/${code}/skills/LV`);
+  await consolePage.waitForSelector('.scheme-form');
+  await shot(consolePage, 'admin-scheme');
+  await consolePage.goto(`${base}/admin#/c/${code}/judges`);
+  await consolePage.waitForSelector('tr[data-code="J-LV-A"]');
+  await consolePage.click('tr[data-code="J-XS-B"] button[data-action="issue"]');
+  await consolePage.waitForSelector('.code-dialog svg.qr');
+  await shot(consolePage, 'admin-judge-code');
+  await consolePage.click('.code-dialog button.primary');
+  await consolePage.goto(`${base}/admin#/c/${mini}/medals`);
+  await consolePage.waitForSelector('.medal-table tbody tr');
+  await shot(consolePage, 'admin-medals');
+  await consolePage.goto(`${base}/admin#/c/${mini}/audit`);
+  await consolePage.waitForSelector('table.audit tbody tr');
+  await shot(consolePage, 'admin-audit');
+  const adminPhone = await newPage({ width: 390, height: 844 });
+  await adminPhone.goto(`${base}/admin#/c/${mini}/judging`);
+  await adminPhone.fill('input[name="password"]', adminPassword);
+  await adminPhone.click('form.login-form button[type="submit"]');
+  await adminPhone.waitForSelector('.skill-status');
+  await shot(adminPhone, 'admin-phone');
+  for (const p of [desk, phone, consolePage, adminPhone]) { assertClean(p); await p.context().close(); }
+});
+
+// ------------------------------------------------------------------ runner
+
+browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+let failed = 0;
+let ran = 0;
+const started = Date.now();
+for (const t of tests) {
+  if (only && !t.name.includes(only)) continue;
+  ran += 1;
+  const t0 = Date.now();
+  try {
+    const outcome = await t.fn();
+    console.log(outcome === 'skip' ? `  skip ${t.name}` : `  ok   ${t.name} (${Date.now() - t0} ms)`);
+  } catch (error) {
+    failed += 1;
+    let n = 0;
+    for (const context of browser.contexts()) {
+      for (const page of context.pages()) {
+        const file = path.join(os.tmpdir(), `podium-e2e-failure-${tests.indexOf(t)}-${n++}.png`);
+        if (await page.screenshot({ path: file }).then(() => true, () => false)) console.log(`       screenshot of the failure: ${file}`);
+      }
+    }
+    console.log(`  FAIL ${t.name} (${Date.now() - t0} ms)\n       ${String(error && error.stack || error).split('\n').join('\n       ')}`);
+    for (const context of browser.contexts()) await context.close().catch(() => {});
+  }
+}
+await browser.close();
+if (screenshotsTaken.length) console.log(`  screenshots: ${[...new Set(screenshotsTaken)].map((f) => path.relative(root, f)).join(', ')}`);
+console.log(`${failed ? 'FAILED' : 'passed'}: ${ran - failed}/${ran} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+process.exit(failed ? 1 : 0);
