@@ -33,7 +33,8 @@ pub struct Outbound {
 #[derive(Clone)]
 pub struct Subscriber {
     pub id: u64,
-    pub tx: mpsc::Sender<Outbound>,
+    /// Frames are shared: the queue holds pointers, not copies (a small per-connection bound).
+    pub tx: mpsc::Sender<Arc<Outbound>>,
     /// Channels whose frames were dropped because the queue was full.
     pub lagged: Arc<Mutex<Vec<(Uuid, Channel)>>>,
 }
@@ -165,16 +166,21 @@ impl Hub {
                     state.ring.pop_front();
                 }
             }
-            let out =
-                Outbound { competition: model.id, channel: change.channel.clone(), seq: *seq, snapshot, frame: bytes };
+            let out = Arc::new(Outbound {
+                competition: model.id,
+                channel: change.channel.clone(),
+                seq: *seq,
+                snapshot,
+                frame: bytes,
+            });
             self.fan_out(state, &out);
         }
     }
 
-    fn fan_out(&self, state: &mut ChannelState, out: &Outbound) {
+    fn fan_out(&self, state: &mut ChannelState, out: &Arc<Outbound>) {
         let mut closed = Vec::new();
         for (id, subscriber) in &state.subscribers {
-            match subscriber.tx.try_send(out.clone()) {
+            match subscriber.tx.try_send(Arc::clone(out)) {
                 Ok(()) => {
                     self.stats.deliveries.fetch_add(1, Ordering::Relaxed);
                 }
@@ -333,7 +339,7 @@ mod tests {
             receivers.push(rx);
         }
         hub.publish(&model, &[change(1)]);
-        let frames: Vec<ByteString> = receivers.iter_mut().map(|rx| rx.try_recv().unwrap().frame).collect();
+        let frames: Vec<ByteString> = receivers.iter_mut().map(|rx| rx.try_recv().unwrap().frame.clone()).collect();
         let first = frames[0].as_bytes().as_ptr();
         assert!(frames.iter().all(|f| f.as_bytes().as_ptr() == first), "one buffer for every subscriber");
         let parsed: serde_json::Value = serde_json::from_str(&frames[0]).unwrap();
