@@ -38,26 +38,30 @@ pub async fn notify(
     competition: Uuid,
     changes: &[(Change, i64)],
 ) -> Result<(), DbErr> {
-    let mut notice = Notice {
-        instance,
-        competition,
-        changes: changes
-            .iter()
-            .map(|(c, seq)| Numbered {
-                channel: c.channel.key(),
-                seq: *seq,
-                snapshot: c.kind == ChangeKind::Snapshot,
-                data: Some(c.data.clone()),
-            })
-            .collect(),
-    };
-    let mut payload = serde_json::to_string(&notice).unwrap_or_default();
-    if payload.len() > MAX_PAYLOAD {
-        for change in &mut notice.changes {
-            change.data = None;
+    // Several notifications when one would be too large (they arrive in order); a change too
+    // large on its own travels without its data and receivers send a fresh snapshot.
+    let mut batch: Vec<Numbered> = Vec::new();
+    let mut size = 0;
+    for (change, seq) in changes {
+        let data = Some(change.data.clone()).filter(|d| d.to_string().len() < MAX_PAYLOAD - 200);
+        let numbered =
+            Numbered { channel: change.channel.key(), seq: *seq, snapshot: change.kind == ChangeKind::Snapshot, data };
+        let len = serde_json::to_string(&numbered).map_or(0, |t| t.len());
+        if !batch.is_empty() && size + len > MAX_PAYLOAD - 200 {
+            send(txn, &Notice { instance, competition, changes: std::mem::take(&mut batch) }).await?;
+            size = 0;
         }
-        payload = serde_json::to_string(&notice).unwrap_or_default();
+        size += len;
+        batch.push(numbered);
     }
+    if !batch.is_empty() {
+        send(txn, &Notice { instance, competition, changes: batch }).await?;
+    }
+    Ok(())
+}
+
+async fn send(txn: &impl ConnectionTrait, notice: &Notice) -> Result<(), DbErr> {
+    let payload = serde_json::to_string(notice).unwrap_or_default();
     txn.execute_raw(Statement::from_sql_and_values(
         txn.get_database_backend(),
         "SELECT pg_notify($1, $2)",

@@ -363,7 +363,7 @@ impl Worker {
                 Ok(None) => break,
                 Err(error) => {
                     let message = error.to_string();
-                    tracing::error!(error = %message, "storing marks failed");
+                    tracing::error!(error = ?error, "storing marks failed");
                     for job in jobs {
                         let _ = job.reply.send(Err(ApiError::internal(std::io::Error::other(message.clone()))));
                     }
