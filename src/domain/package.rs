@@ -80,9 +80,6 @@ impl Offences {
         parsed
     }
 
-    pub fn into_result<T>(self, value: T) -> Result<T, Vec<Offence>> {
-        if self.0.is_empty() { Ok(value) } else { Err(self.0) }
-    }
 }
 
 // ---------------------------------------------------------------- the JSON shape

@@ -262,12 +262,6 @@ impl Hub {
         }
     }
 
-    /// Subscribers of a competition, for tests and metrics.
-    pub fn subscriber_count(&self, competition: Uuid) -> usize {
-        self.competition(competition)
-            .and_then(|hub| hub.lock().ok().map(|h| h.channels.values().map(|c| c.subscribers.len()).sum()))
-            .unwrap_or(0)
-    }
 }
 
 #[cfg(test)]

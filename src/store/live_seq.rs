@@ -6,32 +6,6 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-/// Advances a channel's sequence by one and returns the new value.
-pub async fn advance(db: &impl ConnectionTrait, competition_id: Uuid, channel: &str) -> Result<i64, DbErr> {
-    live_seq::Entity::insert(live_seq::ActiveModel {
-        competition_id: Set(competition_id),
-        channel: Set(channel.to_owned()),
-        seq: Set(1),
-    })
-    .on_conflict(
-        OnConflict::columns([live_seq::Column::CompetitionId, live_seq::Column::Channel])
-            .value(live_seq::Column::Seq, Expr::col((live_seq::Entity, live_seq::Column::Seq)).add(1))
-            .to_owned(),
-    )
-    .exec_with_returning(db)
-    .await
-    .map(|row| row.seq)
-}
-
-pub async fn current(db: &impl ConnectionTrait, competition_id: Uuid, channel: &str) -> Result<i64, DbErr> {
-    Ok(live_seq::Entity::find()
-        .filter(live_seq::Column::CompetitionId.eq(competition_id))
-        .filter(live_seq::Column::Channel.eq(channel))
-        .one(db)
-        .await?
-        .map_or(0, |row| row.seq))
-}
-
 pub async fn all(db: &impl ConnectionTrait, competition_id: Uuid) -> Result<Vec<live_seq::Model>, DbErr> {
     live_seq::Entity::find().filter(live_seq::Column::CompetitionId.eq(competition_id)).all(db).await
 }
