@@ -261,7 +261,6 @@ impl Hub {
             state.subscribers.remove(&id);
         }
     }
-
 }
 
 #[cfg(test)]
