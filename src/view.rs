@@ -17,11 +17,10 @@ pub fn progress_json(skill: &Skill) -> Value {
 }
 
 /// One result row, as the API and the live board show it.
-pub fn result_row(c: &Competition, skill: &Skill, r: &scoring::EntryResult) -> Value {
+pub fn result_row(c: &Competition, r: &scoring::EntryResult) -> Value {
     let members = c.entry(&r.entry).map(|e| c.entries[e].members.clone()).unwrap_or_default();
     let criteria: Map<String, Value> =
         r.criteria.iter().map(|(code, v)| (code.clone(), Value::String(dec(*v)))).collect();
-    let _ = skill;
     json!({
         "entry": r.entry, "delegation": r.delegation, "members": members,
         "raw": dec(r.raw), "scaled": r.scaled.map(dec), "rank": r.rank, "medal": r.medal,
@@ -38,7 +37,7 @@ pub fn results_json(c: &Competition, s: usize, with_results: bool) -> Value {
         "progress": progress_json(skill),
     });
     if with_results && let Some(map) = body.as_object_mut() {
-        let rows: Vec<Value> = skill.result.entries.iter().map(|r| result_row(c, skill, r)).collect();
+        let rows: Vec<Value> = skill.result.entries.iter().map(|r| result_row(c, r)).collect();
         map.insert("results".into(), Value::Array(rows));
         map.insert("median".into(), json!(skill.result.median.map(dec)));
         map.insert("mad".into(), json!(skill.result.mad.map(dec)));

@@ -24,7 +24,7 @@ pub fn found(index: Option<usize>, kind: &str, key: &str) -> ApiResult<usize> {
 
 /// Every API route; the OpenAPI document lists the same handlers.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use web::{delete, get, patch, post, put, resource};
+    use web::{delete, get, post, put, resource};
     // The mark path first: routes are matched in order.
     cfg.service(
         resource("/competitions/{code}/marks").route(post().to(marks::record_marks)).route(get().to(marks::list_marks)),
@@ -104,5 +104,4 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/competitions/{code}/medals").route(get().to(results::get_medals)))
     .service(resource("/competitions/{code}/awards").route(get().to(results::get_awards)))
     .service(resource("/competitions/{code}/live").route(get().to(crate::live::socket::live)));
-    let _ = patch;
 }

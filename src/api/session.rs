@@ -111,6 +111,8 @@ pub async fn create_session(
             .await?;
             txn.commit().await?;
             let competition = entity::competition::Entity::find_by_id(judge.competition_id).one(&state.db).await?;
+            // The console shows whether a judge still holds an unused code; a failed refresh
+            // only delays that, the log-in itself is committed.
             let _ = state.engine.reload(judge.competition_id).await;
             SessionResponse {
                 token,

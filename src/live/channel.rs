@@ -90,7 +90,7 @@ fn rows_delta(header: Value, changed: &[Value], ranks: &serde_json::Map<String, 
 
 fn rows(c: &Competition, s: usize) -> Vec<Value> {
     let skill = &c.skills[s];
-    skill.result.entries.iter().map(|r| result_row(c, skill, r)).collect()
+    skill.result.entries.iter().map(|r| result_row(c, r)).collect()
 }
 
 /// What a channel carries now (the `data` of a snapshot); `None` if it does not exist.
@@ -181,7 +181,7 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
                 {
                     ranks.insert(r.entry.clone(), json!([r.rank, r.medal]));
                 }
-                _ => changed.push(result_row(after, as_, r)),
+                _ => changed.push(result_row(after, r)),
             }
         }
         let (old_rows, new_rows) = (&bs.result.entries, &as_.result.entries);

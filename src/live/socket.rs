@@ -116,7 +116,7 @@ impl Connection {
                     last_heard = Instant::now();
                     match message {
                         Some(Ok(AggregatedMessage::Text(text))) => self.on_text(&text).await,
-                        Some(Ok(AggregatedMessage::Binary(_))) => self.error(None, "invalid_message", "send JSON text frames").await,
+                        Some(Ok(AggregatedMessage::Binary(_))) => self.send_error(None, "invalid_message", "send JSON text frames").await,
                         Some(Ok(AggregatedMessage::Ping(bytes))) => self.pong(&bytes).await,
                         Some(Ok(AggregatedMessage::Pong(_))) => Flow::Continue,
                         Some(Ok(AggregatedMessage::Close(_))) | None => Flow::Close,
@@ -156,10 +156,6 @@ impl Connection {
     async fn send_error(&mut self, channel: Option<&Channel>, code: &str, detail: &str) -> Flow {
         let data = json!({ "code": code, "detail": detail });
         self.send(frame("error", channel, None, &data)).await
-    }
-
-    async fn error(&mut self, channel: Option<&Channel>, code: &str, detail: &str) -> Flow {
-        self.send_error(channel, code, detail).await
     }
 
     async fn pong(&mut self, bytes: &[u8]) -> Flow {
@@ -246,7 +242,7 @@ impl Connection {
             Ok(m) => m,
             Err(e) => {
                 return self
-                    .error(
+                    .send_error(
                         None,
                         "invalid_message",
                         &format!("expected {{\"auth\"|\"subscribe\"|\"unsubscribe\"}}: {e}"),
@@ -266,7 +262,7 @@ impl Connection {
                 }
                 _ => {
                     if matches!(
-                        self.error(None, "invalid_token", "the token is unknown, expired or revoked").await,
+                        self.send_error(None, "invalid_token", "the token is unknown, expired or revoked").await,
                         Flow::Close
                     ) {
                         return Flow::Close;
@@ -281,7 +277,9 @@ impl Connection {
             }
         }
         if message.auth.is_none() && message.subscribe.is_empty() && message.unsubscribe.is_empty() {
-            return self.error(None, "invalid_message", "nothing to do: send auth, subscribe or unsubscribe").await;
+            return self
+                .send_error(None, "invalid_message", "nothing to do: send auth, subscribe or unsubscribe")
+                .await;
         }
         self.subscribe(&message.subscribe, &message.since, false).await
     }
@@ -318,7 +316,7 @@ impl Connection {
             let channel = match self.resolve(name) {
                 Ok(c) => c,
                 Err((code, detail)) => {
-                    if matches!(self.error(None, code, &detail).await, Flow::Close) {
+                    if matches!(self.send_error(None, code, &detail).await, Flow::Close) {
                         return Flow::Close;
                     }
                     continue;
@@ -329,7 +327,7 @@ impl Connection {
                 continue;
             }
             if current.is_none() && self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
-                if matches!(self.error(None, "too_many_subscriptions", "unsubscribe first").await, Flow::Close) {
+                if matches!(self.send_error(None, "too_many_subscriptions", "unsubscribe first").await, Flow::Close) {
                     return Flow::Close;
                 }
                 continue;
