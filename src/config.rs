@@ -7,6 +7,9 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(flatten)]
     pub db: DbArgs,
+    /// `serve`'s flags, accepted before or after the (optional) `serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -21,7 +24,7 @@ pub struct DbArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API, the live websocket and the pages (the default).
-    Serve(ServeArgs),
+    Serve,
     /// Load a competition package (`podium.competition/1` JSON).
     Import {
         /// The package file.
@@ -64,22 +67,14 @@ pub enum AdminCommand {
 #[derive(Debug, Clone, Args, Default)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "PODIUM_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "PODIUM_BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: String,
     /// Do not load the demo competition into an empty database.
-    #[arg(long, env = "PODIUM_NO_DEMO")]
+    #[arg(long, env = "PODIUM_NO_DEMO", global = true)]
     pub no_demo: bool,
     /// Password of the `admin` account created on first start (else generated and printed).
-    #[arg(long, env = "PODIUM_ADMIN_PASSWORD", hide_env_values = true)]
+    #[arg(long, env = "PODIUM_ADMIN_PASSWORD", hide_env_values = true, global = true)]
     pub admin_password: Option<String>,
-}
-
-/// `serve`'s flags alone: what a bare `podium` (no subcommand) runs with, from the
-/// `PODIUM_*` environment.
-#[derive(Debug, Parser)]
-pub struct ServeDefaults {
-    #[command(flatten)]
-    pub args: ServeArgs,
 }
 
 /// Everything `serve` needs, independent of how it was given.

@@ -1,6 +1,6 @@
 //! The `podium` command: wires telemetry, settings and the application.
 use clap::Parser;
-use podium::config::{AdminCommand, Cli, Command, ServeDefaults, Settings};
+use podium::config::{AdminCommand, Cli, Command, Settings};
 use podium::domain::package::Package;
 use podium::error::ApiError;
 use podium::service::setup;
@@ -42,9 +42,9 @@ fn describe(error: ApiError) -> String {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let db = db::connect(&cli.db.url).await.map_err(|e| format!("cannot open the database {}: {e}", cli.db.url))?;
-    match cli.command.unwrap_or(Command::Serve(ServeDefaults::parse_from(["podium"]).args)) {
-        Command::Serve(args) => {
-            let settings = Settings::new(&cli.db, &args);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let settings = Settings::new(&cli.db, &cli.serve);
             if let Some(password) =
                 setup::ensure_admin(&db, settings.admin_password.as_deref()).await.map_err(describe)?
             {
