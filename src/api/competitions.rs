@@ -1,6 +1,6 @@
 //! Competitions: list, create, read, update, delete; package import and export.
 use super::{State, competition};
-use crate::auth::{Caller, MaybeCaller, policy};
+use crate::auth::{Caller, policy};
 use crate::domain::package::{CompetitionInput, Package};
 use crate::error::ApiResult;
 use crate::service::model::Competition;
@@ -126,12 +126,10 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/export", tag = "competitions", responses((status = 200, body = Package)), security(("bearer" = [])))]
 pub async fn export_competition(
     state: State,
-    caller: MaybeCaller,
+    caller: Caller,
     code: web::Path<String>,
     query: web::Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let caller =
-        caller.0.ok_or(crate::error::ApiError::Unauthorized { code: "unauthorized", detail: "log in first".into() })?;
     policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
     let mut response = HttpResponse::Ok();

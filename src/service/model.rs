@@ -340,7 +340,7 @@ impl Competition {
         competition
     }
 
-    /// The delegations that have at least one entry or judge (all are listed anyway).
+    /// Every delegation's code, in code order (the medal table lists them with `?all=true`).
     pub fn delegation_codes(&self) -> Vec<String> {
         self.delegations.iter().map(|d| d.code.clone()).collect()
     }
