@@ -388,7 +388,6 @@ pub fn compute(competition: &Competition, skill: &Skill) -> scoring::SkillResult
             }
         })
         .collect();
-    let aspects = skill.aspect_list();
     let marks: Vec<scoring::Mark> = skill
         .marks
         .iter()
@@ -405,7 +404,7 @@ pub fn compute(competition: &Competition, skill: &Skill) -> scoring::SkillResult
         .iter()
         .map(|o| scoring::Override {
             entry: competition.entries[o.entry].code.clone(),
-            aspect: aspects.get(o.aspect).map(|a| a.code.to_string()).unwrap_or_default(),
+            aspect: skill.aspect_keys.get(o.aspect).map(|a| a.to_string()).unwrap_or_default(),
             position: skill.marks.iter().take_while(|m| m.seq <= o.covers_seq).count(),
         })
         .collect();
