@@ -27,7 +27,7 @@ fn serve(req: &HttpRequest, path: &str) -> HttpResponse {
     let Some(file) = Assets::get(path) else {
         return crate::error::problem(
             actix_web::http::StatusCode::NOT_FOUND,
-            "not_found",
+            crate::error::ErrorCode::NotFound,
             &format!("no page {path}"),
             Vec::new(),
         );
@@ -76,7 +76,12 @@ async fn admin(req: HttpRequest) -> HttpResponse {
 async fn asset(req: HttpRequest) -> HttpResponse {
     let path = req.match_info().get("path").unwrap_or_default().to_owned();
     if path.contains("..") {
-        return crate::error::problem(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such file", Vec::new());
+        return crate::error::problem(
+            actix_web::http::StatusCode::NOT_FOUND,
+            crate::error::ErrorCode::NotFound,
+            "no such file",
+            Vec::new(),
+        );
     }
     serve(&req, &path)
 }

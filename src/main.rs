@@ -1,11 +1,12 @@
 //! The `podium` command: wires telemetry, settings and the application.
 use clap::Parser;
 use podium::config::{AdminCommand, Cli, Command, Settings};
-use podium::domain::package::Package;
-use podium::error::ApiError;
+use podium::domain::input::Package;
+use podium::error::{ApiError, Rejection};
 use podium::service::setup;
 use podium::startup::Application;
-use podium::{auth, db, service, store};
+use podium::store::{self, Db};
+use podium::{auth, model, service};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -29,7 +30,7 @@ async fn main() -> ExitCode {
 
 fn describe(error: ApiError) -> String {
     match error {
-        ApiError::Invalid { detail, errors } => {
+        ApiError::Rejected(Rejection::Invalid { detail, errors }) => {
             let mut text = detail;
             for e in errors {
                 text.push_str(&format!("\n  {} [{}] {}", e.pointer, e.code, e.detail));
@@ -41,7 +42,7 @@ fn describe(error: ApiError) -> String {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let db = db::connect(&cli.db.url).await.map_err(|e| format!("cannot open the database {}: {e}", cli.db.url))?;
+    let db = Db::connect(&cli.db.url).await.map_err(|e| format!("cannot open the database {}: {e}", cli.db.url))?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let settings = Settings::new(&cli.db, &cli.serve);
@@ -65,21 +66,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let package: Package = serde_json::from_str(&text)
                 .map_err(|e| format!("{}: not a competition package: {e}", file.display()))?;
-            service::package::import(&db, &package, "cli").await.map_err(describe)?;
+            service::package::store(&db, &package, "cli").await.map_err(describe)?;
             println!("imported {} ({} marks)", package.competition.code, package.marks.len());
             Ok(())
         }
         Command::Export { code, output } => {
-            let competition = store::competition::find_by_code(&db, &code)
+            let id = store::competition::find_id(&db, &code)
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no competition '{code}'"))?;
-            let rows = store::competition::load(&db, competition.id)
+            let records = store::competition::load(&db, id)
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no competition '{code}'"))?;
-            let model = service::model::Competition::build(rows);
-            let text = serde_json::to_string_pretty(&service::package::export(&model)).map_err(|e| e.to_string())?;
+            let model = model::Competition::build(records);
+            let text = serde_json::to_string_pretty(&model::package::export(&model)).map_err(|e| e.to_string())?;
             match output {
                 Some(path) => std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display())),
                 None => {
@@ -93,7 +94,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn admin(db: &sea_orm::DatabaseConnection, command: AdminCommand) -> Result<(), String> {
+async fn admin(db: &Db, command: AdminCommand) -> Result<(), String> {
     let hash = |p: &str| auth::secret::hash_password(p);
     match command {
         AdminCommand::Add { username, password } => {
@@ -119,8 +120,7 @@ async fn admin(db: &sea_orm::DatabaseConnection, command: AdminCommand) -> Resul
             Ok(())
         }
         AdminCommand::List => {
-            use sea_orm::EntityTrait;
-            for a in entity::account::Entity::find().all(db).await.map_err(|e| e.to_string())? {
+            for a in store::account::all(db).await.map_err(|e| e.to_string())? {
                 println!("{}\t{}\t{}", a.username, a.role, a.created_at);
             }
             Ok(())

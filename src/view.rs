@@ -1,19 +1,15 @@
-//! JSON views of the in-memory model, shared by the REST API and the live channels so a
-//! board sees the same rows either way.
+//! JSON views of the model, shared by the REST API and the live channels so that a board
+//! sees the same rows either way.
 use crate::domain::Centi;
 use crate::domain::kinds::{MedalOrder, SkillState};
+use crate::model::{Competition, DelegationIx, EntryIx, JudgeIx, Skill, SkillIx};
 use crate::scoring;
-use crate::service::model::{Competition, Skill};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
 /// Decimals travel as strings with exactly 2 decimals.
 pub fn dec(value: Decimal) -> String {
     Centi::round(value).to_string()
-}
-
-pub fn progress_json(skill: &Skill) -> Value {
-    json!({ "marked": skill.result.marked, "expected": skill.result.expected })
 }
 
 /// One result row, as the API and the live board show it.
@@ -29,37 +25,46 @@ pub fn result_row(c: &Competition, r: &scoring::EntryResult) -> Value {
     })
 }
 
-pub fn results_json(c: &Competition, s: usize, with_results: bool) -> Value {
+/// A skill's header: what everyone may see of it.
+pub fn skill_header(c: &Competition, s: SkillIx) -> Value {
     let skill = &c.skills[s];
-    let mut body = json!({
+    json!({
         "skill": skill.code(), "name": skill.spec.name, "state": skill.state,
         "official": skill.state == SkillState::Published,
-        "progress": progress_json(skill),
-    });
+        "progress": {"marked": skill.result.marked, "expected": skill.result.expected},
+    })
+}
+
+/// Every result row of a skill, in rank order.
+pub fn result_rows(c: &Competition, s: SkillIx) -> Vec<Value> {
+    c.skills[s].result.entries.iter().map(|r| result_row(c, r)).collect()
+}
+
+pub fn results_json(c: &Competition, s: SkillIx, with_results: bool) -> Value {
+    let mut body = skill_header(c, s);
     if with_results && let Some(map) = body.as_object_mut() {
-        let rows: Vec<Value> = skill.result.entries.iter().map(|r| result_row(c, r)).collect();
-        map.insert("results".into(), Value::Array(rows));
-        map.insert("median".into(), json!(skill.result.median.map(dec)));
-        map.insert("mad".into(), json!(skill.result.mad.map(dec)));
+        let result = &c.skills[s].result;
+        map.insert("results".into(), Value::Array(result_rows(c, s)));
+        map.insert("median".into(), json!(result.median.map(dec)));
+        map.insert("mad".into(), json!(result.mad.map(dec)));
     }
     body
 }
 
-pub fn progress_all(c: &Competition) -> Value {
-    Value::Array(
-        c.skills
-            .iter()
-            .map(|s| json!({"skill": s.code(), "name": s.spec.name, "state": s.state, "marked": s.result.marked, "expected": s.result.expected}))
-            .collect(),
-    )
+/// Marking progress of every skill.
+pub fn progress_rows(c: &Competition) -> Vec<Value> {
+    c.skills
+        .iter()
+        .map(|s| {
+            json!({
+                "skill": s.code(), "name": s.spec.name, "state": s.state,
+                "marked": s.result.marked, "expected": s.result.expected,
+            })
+        })
+        .collect()
 }
 
 pub fn medal_rows(c: &Competition, order: MedalOrder, all: bool) -> Vec<scoring::MedalRow> {
-    let order = match order {
-        MedalOrder::Olympic => scoring::MedalOrder::Olympic,
-        MedalOrder::Total => scoring::MedalOrder::Total,
-        MedalOrder::Points => scoring::MedalOrder::Points,
-    };
     scoring::medal_table(&c.awards(), &c.delegation_codes(), order, all)
 }
 
@@ -67,14 +72,58 @@ pub fn medals_json(c: &Competition, order: MedalOrder, all: bool) -> Value {
     let rows: Vec<Value> = medal_rows(c, order, all)
         .into_iter()
         .map(|r| {
-            let name = c.delegation(&r.delegation).map(|d| c.delegations[d].name.clone()).unwrap_or_default();
-            let names = c.delegation(&r.delegation).map(|d| c.delegations[d].names.clone()).unwrap_or_default();
+            let delegation = c.delegation(&r.delegation).map(|d| &c.delegations[d]);
             json!({
-                "delegation": r.delegation, "name": name, "names": names, "gold": r.gold, "silver": r.silver,
-                "bronze": r.bronze, "excellence": r.excellence, "total": r.total, "points": r.points,
-                "rank": r.rank, "shared": r.shared,
+                "delegation": r.delegation,
+                "name": delegation.map(|d| d.name.clone()).unwrap_or_default(),
+                "names": delegation.map(|d| d.names.clone()).unwrap_or_default(),
+                "gold": r.gold, "silver": r.silver, "bronze": r.bronze, "excellence": r.excellence,
+                "total": r.total, "points": r.points, "rank": r.rank, "shared": r.shared,
             })
         })
         .collect();
     json!({ "order": order, "rows": rows })
+}
+
+pub fn delegation_json(c: &Competition, d: DelegationIx) -> Value {
+    let d = &c.delegations[d];
+    json!({"code": d.code, "name": d.name, "names": d.names})
+}
+
+/// A skill's settings and marking scheme, as the registration API takes them back.
+pub fn skill_json(s: &Skill) -> Value {
+    let (spec, rules) = (&s.spec, &s.spec.rules);
+    json!({
+        "code": spec.code, "name": spec.name, "team_size": spec.team_size, "state": s.state,
+        "standardise": rules.standardise, "scale_centre": rules.scale_centre, "scale_step": rules.scale_step,
+        "tie_tolerance": rules.tie_tolerance, "tie_break": rules.tie_break,
+        "max_judgement_spread": rules.max_judgement_spread,
+        "judgement_aggregation": {"method": rules.aggregation, "k": rules.aggregation_k},
+        "excellence_threshold": rules.excellence_threshold, "min_entries_for_medals": rules.min_entries_for_medals,
+        "marks": s.marks().len(),
+        "criteria": spec.criteria.iter().map(|c| json!({
+            "code": c.code, "name": c.name,
+            "aspects": c.aspects.iter().map(|a| json!({
+                "code": a.code, "description": a.description, "kind": a.kind, "max": a.max,
+                "panel": a.panel, "mode": if a.binary { Some("binary") } else { None },
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn entry_json(c: &Competition, e: EntryIx) -> Value {
+    let entry = &c.entries[e];
+    json!({
+        "code": entry.code, "skill": c.skills[entry.skill].code(),
+        "delegation": c.delegations[entry.delegation].code, "members": entry.members, "status": entry.status,
+    })
+}
+
+pub fn judge_json(c: &Competition, j: JudgeIx) -> Value {
+    let judge = &c.judges[j];
+    json!({
+        "code": judge.code, "name": judge.name, "delegation": c.delegations[judge.delegation].code,
+        "skills": judge.skills.iter().map(|s| c.skills[*s].code()).collect::<Vec<_>>(),
+        "role": judge.role, "has_login_code": judge.login_code_hash.is_some(),
+    })
 }

@@ -49,7 +49,7 @@ async fn the_pages_work_in_a_real_browser() {
     let dir = TempDir(std::env::temp_dir().join(format!("podium-browser-{}", uuid::Uuid::new_v4().simple())));
     std::fs::create_dir_all(&dir.0).expect("temp dir");
     let url = format!("sqlite://{}?mode=rwc", dir.0.join("podium.db").display());
-    let db = podium::db::connect(&url).await.expect("connect and migrate");
+    let db = podium::store::Db::connect(&url).await.expect("connect and migrate");
     podium::service::setup::ensure_admin(&db, Some(ADMIN_PASSWORD)).await.expect("admin account");
     let settings = Settings { database_url: url, bind: "127.0.0.1:0".into(), demo: false, admin_password: None };
     let app = Application::build(&settings, db).await.expect("build the app");

@@ -10,7 +10,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: crate::kinds::Role,
     pub created_at: DateTimeUtc,
 }
 

@@ -11,7 +11,7 @@ pub struct Model {
     pub criterion_id: Uuid,
     pub code: String,
     pub description: String,
-    pub kind: String,
+    pub kind: crate::kinds::AspectKind,
     pub max_centi: i64,
     pub panel: Option<i32>,
     pub binary: bool,

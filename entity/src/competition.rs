@@ -14,7 +14,7 @@ pub struct Model {
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,
     pub default_language: String,
-    pub medal_order: String,
+    pub medal_order: crate::kinds::MedalOrder,
     pub created_at: DateTimeUtc,
 }
 

@@ -11,7 +11,7 @@ pub struct Model {
     pub skill_id: Uuid,
     pub delegation_id: Uuid,
     pub code: String,
-    pub status: String,
+    pub status: crate::kinds::EntryStatus,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -11,7 +11,7 @@ pub struct Model {
     pub delegation_id: Uuid,
     pub code: String,
     pub name: String,
-    pub role: String,
+    pub role: crate::kinds::JudgeRole,
     /// SHA-256 (hex) of the current one-time code; cleared when used.
     pub login_code_hash: Option<String>,
     pub login_code_issued_at: Option<DateTimeUtc>,

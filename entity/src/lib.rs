@@ -10,6 +10,7 @@ pub mod entry;
 pub mod entry_member;
 pub mod judge;
 pub mod judge_skill;
+pub mod kinds;
 pub mod live_seq;
 pub mod mark;
 pub mod mark_void;

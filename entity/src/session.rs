@@ -9,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     #[sea_orm(unique)]
     pub token_hash: String,
-    pub role: String,
+    pub role: crate::kinds::Role,
     pub account_id: Option<Uuid>,
     pub judge_id: Option<Uuid>,
     pub created_at: DateTimeUtc,

@@ -1,11 +1,10 @@
 //! Competitions: list, create, read, update, delete; package import and export.
-use super::{State, competition};
-use crate::auth::{Caller, policy};
-use crate::domain::package::{CompetitionInput, Package};
+use super::{State, competition, write};
+use crate::domain::input::{CompetitionInput, Package};
+use crate::domain::kinds::MedalOrder;
 use crate::error::ApiResult;
-use crate::service::model::Competition;
+use crate::model::{Caller, Command, Competition, policy};
 use crate::service::package;
-use crate::service::registry::Registry;
 use crate::store;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -19,7 +18,7 @@ pub struct CompetitionSummary {
     starts_on: Option<chrono::NaiveDate>,
     ends_on: Option<chrono::NaiveDate>,
     default_language: String,
-    medal_order: String,
+    medal_order: MedalOrder,
 }
 
 /// All competitions (public).
@@ -54,7 +53,7 @@ pub fn detail(c: &Competition) -> Value {
         "delegations": c.delegations.iter().map(|d| json!({"code": d.code, "name": d.name, "names": d.names})).collect::<Vec<_>>(),
         "skills": c.skills.iter().map(|s| json!({
             "code": s.code(), "name": s.spec.name, "team_size": s.spec.team_size, "state": s.state,
-            "standardise": s.spec.standardise,
+            "standardise": s.spec.rules.standardise,
             "progress": {"marked": s.result.marked, "expected": s.result.expected},
         })).collect::<Vec<_>>(),
     })
@@ -69,8 +68,7 @@ pub async fn create_competition(
     body: web::Json<CompetitionInput>,
 ) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;
-    let registry = Registry { db: &state.db, engine: &state.engine, actor: caller.actor() };
-    let c = registry.create_competition(&body).await?;
+    let c = package::create(&state.engine, &state.db, &body, &caller.actor()).await?;
     Ok(HttpResponse::Created().json(detail(&c)))
 }
 
@@ -90,19 +88,16 @@ pub async fn update_competition(
     code: web::Path<String>,
     body: web::Json<CompetitionInput>,
 ) -> ApiResult<web::Json<Value>> {
-    policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
-    let registry = Registry { db: &state.db, engine: &state.engine, actor: caller.actor() };
-    let updated = registry.update_competition(&c, &body).await?;
+    let updated = write(&state, &c, caller, Command::UpdateCompetition { input: body.into_inner() }).await?;
     Ok(web::Json(detail(&updated)))
 }
 
 /// Delete a competition with everything in it (organizers).
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}", tag = "competitions", responses((status = 204)), security(("bearer" = [])))]
 pub async fn delete_competition(state: State, caller: Caller, code: web::Path<String>) -> ApiResult<HttpResponse> {
-    policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
-    Registry { db: &state.db, engine: &state.engine, actor: caller.actor() }.delete_competition(&c).await?;
+    state.engine.execute(c.id, caller, Command::DeleteCompetition).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -111,9 +106,7 @@ pub async fn delete_competition(state: State, caller: Caller, code: web::Path<St
     responses((status = 201, body = Object), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn import_competition(state: State, caller: Caller, body: web::Json<Package>) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;
-    let id = package::import(&state.db, &body, &caller.actor()).await?;
-    state.engine.reload(id).await?;
-    let c = competition(&state, &id.to_string()).await?;
+    let c = package::import(&state.engine, &state.db, &body, &caller.actor()).await?;
     Ok(HttpResponse::Created().json(detail(&c)))
 }
 
@@ -136,5 +129,5 @@ pub async fn export_competition(
     if query.download.unwrap_or(false) {
         response.insert_header(("Content-Disposition", format!("attachment; filename=\"{}.json\"", c.code)));
     }
-    Ok(response.json(package::export(&c)))
+    Ok(response.json(crate::model::package::export(&c)))
 }

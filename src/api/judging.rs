@@ -1,13 +1,29 @@
 //! Judging life cycle: entry status, discrepancies and their overrides, lock, unlock, publish.
 use super::marks::ReasonRequest;
 use super::{State, competition, found};
-use crate::auth::{Caller, policy};
 use crate::domain::kinds::EntryStatus;
-use crate::error::{ApiError, ApiResult};
-use crate::service::engine::JudgingOp;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::model::{Caller, Command, Outcome, policy};
+use crate::service::Done;
 use actix_web::web;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use uuid::Uuid;
+
+type Path2 = web::Path<(String, String)>;
+
+/// `{"skill", "state"}` of the skill a judging write changed.
+pub fn skill_state(done: Done) -> ApiResult<web::Json<Value>> {
+    match done.outcome {
+        Outcome::Skill { skill, state } => Ok(web::Json(json!({ "skill": skill, "state": state }))),
+        _ => Err(ApiError::internal_msg("a judging write answered without its skill")),
+    }
+}
+
+async fn judge(state: &State, code: &str, caller: Caller, command: Command) -> ApiResult<web::Json<Value>> {
+    let c = competition(state, code).await?;
+    skill_state(state.engine.execute(c.id, caller, command).await?)
+}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct StatusRequest {
@@ -22,28 +38,23 @@ pub struct StatusRequest {
 pub async fn set_entry_status(
     state: State,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: Path2,
     body: web::Json<StatusRequest>,
 ) -> ApiResult<web::Json<Value>> {
-    let c = competition(&state, &path.0).await?;
     let status = EntryStatus::parse(&body.status).ok_or_else(|| {
-        ApiError::field("/status", "invalid_choice", format!("status is one of: {}", EntryStatus::choices()))
+        ApiError::field("/status", ErrorCode::InvalidChoice, format!("status is one of: {}", EntryStatus::choices()))
     })?;
-    let op = JudgingOp::SetStatus { entry: path.1.clone(), status, reason: body.reason.clone() };
-    Ok(web::Json(state.engine.judging(c.id, caller, op).await?))
+    let command = Command::SetEntryStatus { entry: path.1.clone(), status, reason: body.reason.clone() };
+    judge(&state, &path.0, caller, command).await
 }
 
 /// Judgement panels whose spread exceeds the skill's `max_judgement_spread`.
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/skills/{skill}/discrepancies", tag = "judging", responses((status = 200, body = Object)), security(("bearer" = [])))]
-pub async fn list_discrepancies(
-    state: State,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<Value>> {
+pub async fn list_discrepancies(state: State, caller: Caller, path: Path2) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
-    let s = found(c.skill(&path.1), "skill", &path.1)?;
+    let s = found(c.skill(&path.1), ErrorCode::NotFound, "skill", &path.1)?;
     if !policy::may_see_marking(&caller, &c, s) {
-        return Err(ApiError::forbidden("not_assigned", "you are not assigned to this skill"));
+        return Err(ApiError::forbidden(ErrorCode::NotAssigned, "you are not assigned to this skill"));
     }
     let result = &c.skills[s].result;
     Ok(web::Json(json!({
@@ -67,29 +78,24 @@ pub struct OverrideRequest {
 pub async fn override_discrepancy(
     state: State,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: Path2,
     body: web::Json<OverrideRequest>,
 ) -> ApiResult<web::Json<Value>> {
-    let c = competition(&state, &path.0).await?;
-    let s = found(c.skill(&path.1), "skill", &path.1)?;
-    let e = found(c.entry(&body.entry), "entry", &body.entry)?;
-    if c.entries[e].skill != s {
-        return Err(ApiError::field("/entry", "wrong_skill", "the entry is not in this skill"));
-    }
-    let op =
-        JudgingOp::Override { entry: body.entry.clone(), aspect: body.aspect.clone(), reason: body.reason.clone() };
-    Ok(web::Json(state.engine.judging(c.id, caller, op).await?))
+    let body = body.into_inner();
+    let command = Command::OverrideDiscrepancy {
+        skill: path.1.clone(),
+        entry: body.entry,
+        aspect: body.aspect,
+        reason: body.reason,
+        fresh: Uuid::now_v7(),
+    };
+    judge(&state, &path.0, caller, command).await
 }
 
 /// Sign off a skill's marks (chief or organizer; refused while discrepancies are open).
 #[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/lock", tag = "judging", responses((status = 200, body = Object), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn lock_skill(
-    state: State,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<Value>> {
-    let c = competition(&state, &path.0).await?;
-    Ok(web::Json(state.engine.judging(c.id, caller, JudgingOp::Lock { skill: path.1.clone() }).await?))
+pub async fn lock_skill(state: State, caller: Caller, path: Path2) -> ApiResult<web::Json<Value>> {
+    judge(&state, &path.0, caller, Command::LockSkill { skill: path.1.clone() }).await
 }
 
 /// Reopen a locked or published skill (organizers, with a reason).
@@ -98,21 +104,14 @@ pub async fn lock_skill(
 pub async fn unlock_skill(
     state: State,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: Path2,
     body: web::Json<ReasonRequest>,
 ) -> ApiResult<web::Json<Value>> {
-    let c = competition(&state, &path.0).await?;
-    let op = JudgingOp::Unlock { skill: path.1.clone(), reason: body.reason.clone() };
-    Ok(web::Json(state.engine.judging(c.id, caller, op).await?))
+    judge(&state, &path.0, caller, Command::UnlockSkill { skill: path.1.clone(), reason: body.reason.clone() }).await
 }
 
 /// Publish a locked skill's results (organizers).
 #[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/publish", tag = "judging", responses((status = 200, body = Object), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn publish_skill(
-    state: State,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> ApiResult<web::Json<Value>> {
-    let c = competition(&state, &path.0).await?;
-    Ok(web::Json(state.engine.judging(c.id, caller, JudgingOp::Publish { skill: path.1.clone() }).await?))
+pub async fn publish_skill(state: State, caller: Caller, path: Path2) -> ApiResult<web::Json<Value>> {
+    judge(&state, &path.0, caller, Command::PublishSkill { skill: path.1.clone() }).await
 }

@@ -1,13 +1,12 @@
 //! Marks: batch recording (atomic, idempotent by client UUID), listing, voiding; and the
 //! audit log.
 use super::{State, competition, found};
-use crate::auth::{Caller, policy};
-use crate::error::{ApiError, ApiResult, FieldError};
-use crate::service::engine::{JudgingOp, MarkIn, MarksOutcome};
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::model::{Caller, Command, MarkIn, Outcome, policy};
 use crate::store;
 use crate::store::audit::AuditFilter;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -24,41 +23,41 @@ fn parse_marks(raw: &[Value]) -> Result<Vec<MarkIn>, Vec<FieldError>> {
     for (index, m) in raw.iter().enumerate() {
         let text = |key: &str| m.get(key).and_then(Value::as_str).map(str::to_owned);
         let id_text = text("id");
-        let mut problem = |field: &str, code: &str, detail: String| {
+        let mut problem = |field: &str, code: ErrorCode, detail: String| {
             errors.push(FieldError {
                 index: Some(index),
                 id: id_text.clone(),
                 pointer: format!("/marks/{index}{field}"),
-                code: code.into(),
+                code,
                 detail,
             })
         };
         if !m.is_object() {
-            problem("", "invalid_mark", "a mark is an object".into());
+            problem("", ErrorCode::InvalidMark, "a mark is an object".into());
             continue;
         }
         let id = match id_text.as_deref().map(Uuid::parse_str) {
             Some(Ok(id)) => Some(id),
             Some(Err(_)) => {
-                problem("/id", "invalid_id", "id must be a UUID".into());
+                problem("/id", ErrorCode::InvalidId, "id must be a UUID".into());
                 None
             }
             None => {
-                problem("/id", "required", "every mark needs a client-generated UUID `id`".into());
+                problem("/id", ErrorCode::Required, "every mark needs a client-generated UUID `id`".into());
                 None
             }
         };
         let entry = text("entry");
         let aspect = text("aspect");
         if entry.is_none() {
-            problem("/entry", "required", "entry code is required".into());
+            problem("/entry", ErrorCode::Required, "entry code is required".into());
         }
         if aspect.is_none() {
-            problem("/aspect", "required", "aspect code is required".into());
+            problem("/aspect", ErrorCode::Required, "aspect code is required".into());
         }
         let value = m.get("value").cloned().unwrap_or(Value::Null);
         if value.is_null() {
-            problem("/value", "required", "value is required".into());
+            problem("/value", ErrorCode::Required, "value is required".into());
         }
         if let (Some(id), Some(entry), Some(aspect)) = (id, entry, aspect)
             && !value.is_null()
@@ -69,10 +68,18 @@ fn parse_marks(raw: &[Value]) -> Result<Vec<MarkIn>, Vec<FieldError>> {
     if errors.is_empty() { Ok(marks) } else { Err(errors) }
 }
 
+/// What a batch of marks did: marks stored, and marks recognised as sent before.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MarksOutcome {
+    accepted: usize,
+    duplicates: usize,
+}
+
 /// Record a batch of marks: all are stored or none. A mark whose `id` was stored before
 /// is a duplicate (counted, not stored again); the same `id` with another body is 409.
 #[utoipa::path(post, path = "/api/v1/competitions/{code}/marks", tag = "marks", request_body = RecordMarksRequest,
-    responses((status = 200, body = MarksOutcome), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = MarksOutcome), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
+        (status = 503, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn record_marks(
     state: State,
     caller: Caller,
@@ -80,19 +87,20 @@ pub async fn record_marks(
     body: web::Json<RecordMarksRequest>,
 ) -> ApiResult<web::Json<MarksOutcome>> {
     let c = competition(&state, &code).await?;
-    if !caller.is_admin() && policy::judge_in(&caller, &c).is_none() {
-        return Err(ApiError::forbidden("not_a_judge_here", "you are not a judge of this competition"));
-    }
+    policy::require_judge_or_admin(&caller, &c)?;
     if body.marks.is_empty() {
-        return Err(ApiError::field("/marks", "required", "send at least one mark"));
+        return Err(ApiError::field("/marks", ErrorCode::Required, "send at least one mark"));
     }
     if body.marks.len() > 5000 {
-        return Err(ApiError::field("/marks", "too_many", "send at most 5000 marks a batch"));
+        return Err(ApiError::field("/marks", ErrorCode::TooMany, "send at most 5000 marks a batch"));
     }
     let marks = parse_marks(&body.marks).map_err(|errors| {
         ApiError::invalid(format!("{} mark(s) are malformed; none was stored", errors.len()), errors)
     })?;
-    Ok(web::Json(state.engine.record_marks(c.id, caller, marks).await?))
+    match state.engine.execute(c.id, caller, Command::RecordMarks { marks }).await?.outcome {
+        Outcome::Marks { accepted, duplicates } => Ok(web::Json(MarksOutcome { accepted, duplicates })),
+        _ => Err(ApiError::internal_msg("marks answered without counts")),
+    }
 }
 
 #[derive(Deserialize)]
@@ -103,7 +111,10 @@ pub struct MarksQuery {
 }
 
 /// Stored marks, in server order. A judge sees their own; chiefs and organizers their skills'.
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/marks", tag = "marks", responses((status = 200, body = Object)), security(("bearer" = [])))]
+/// An unknown `skill`, `entry` or `judge` filter is 404, never "every mark".
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/marks", tag = "marks",
+    params(("skill" = Option<String>, Query), ("entry" = Option<String>, Query), ("judge" = Option<String>, Query)),
+    responses((status = 200, body = Object), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn list_marks(
     state: State,
     caller: Caller,
@@ -111,23 +122,26 @@ pub async fn list_marks(
     query: web::Query<MarksQuery>,
 ) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
-    let me = policy::judge_in(&caller, &c);
-    if !caller.is_admin() && me.is_none() {
-        return Err(ApiError::forbidden("not_a_judge_here", "you are not a judge of this competition"));
-    }
+    let me = policy::require_judge_or_admin(&caller, &c)?;
     let skill_filter = match &query.skill {
-        Some(s) => Some(found(c.skill(s), "skill", s)?),
+        Some(s) => Some(found(c.skill(s), ErrorCode::NotFound, "skill", s)?),
         None => None,
     };
-    let entry_filter = query.entry.as_deref().and_then(|e| c.entry(e));
-    let judge_filter = query.judge.as_deref().and_then(|j| c.judge(j));
+    let entry_filter = match &query.entry {
+        Some(e) => Some(found(c.entry(e), ErrorCode::UnknownEntry, "entry", e)?),
+        None => None,
+    };
+    let judge_filter = match &query.judge {
+        Some(j) => Some(found(c.judge(j), ErrorCode::UnknownJudge, "judge", j)?),
+        None => None,
+    };
     let mut out = Vec::new();
-    for (s, skill) in c.skills.iter().enumerate() {
+    for (s, skill) in c.skills.enumerate() {
         if skill_filter.is_some_and(|f| f != s) {
             continue;
         }
         let sees_all = caller.is_admin() || policy::is_chief_of(&caller, &c, s);
-        for m in &skill.marks {
+        for m in skill.marks() {
             if (!sees_all && Some(m.judge) != me)
                 || entry_filter.is_some_and(|e| e != m.entry)
                 || judge_filter.is_some_and(|j| j != m.judge)
@@ -138,7 +152,7 @@ pub async fn list_marks(
                 m.seq,
                 json!({
                     "id": m.id, "seq": m.seq, "skill": skill.code(), "entry": c.entries[m.entry].code,
-                    "aspect": skill.aspect(m.aspect).map(|a| a.code.to_string()), "judge": c.judges[m.judge].code,
+                    "aspect": skill.aspect_code(m.aspect), "judge": c.judges[m.judge].code,
                     "value": m.value, "reason": m.reason, "supersedes": m.supersedes, "entered_by": m.entered_by,
                     "created_at": m.created_at, "void": m.void.is_some(), "void_reason": m.void,
                 }),
@@ -165,8 +179,8 @@ pub async fn void_mark(
     body: web::Json<ReasonRequest>,
 ) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
-    let op = JudgingOp::Void { mark: path.1, reason: body.reason.clone() };
-    Ok(web::Json(state.engine.judging(c.id, caller, op).await?))
+    let command = Command::VoidMark { mark: path.1, reason: body.reason.clone() };
+    super::judging::skill_state(state.engine.execute(c.id, caller, command).await?)
 }
 
 #[derive(Deserialize)]
@@ -193,7 +207,7 @@ pub async fn list_audit(
     policy::require_admin(&caller)?;
     let c = competition(&state, &code).await?;
     let skill_id = match &query.skill {
-        Some(s) => Some(c.skills[found(c.skill(s), "skill", s)?].id),
+        Some(s) => Some(c.skills[found(c.skill(s), ErrorCode::NotFound, "skill", s)?].id),
         None => None,
     };
     let filter = AuditFilter {

@@ -1,10 +1,11 @@
 //! Results, marking progress, the medal table and cross-skill awards (JSON or CSV).
-use super::{State, competition, found};
-use crate::auth::{MaybeCaller, policy};
+use super::{State, competition, csvfile, found};
+use crate::auth::MaybeCaller;
 use crate::domain::kinds::{MedalOrder, SkillState};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::model::policy;
 use crate::scoring;
-pub use crate::view::{dec, medal_rows, medals_json, progress_all, results_json};
+use crate::view::{dec, medal_rows, medals_json, progress_rows, results_json};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,20 +19,10 @@ fn wants_csv(format: &Option<String>) -> ApiResult<bool> {
     match format.as_deref() {
         None | Some("json") => Ok(false),
         Some("csv") => Ok(true),
-        Some(other) => Err(ApiError::bad_request("invalid_format", format!("format is json or csv, not '{other}'"))),
+        Some(other) => {
+            Err(ApiError::bad_request(ErrorCode::InvalidFormat, format!("format is json or csv, not '{other}'")))
+        }
     }
-}
-
-fn csv_response(name: &str, rows: Vec<Vec<String>>) -> ApiResult<HttpResponse> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer.write_record(row).map_err(ApiError::internal)?;
-    }
-    let bytes = writer.into_inner().map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.csv\"")))
-        .body(bytes))
 }
 
 /// A skill's results in rank order. Anonymous callers and judges get results of published
@@ -46,11 +37,14 @@ pub async fn get_results(
     query: web::Query<FormatQuery>,
 ) -> ApiResult<HttpResponse> {
     let c = competition(&state, &path.0).await?;
-    let s = found(c.skill(&path.1), "skill", &path.1)?;
+    let s = found(c.skill(&path.1), ErrorCode::NotFound, "skill", &path.1)?;
     let visible = policy::may_see_results(caller.0.as_ref(), &c, s);
     if wants_csv(&query.format)? {
         if !visible {
-            return Err(ApiError::forbidden("results_unpublished", "results of this skill are not published yet"));
+            return Err(ApiError::forbidden(
+                ErrorCode::ResultsUnpublished,
+                "results of this skill are not published yet",
+            ));
         }
         let skill = &c.skills[s];
         let mut rows = vec![
@@ -69,7 +63,7 @@ pub async fn get_results(
                 json!(r.status).as_str().unwrap_or_default().to_owned(),
             ]);
         }
-        return csv_response(&format!("{}-{}", c.code, skill.code()), rows);
+        return csvfile::response(&format!("{}-{}", c.code, skill.code()), rows);
     }
     Ok(HttpResponse::Ok().json(results_json(&c, s, visible)))
 }
@@ -78,7 +72,7 @@ pub async fn get_results(
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/progress", tag = "results", responses((status = 200, body = Object)))]
 pub async fn get_progress(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
-    Ok(web::Json(progress_all(&c)))
+    Ok(web::Json(Value::Array(progress_rows(&c))))
 }
 
 #[derive(Deserialize)]
@@ -103,7 +97,7 @@ pub async fn get_medals(
     let order = match &query.order {
         None => c.medal_order,
         Some(o) => MedalOrder::parse(o).ok_or_else(|| {
-            ApiError::bad_request("invalid_order", format!("order is one of: {}", MedalOrder::choices()))
+            ApiError::bad_request(ErrorCode::InvalidOrder, format!("order is one of: {}", MedalOrder::choices()))
         })?,
     };
     let all = query.all.unwrap_or(false);
@@ -128,7 +122,7 @@ pub async fn get_medals(
                 r.points.to_string(),
             ]);
         }
-        return csv_response(&format!("{}-medals", c.code), rows);
+        return csvfile::response(&format!("{}-medals", c.code), rows);
     }
     Ok(HttpResponse::Ok().json(medals_json(&c, order, all)))
 }

@@ -1,15 +1,15 @@
 //! Log-in (password or a judge's one-time code) and log-out.
 use super::State;
-use crate::auth::{Caller, secret};
-use crate::domain::kinds::{JudgeRole, Role};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::{Sessions, secret};
+use crate::domain::kinds::Role;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::model::record::SessionRecord;
+use crate::model::{Caller, Outcome};
 use crate::store;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
-use entity::judge;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// A working day: a session expires after it.
 const SESSION_HOURS: i64 = 14;
@@ -34,7 +34,7 @@ pub struct SessionResponse {
 }
 
 fn wrong_credentials() -> ApiError {
-    ApiError::Unauthorized { code: "invalid_credentials", detail: "wrong user name, password or code".into() }
+    ApiError::unauthorized(ErrorCode::InvalidCredentials, "wrong user name, password or code")
 }
 
 /// Log in with `{"username", "password"}` or a judge's one-time `{"code"}`.
@@ -48,10 +48,20 @@ pub async fn create_session(
     let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let key = format!("{ip}|{}", body.username.as_deref().unwrap_or("code"));
     if !state.login_limiter.allow(&key) {
-        return Err(ApiError::TooManyRequests);
+        return Err(crate::error::Rejection::TooManyRequests.into());
     }
     let token = secret::new_token();
-    let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
+    let now = Utc::now();
+    let session = SessionRecord {
+        id: Uuid::now_v7(),
+        token_hash: secret::sha256_hex(&token),
+        role: Role::Admin,
+        account_id: None,
+        judge_id: None,
+        created_at: now,
+        expires_at: now + Duration::hours(SESSION_HOURS),
+    };
+    let expires_at = session.expires_at;
     let response = match (&body.username, &body.password, &body.code) {
         (Some(username), Some(password), None) => {
             let account = store::account::find_by_username(&state.db, username).await?;
@@ -65,69 +75,25 @@ pub async fn create_session(
                 state.login_limiter.fail(&key);
                 return Err(wrong_credentials());
             };
-            store::account::insert_session(
-                &state.db,
-                store::account::NewSession {
-                    token_hash: secret::sha256_hex(&token),
-                    role: "admin".into(),
-                    account_id: Some(account.id),
-                    judge_id: None,
-                    expires_at,
-                },
-            )
-            .await?;
+            store::account::create_session(&state.db, &SessionRecord { account_id: Some(account.id), ..session })
+                .await?;
             SessionResponse { token, role: Role::Admin, expires_at, judge: None, competition: None }
         }
         (None, None, Some(code)) => {
             let hash = secret::sha256_hex(&secret::normalise_code(code));
-            let Some(judge) =
-                judge::Entity::find().filter(judge::Column::LoginCodeHash.eq(&hash)).one(&state.db).await?
-            else {
+            let Some(competition) = store::competition::find_by_login_code(&state.db, &hash).await? else {
                 state.login_limiter.fail(&key);
                 return Err(wrong_credentials());
             };
-            let txn = crate::db::begin_write(&state.db).await?;
-            // Single use: only the request that clears the code gets a session.
-            let cleared = judge::Entity::update_many()
-                .col_expr(judge::Column::LoginCodeHash, Expr::value(Option::<String>::None))
-                .filter(judge::Column::Id.eq(judge.id))
-                .filter(judge::Column::LoginCodeHash.eq(&hash))
-                .exec(&txn)
-                .await?;
-            if cleared.rows_affected != 1 {
-                return Err(wrong_credentials());
-            }
-            let role = if judge.role == JudgeRole::Chief.as_str() { Role::Chief } else { Role::Judge };
-            store::account::insert_session(
-                &txn,
-                store::account::NewSession {
-                    token_hash: secret::sha256_hex(&token),
-                    role: role.as_str().into(),
-                    account_id: None,
-                    judge_id: Some(judge.id),
-                    expires_at,
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            let competition = entity::competition::Entity::find_by_id(judge.competition_id).one(&state.db).await?;
-            // The console shows whether a judge still holds an unused code; a failed refresh
-            // only delays that, the log-in itself is committed.
-            let _ = state.engine.reload(judge.competition_id).await;
-            SessionResponse {
-                token,
-                role,
-                expires_at,
-                judge: Some(judge.code),
-                competition: competition.map(|c| c.code),
-            }
+            let done = state.engine.redeem(competition, hash, session).await?;
+            let (Outcome::Session { judge, role }, Some(model)) = (done.outcome, done.model) else {
+                return Err(ApiError::internal_msg("a log-in answered without its session"));
+            };
+            SessionResponse { token, role, expires_at, judge: Some(judge), competition: Some(model.code.clone()) }
         }
         _ => {
-            return Err(ApiError::field(
-                "",
-                "credentials_required",
-                "send {\"username\", \"password\"} or a judge's {\"code\"}",
-            ));
+            let detail = "send {\"username\", \"password\"} or a judge's {\"code\"}";
+            return Err(ApiError::field("", ErrorCode::CredentialsRequired, detail));
         }
     };
     Ok(HttpResponse::Created().json(response))
@@ -135,9 +101,9 @@ pub async fn create_session(
 
 /// Log out: the token stops working at once.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204), (status = 401, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn delete_session(state: State, caller: Caller) -> ApiResult<HttpResponse> {
+pub async fn delete_session(state: State, sessions: web::Data<Sessions>, caller: Caller) -> ApiResult<HttpResponse> {
     store::account::revoke_session(&state.db, caller.session_id).await?;
-    state.sessions.forget_session(caller.session_id);
+    sessions.forget_session(caller.session_id);
     Ok(HttpResponse::NoContent().finish())
 }
 

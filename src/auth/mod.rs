@@ -1,8 +1,8 @@
-//! Authentication (passwords, bearer tokens, judges' one-time codes) and the one
-//! authorization policy of DESIGN §7.
-pub mod caller;
+//! Authentication: passwords, bearer tokens and judges' one-time codes, and the callers
+//! they resolve to. What a caller may do is the model's policy (`model::policy`).
 pub mod limiter;
-pub mod policy;
 pub mod secret;
+pub mod session;
 
-pub use caller::{Caller, MaybeCaller, SessionCache};
+pub use crate::model::Caller;
+pub use session::{MaybeCaller, Sessions};

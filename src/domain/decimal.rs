@@ -7,6 +7,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
+/// Rounds half away from zero to 2 decimals, as on a paper marking form: the one rounding
+/// rule of SCORING.md, used wherever a decimal is rounded.
+///
+/// The result always carries exactly 2 decimals (`38.7` becomes `38.70`), so sums of marks and
+/// their serialized form read like the marking form too.
+pub fn round2(value: Decimal) -> Decimal {
+    let mut rounded = value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(2);
+    rounded
+}
+
 /// A non-negative or negative amount in hundredths: `Centi(7577)` is `75.77`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Centi(pub i64);
@@ -43,10 +54,9 @@ impl Centi {
         i64::try_from(hundredths).map(Centi).map_err(|_| DecimalError::OutOfRange)
     }
 
-    /// Rounds half away from zero to 2 decimals (the two rounding points of SCORING.md).
+    /// Rounds half away from zero to 2 decimals ([`round2`]); saturates far beyond any score.
     pub fn round(value: Decimal) -> Centi {
-        let rounded = value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        Centi::from_decimal(rounded).unwrap_or(Centi(if value.is_sign_negative() { i64::MIN } else { i64::MAX }))
+        Centi::from_decimal(round2(value)).unwrap_or(Centi(if value.is_sign_negative() { i64::MIN } else { i64::MAX }))
     }
 
     pub fn parse(text: &str) -> Result<Centi, DecimalError> {

@@ -1,9 +1,14 @@
-//! Pure domain types and rules: exact decimals, codes, enumerations, the competition
-//! package. No I/O here ("parse, don't validate").
+//! Pure domain types and rules: exact decimals, codes, enumerations, the inputs clients
+//! send and their validated forms, the competition package. No I/O here ("parse, don't
+//! validate").
 pub mod code;
 pub mod decimal;
+pub mod input;
 pub mod kinds;
+pub mod offence;
 pub mod package;
+pub mod spec;
 
 pub use code::Code;
-pub use decimal::Centi;
+pub use decimal::{Centi, round2};
+pub use offence::Offences;

@@ -1,551 +1,15 @@
-//! The competition package (`podium.competition/1`): its JSON shape, and validation into
-//! a resolved plan that names every offence at once (a package is all or nothing).
+//! The competition package as a whole: validation into a plan where every item is resolved
+//! to its position in the package, naming every offence at once (all or nothing). Rules
+//! that need the model (who may mark what) are checked when the model is built from the plan.
 use super::Code;
-use super::decimal::{Centi, DecimalError};
-use super::kinds::{
-    AggregationMethod, AspectKind, EntryStatus, JudgeRole, MedalOrder, SkillState, Standardise, TieBreak,
-};
-use serde::{Deserialize, Serialize};
+use super::decimal::Centi;
+use super::input::{FORMAT, Package};
+use super::kinds::{EntryStatus, JudgeRole, SkillState};
+use super::offence::Offences;
+use super::spec::{CompetitionSpec, DelegationSpec, SkillSpec, check_value};
+use crate::error::{ErrorCode, FieldError};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
-
-pub const FORMAT: &str = "podium.competition/1";
-
-/// One thing wrong with an input, addressed by a JSON pointer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Offence {
-    pub pointer: String,
-    pub code: String,
-    pub detail: String,
-}
-
-impl Offence {
-    pub fn new(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Offence {
-        Offence { pointer: pointer.into(), code: code.to_owned(), detail: detail.into() }
-    }
-}
-
-/// Collects offences while validating, so a caller hears of every one.
-#[derive(Default, Debug)]
-pub struct Offences(pub Vec<Offence>);
-
-impl Offences {
-    pub fn push(&mut self, pointer: impl Into<String>, code: &str, detail: impl Into<String>) {
-        self.0.push(Offence::new(pointer, code, detail));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn code(&mut self, pointer: &str, text: &str) -> Option<Code> {
-        match Code::parse(text) {
-            Ok(code) => Some(code),
-            Err(why) => {
-                self.push(pointer, "invalid_code", format!("'{text}' {why}"));
-                None
-            }
-        }
-    }
-
-    pub fn text(&mut self, pointer: &str, text: &str, max: usize) -> String {
-        let trimmed = text.trim();
-        if trimmed.is_empty() {
-            self.push(pointer, "required", "must not be empty");
-        } else if trimmed.chars().count() > max {
-            self.push(pointer, "too_long", format!("must be at most {max} characters"));
-        }
-        trimmed.to_owned()
-    }
-
-    pub fn decimal(&mut self, pointer: &str, value: &serde_json::Value) -> Option<Centi> {
-        match Centi::from_json(value) {
-            Ok(centi) => Some(centi),
-            Err(DecimalError::TooPrecise) => {
-                self.push(pointer, "too_precise", "at most 2 decimals are allowed");
-                None
-            }
-            Err(error) => {
-                self.push(pointer, "invalid_number", format!("{value} is {error}"));
-                None
-            }
-        }
-    }
-
-    pub fn choice<T>(&mut self, pointer: &str, text: &str, parse: fn(&str) -> Option<T>, choices: String) -> Option<T> {
-        let parsed = parse(text);
-        if parsed.is_none() {
-            self.push(pointer, "invalid_choice", format!("'{text}' is not one of: {choices}"));
-        }
-        parsed
-    }
-}
-
-// ---------------------------------------------------------------- the JSON shape
-
-fn is_false(value: &bool) -> bool {
-    !*value
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Package {
-    pub format: String,
-    pub competition: CompetitionInput,
-    #[serde(default)]
-    pub delegations: Vec<DelegationInput>,
-    #[serde(default)]
-    pub skills: Vec<SkillInput>,
-    #[serde(default)]
-    pub entries: Vec<EntryInput>,
-    #[serde(default)]
-    pub judges: Vec<JudgeInput>,
-    #[serde(default)]
-    pub marks: Vec<MarkInput>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub overrides: Vec<OverrideInput>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub published: Vec<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CompetitionInput {
-    pub code: String,
-    pub name: String,
-    #[serde(default = "default_timezone")]
-    pub timezone: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub starts_on: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ends_on: Option<String>,
-    #[serde(default = "default_language")]
-    pub default_language: String,
-    #[serde(default = "default_medal_order")]
-    pub medal_order: String,
-}
-
-fn default_timezone() -> String {
-    "UTC".into()
-}
-fn default_language() -> String {
-    "en".into()
-}
-fn default_medal_order() -> String {
-    "olympic".into()
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DelegationInput {
-    pub code: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
-    pub names: HashMap<String, String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AggregationInput {
-    pub method: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub k: Option<u32>,
-}
-
-impl Default for AggregationInput {
-    fn default() -> Self {
-        AggregationInput { method: "mean".into(), k: None }
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SkillInput {
-    pub code: String,
-    pub name: String,
-    #[serde(default = "one")]
-    pub team_size: u32,
-    #[serde(default = "none_text")]
-    pub standardise: String,
-    #[serde(default = "zero_value")]
-    #[schema(value_type = String)]
-    pub tie_tolerance: serde_json::Value,
-    #[serde(default = "none_text")]
-    pub tie_break: String,
-    #[serde(default = "one")]
-    pub max_judgement_spread: u32,
-    #[serde(default)]
-    pub judgement_aggregation: AggregationInput,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub excellence_threshold: Option<serde_json::Value>,
-    #[serde(default = "one")]
-    pub min_entries_for_medals: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub scale_centre: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub scale_step: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    #[serde(default)]
-    pub criteria: Vec<CriterionInput>,
-}
-
-fn one() -> u32 {
-    1
-}
-fn none_text() -> String {
-    "none".into()
-}
-fn zero_value() -> serde_json::Value {
-    serde_json::Value::from(0)
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CriterionInput {
-    pub code: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub aspects: Vec<AspectInput>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AspectInput {
-    pub code: String,
-    #[serde(default)]
-    pub description: String,
-    pub kind: String,
-    #[schema(value_type = String)]
-    pub max: serde_json::Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub panel: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct EntryInput {
-    pub code: String,
-    pub skill: String,
-    pub delegation: String,
-    #[serde(default)]
-    pub members: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct JudgeInput {
-    pub code: String,
-    pub name: String,
-    pub delegation: String,
-    #[serde(default)]
-    pub skills: Vec<String>,
-    #[serde(default = "judge_text")]
-    pub role: String,
-}
-
-fn judge_text() -> String {
-    "judge".into()
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct MarkInput {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub judge: String,
-    pub entry: String,
-    pub aspect: String,
-    #[schema(value_type = String)]
-    pub value: serde_json::Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub void: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub void_reason: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct OverrideInput {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub judge: Option<String>,
-    pub entry: String,
-    pub aspect: String,
-    pub reason: String,
-}
-
-// ---------------------------------------------------------------- validated form
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct CompetitionSpec {
-    pub code: Code,
-    pub name: String,
-    pub timezone: String,
-    pub starts_on: Option<chrono::NaiveDate>,
-    pub ends_on: Option<chrono::NaiveDate>,
-    pub default_language: String,
-    pub medal_order: MedalOrder,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct DelegationSpec {
-    pub code: Code,
-    pub name: String,
-    pub names: HashMap<String, String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct AspectSpec {
-    pub code: Code,
-    pub description: String,
-    pub kind: AspectKind,
-    pub max: Centi,
-    /// Judgement panel size (None for measurements).
-    pub panel: Option<u32>,
-    pub binary: bool,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct CriterionSpec {
-    pub code: Code,
-    pub name: String,
-    pub aspects: Vec<AspectSpec>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct SkillSpec {
-    pub code: Code,
-    pub name: String,
-    pub team_size: u32,
-    pub standardise: Standardise,
-    pub scale_centre: Centi,
-    pub scale_step: Centi,
-    pub tie_tolerance: Centi,
-    pub tie_break: TieBreak,
-    pub max_judgement_spread: u32,
-    pub aggregation: AggregationMethod,
-    pub aggregation_k: u32,
-    pub excellence_threshold: Option<Centi>,
-    pub min_entries_for_medals: u32,
-    pub criteria: Vec<CriterionSpec>,
-}
-
-impl SkillSpec {
-    pub fn aspects(&self) -> impl Iterator<Item = &AspectSpec> {
-        self.criteria.iter().flat_map(|c| c.aspects.iter())
-    }
-
-    pub fn aspect(&self, code: &str) -> Option<&AspectSpec> {
-        self.aspects().find(|a| a.code.as_str() == code)
-    }
-}
-
-/// Checks a mark value against its aspect (SCORING.md §1).
-pub fn check_value(aspect: &AspectSpec, value: Centi) -> Result<(), (&'static str, String)> {
-    match aspect.kind {
-        AspectKind::Judgement => match value.whole() {
-            Some(0..=3) => Ok(()),
-            _ => Err(("invalid_score", format!("a judgement score is an integer 0..3, not {value}"))),
-        },
-        AspectKind::Measurement if aspect.binary => {
-            if value == Centi::ZERO || value == aspect.max {
-                Ok(())
-            } else {
-                Err(("out_of_range", format!("a binary measurement is 0.00 or {}, not {value}", aspect.max)))
-            }
-        }
-        AspectKind::Measurement => {
-            if value >= Centi::ZERO && value <= aspect.max {
-                Ok(())
-            } else {
-                Err(("out_of_range", format!("must be between 0.00 and {}, not {value}", aspect.max)))
-            }
-        }
-    }
-}
-
-impl SkillInput {
-    /// Validates a skill's settings and marking scheme; offences are reported under `at`.
-    pub fn validate(&self, at: &str, offences: &mut Offences) -> Option<SkillSpec> {
-        let before = offences.0.len();
-        let code = offences.code(&format!("{at}/code"), &self.code);
-        let name = offences.text(&format!("{at}/name"), &self.name, 200);
-        if self.team_size == 0 {
-            offences.push(format!("{at}/team_size"), "out_of_range", "must be at least 1");
-        }
-        let standardise = offences.choice(
-            &format!("{at}/standardise"),
-            &self.standardise,
-            Standardise::parse,
-            Standardise::choices(),
-        );
-        let tie_break =
-            offences.choice(&format!("{at}/tie_break"), &self.tie_break, TieBreak::parse, TieBreak::choices());
-        let tie_tolerance = offences.decimal(&format!("{at}/tie_tolerance"), &self.tie_tolerance);
-        if tie_tolerance.is_some_and(|t| t < Centi::ZERO) {
-            offences.push(format!("{at}/tie_tolerance"), "out_of_range", "must not be negative");
-        }
-        let aggregation = offences.choice(
-            &format!("{at}/judgement_aggregation/method"),
-            &self.judgement_aggregation.method,
-            AggregationMethod::parse,
-            AggregationMethod::choices(),
-        );
-        let aggregation_k = match (aggregation, self.judgement_aggregation.k) {
-            (Some(AggregationMethod::Trimmed), Some(k)) => k,
-            (Some(AggregationMethod::Trimmed), None) => {
-                offences.push(format!("{at}/judgement_aggregation/k"), "required", "trimmed needs k");
-                0
-            }
-            _ => 0,
-        };
-        let excellence_threshold = self
-            .excellence_threshold
-            .as_ref()
-            .filter(|v| !v.is_null())
-            .and_then(|v| offences.decimal(&format!("{at}/excellence_threshold"), v));
-        let scale_centre = match &self.scale_centre {
-            Some(v) if !v.is_null() => offences.decimal(&format!("{at}/scale_centre"), v),
-            _ => Some(Centi::from_units(700)),
-        };
-        let scale_step = match &self.scale_step {
-            Some(v) if !v.is_null() => offences.decimal(&format!("{at}/scale_step"), v),
-            _ => Some(Centi::from_units(30)),
-        };
-        if scale_step.is_some_and(|s| s <= Centi::ZERO) {
-            offences.push(format!("{at}/scale_step"), "out_of_range", "must be greater than 0");
-        }
-        let mut criteria = Vec::new();
-        let mut criterion_codes = HashSet::new();
-        let mut aspect_codes = HashSet::new();
-        for (ci, criterion) in self.criteria.iter().enumerate() {
-            let cat = format!("{at}/criteria/{ci}");
-            let ccode = offences.code(&format!("{cat}/code"), &criterion.code);
-            if let Some(c) = &ccode
-                && !criterion_codes.insert(c.clone())
-            {
-                offences.push(format!("{cat}/code"), "duplicate_code", format!("criterion '{c}' appears twice"));
-            }
-            let mut aspects = Vec::new();
-            for (ai, aspect) in criterion.aspects.iter().enumerate() {
-                let aat = format!("{cat}/aspects/{ai}");
-                let acode = offences.code(&format!("{aat}/code"), &aspect.code);
-                if let Some(a) = &acode
-                    && !aspect_codes.insert(a.clone())
-                {
-                    offences.push(format!("{aat}/code"), "duplicate_code", format!("aspect '{a}' appears twice"));
-                }
-                let kind =
-                    offences.choice(&format!("{aat}/kind"), &aspect.kind, AspectKind::parse, AspectKind::choices());
-                let max = offences.decimal(&format!("{aat}/max"), &aspect.max);
-                if max.is_some_and(|m| m <= Centi::ZERO) {
-                    offences.push(format!("{aat}/max"), "out_of_range", "max must be greater than 0");
-                }
-                let binary = match aspect.mode.as_deref() {
-                    None => false,
-                    Some("binary") if kind == Some(AspectKind::Measurement) => true,
-                    Some(other) => {
-                        offences.push(
-                            format!("{aat}/mode"),
-                            "invalid_choice",
-                            format!("mode '{other}' is allowed only as 'binary' on a measurement"),
-                        );
-                        false
-                    }
-                };
-                let panel = match kind {
-                    Some(AspectKind::Judgement) => {
-                        let panel = aspect.panel.unwrap_or(3);
-                        if panel == 0 {
-                            offences.push(format!("{aat}/panel"), "out_of_range", "panel must be at least 1");
-                        }
-                        Some(panel)
-                    }
-                    _ => None,
-                };
-                if let (Some(code), Some(kind), Some(max)) = (acode, kind, max) {
-                    let description = aspect.description.trim().to_owned();
-                    aspects.push(AspectSpec { code, description, kind, max, panel, binary });
-                }
-            }
-            if let Some(code) = ccode {
-                criteria.push(CriterionSpec { code, name: criterion.name.trim().to_owned(), aspects });
-            }
-        }
-        if offences.0.len() > before {
-            return None;
-        }
-        Some(SkillSpec {
-            code: code?,
-            name,
-            team_size: self.team_size,
-            standardise: standardise?,
-            scale_centre: scale_centre?,
-            scale_step: scale_step?,
-            tie_tolerance: tie_tolerance?,
-            tie_break: tie_break?,
-            max_judgement_spread: self.max_judgement_spread,
-            aggregation: aggregation?,
-            aggregation_k,
-            excellence_threshold,
-            min_entries_for_medals: self.min_entries_for_medals,
-            criteria,
-        })
-    }
-}
-
-impl CompetitionInput {
-    pub fn validate(&self, at: &str, offences: &mut Offences) -> Option<CompetitionSpec> {
-        let before = offences.0.len();
-        let code = offences.code(&format!("{at}/code"), &self.code);
-        let name = offences.text(&format!("{at}/name"), &self.name, 200);
-        let timezone = offences.text(&format!("{at}/timezone"), &self.timezone, 64);
-        let medal_order =
-            offences.choice(&format!("{at}/medal_order"), &self.medal_order, MedalOrder::parse, MedalOrder::choices());
-        let mut date = |field: &str, value: &Option<String>| {
-            value.as_ref().and_then(|text| match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(date) => Some(date),
-                Err(_) => {
-                    offences.push(
-                        format!("{at}/{field}"),
-                        "invalid_date",
-                        format!("'{text}' is not a YYYY-MM-DD date"),
-                    );
-                    None
-                }
-            })
-        };
-        let starts_on = date("starts_on", &self.starts_on);
-        let ends_on = date("ends_on", &self.ends_on);
-        if let (Some(s), Some(e)) = (starts_on, ends_on)
-            && e < s
-        {
-            offences.push(format!("{at}/ends_on"), "out_of_range", "ends before it starts");
-        }
-        let default_language = offences.text(&format!("{at}/default_language"), &self.default_language, 16);
-        if offences.0.len() > before {
-            return None;
-        }
-        Some(CompetitionSpec {
-            code: code?,
-            name,
-            timezone,
-            starts_on,
-            ends_on,
-            default_language,
-            medal_order: medal_order?,
-        })
-    }
-}
-
-impl DelegationInput {
-    pub fn validate(&self, at: &str, offences: &mut Offences) -> Option<DelegationSpec> {
-        let code = offences.code(&format!("{at}/code"), &self.code);
-        let name = offences.text(&format!("{at}/name"), &self.name, 200);
-        Some(DelegationSpec { code: code?, name, names: self.names.clone() })
-    }
-}
-
-// ---------------------------------------------------------------- the whole package
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntryPlan {
@@ -609,7 +73,11 @@ fn index_codes<'a>(
     let mut map = HashMap::new();
     for (i, code) in codes.enumerate() {
         if map.insert(code.to_owned(), i).is_some() {
-            offences.push(format!("/{at}/{i}/code"), "duplicate_code", format!("{kind} '{code}' appears twice"));
+            offences.push(
+                format!("/{at}/{i}/code"),
+                ErrorCode::DuplicateCode,
+                format!("{kind} '{code}' appears twice"),
+            );
         }
     }
     map
@@ -624,17 +92,21 @@ fn resolve(
 ) -> Option<usize> {
     let found = map.get(code).copied();
     if found.is_none() {
-        offences.push(pointer, "unknown_code", format!("no {kind} '{code}'"));
+        offences.push(pointer, ErrorCode::UnknownCode, format!("no {kind} '{code}'"));
     }
     found
 }
 
 impl Package {
     /// Validates the whole package, naming every offence.
-    pub fn validate(&self) -> Result<ImportPlan, Vec<Offence>> {
+    pub fn validate(&self) -> Result<ImportPlan, Vec<FieldError>> {
         let mut offences = Offences::default();
         if self.format != FORMAT {
-            offences.push("/format", "unsupported_format", format!("expected '{FORMAT}', got '{}'", self.format));
+            offences.push(
+                "/format",
+                ErrorCode::UnsupportedFormat,
+                format!("expected '{FORMAT}', got '{}'", self.format),
+            );
         }
         let competition = self.competition.validate("/competition", &mut offences);
         let delegations: Vec<_> = self
@@ -667,7 +139,7 @@ impl Package {
             let members: Vec<String> = entry.members.iter().map(|m| m.trim().to_owned()).collect();
             for (mi, member) in members.iter().enumerate() {
                 if member.is_empty() {
-                    offences.push(format!("{at}/members/{mi}"), "required", "a member needs a name");
+                    offences.push(format!("{at}/members/{mi}"), ErrorCode::Required, "a member needs a name");
                 }
             }
             if let Some(Some(spec)) = skill.map(|s| &skills[s])
@@ -675,7 +147,7 @@ impl Package {
             {
                 offences.push(
                     format!("{at}/members"),
-                    "team_size",
+                    ErrorCode::TeamSize,
                     format!("skill '{}' takes {} member(s), got {}", entry.skill, spec.team_size, members.len()),
                 );
             }
@@ -721,11 +193,15 @@ impl Package {
                     Some(text) => match Uuid::parse_str(text) {
                         Ok(id) if mark_ids.insert(id) => Some(id),
                         Ok(_) => {
-                            offences.push(format!("{at}/id"), "duplicate_id", format!("mark id {text} appears twice"));
+                            offences.push(
+                                format!("{at}/id"),
+                                ErrorCode::DuplicateId,
+                                format!("mark id {text} appears twice"),
+                            );
                             None
                         }
                         Err(_) => {
-                            offences.push(format!("{at}/id"), "invalid_id", format!("'{text}' is not a UUID"));
+                            offences.push(format!("{at}/id"), ErrorCode::InvalidId, format!("'{text}' is not a UUID"));
                             None
                         }
                     },
@@ -741,28 +217,9 @@ impl Package {
                 if aspect.is_none() {
                     offences.push(
                         format!("{at}/aspect"),
-                        "unknown_code",
+                        ErrorCode::UnknownCode,
                         format!("skill '{}' has no aspect '{}'", skill.code, mark.aspect),
                     );
-                }
-                if let Some(Some(judge)) = judge.map(|j| &judges[j]) {
-                    if !judge.skills.contains(&plan.skill) {
-                        offences.push(
-                            format!("{at}/judge"),
-                            "judge_not_assigned",
-                            format!("judge '{}' is not assigned to skill '{}'", judge.code, skill.code),
-                        );
-                    }
-                    if judge.delegation == plan.delegation {
-                        offences.push(
-                            format!("{at}/judge"),
-                            "own_delegation",
-                            format!(
-                                "judge '{}' may not mark '{}', an entry of their own delegation",
-                                judge.code, mark.entry
-                            ),
-                        );
-                    }
                 }
                 if let (Some(a), Some(v)) = (aspect, value)
                     && let Some(spec) = skill.aspects().nth(a)
@@ -797,12 +254,7 @@ impl Package {
                 let Some(spec) = &skills[skill] else { continue };
                 let aspect = spec.aspects().position(|a| a.code.as_str() == o.aspect);
                 if aspect.is_none() {
-                    offences.push(format!("{at}/aspect"), "unknown_code", format!("no aspect '{}'", o.aspect));
-                }
-                if let Some(Some(j)) = judge.map(|j| &judges[j])
-                    && (j.role != JudgeRole::Chief || !j.skills.contains(&skill))
-                {
-                    offences.push(format!("{at}/judge"), "not_chief", "only the skill's chief judge may override");
+                    offences.push(format!("{at}/aspect"), ErrorCode::UnknownCode, format!("no aspect '{}'", o.aspect));
                 }
                 if let Some(aspect) = aspect {
                     overrides.push(OverridePlan { judge, entry, aspect, reason });

@@ -1,11 +1,9 @@
-//! The websocket endpoint: one task per connection, a `select!` over client messages,
-//! hub frames and a heartbeat, that always unsubscribes on exit.
-use super::channel::Channel;
-use super::{Outbound, QUEUE, Subscriber, frame};
-use crate::auth::{Caller, policy};
-use crate::error::ApiError;
-use crate::startup::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+//! A websocket connection: one task per connection, a `select!` over client messages, hub
+//! frames and a heartbeat, that always unsubscribes on exit.
+use super::{Hub, Outbound, QUEUE, Subscriber, frame};
+use crate::auth::Sessions;
+use crate::error::ErrorCode;
+use crate::model::{Caller, Channel};
 use actix_ws::{AggregatedMessage, Session};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -25,37 +23,6 @@ const MAX_MESSAGE: usize = 16 * 1024;
 const MAX_SUBSCRIPTIONS: usize = 256;
 
 #[derive(Deserialize)]
-pub struct LiveQuery {
-    token: Option<String>,
-}
-
-/// Upgrades to a websocket carrying the competition's live channels.
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/live", tag = "live",
-    params(("token" = Option<String>, Query, description = "a bearer token, for clients that cannot send one in a first message")),
-    responses((status = 101, description = "switching to the live protocol (docs/live-protocol.md)"), (status = 404, body = crate::error::Problem)))]
-pub async fn live(
-    req: HttpRequest,
-    body: web::Payload,
-    state: web::Data<AppState>,
-    code: web::Path<String>,
-    query: web::Query<LiveQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let competition = state.engine.competition(&code).await?;
-    let caller = match &query.token {
-        Some(token) => Some(state.sessions.resolve(&state.db, token).await?.ok_or(ApiError::Unauthorized {
-            code: "invalid_token",
-            detail: "the token is unknown, expired or revoked".into(),
-        })?),
-        None => None,
-    };
-    let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| ApiError::bad_request("websocket_required", format!("this endpoint speaks websocket: {e}")))?;
-    let stream = stream.max_frame_size(MAX_MESSAGE).aggregate_continuations().max_continuation_size(MAX_MESSAGE);
-    actix_web::rt::spawn(Connection::new(state.into_inner(), competition.id, caller, session).run(stream));
-    Ok(response)
-}
-
-#[derive(Deserialize)]
 struct ClientMessage {
     auth: Option<String>,
     #[serde(default)]
@@ -66,8 +33,22 @@ struct ClientMessage {
     unsubscribe: Vec<String>,
 }
 
+/// Serves one upgraded connection until it closes.
+pub async fn serve(
+    hub: Hub,
+    sessions: Arc<Sessions>,
+    competition: Uuid,
+    caller: Option<Caller>,
+    session: Session,
+    stream: actix_ws::MessageStream,
+) {
+    let stream = stream.max_frame_size(MAX_MESSAGE).aggregate_continuations().max_continuation_size(MAX_MESSAGE);
+    Connection::new(hub, sessions, competition, caller, session).run(stream).await
+}
+
 struct Connection {
-    state: Arc<AppState>,
+    hub: Hub,
+    sessions: Arc<Sessions>,
     competition: Uuid,
     caller: Option<Caller>,
     session: Session,
@@ -86,11 +67,18 @@ enum Flow {
 }
 
 impl Connection {
-    fn new(state: Arc<AppState>, competition: Uuid, caller: Option<Caller>, session: Session) -> Connection {
+    fn new(
+        hub: Hub,
+        sessions: Arc<Sessions>,
+        competition: Uuid,
+        caller: Option<Caller>,
+        session: Session,
+    ) -> Connection {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let me = Subscriber { id: state.hub.next_subscriber_id(), tx, lagged: Arc::new(Mutex::new(Vec::new())) };
+        let me = Subscriber { id: hub.next_subscriber_id(), tx, lagged: Arc::new(Mutex::new(Vec::new())) };
         Connection {
-            state,
+            hub,
+            sessions,
             competition,
             caller,
             session,
@@ -116,13 +104,13 @@ impl Connection {
                     last_heard = Instant::now();
                     match message {
                         Some(Ok(AggregatedMessage::Text(text))) => self.on_text(&text).await,
-                        Some(Ok(AggregatedMessage::Binary(_))) => self.send_error(None, "invalid_message", "send JSON text frames").await,
+                        Some(Ok(AggregatedMessage::Binary(_))) => self.send_error(None, ErrorCode::InvalidMessage, "send JSON text frames").await,
                         Some(Ok(AggregatedMessage::Ping(bytes))) => self.pong(&bytes).await,
                         Some(Ok(AggregatedMessage::Pong(_))) => Flow::Continue,
                         Some(Ok(AggregatedMessage::Close(_))) | None => Flow::Close,
                         Some(Err(error)) => {
                             // A frame over the size limit, or not WebSocket at all.
-                            let _ = self.send_error(None, "protocol_error", &error.to_string()).await;
+                            let _ = self.send_error(None, ErrorCode::ProtocolError, &error.to_string()).await;
                             Flow::Close
                         }
                     }
@@ -140,7 +128,7 @@ impl Connection {
             }
         }
         for channel in self.subscriptions.values() {
-            self.state.hub.unsubscribe(self.competition, channel, self.me.id);
+            self.hub.unsubscribe(self.competition, channel.clone(), self.me.id);
         }
         let _ = self.session.close(None).await;
     }
@@ -153,7 +141,7 @@ impl Connection {
         }
     }
 
-    async fn send_error(&mut self, channel: Option<&Channel>, code: &str, detail: &str) -> Flow {
+    async fn send_error(&mut self, channel: Option<&Channel>, code: ErrorCode, detail: &str) -> Flow {
         let data = json!({ "code": code, "detail": detail });
         self.send(frame("error", channel, None, &data)).await
     }
@@ -211,10 +199,10 @@ impl Connection {
     }
 
     async fn resnapshot(&mut self, channel: &Channel) -> Flow {
-        match self.state.hub.snapshot(self.competition, channel) {
+        match self.hub.snapshot(self.competition, channel.clone()).await {
             Some(snapshot) => {
                 self.last.insert(channel.clone(), snapshot.seq);
-                self.send(snapshot.frame).await
+                self.send(snapshot.frame.clone()).await
             }
             None => Flow::Continue,
         }
@@ -244,14 +232,14 @@ impl Connection {
                 return self
                     .send_error(
                         None,
-                        "invalid_message",
+                        ErrorCode::InvalidMessage,
                         &format!("expected {{\"auth\"|\"subscribe\"|\"unsubscribe\"}}: {e}"),
                     )
                     .await;
             }
         };
         if let Some(token) = &message.auth {
-            match self.state.sessions.resolve(&self.state.db, token).await {
+            match self.sessions.resolve(token).await {
                 Ok(Some(caller)) => {
                     self.caller = Some(caller);
                     // What the token may see can differ from the public view.
@@ -262,7 +250,8 @@ impl Connection {
                 }
                 _ => {
                     if matches!(
-                        self.send_error(None, "invalid_token", "the token is unknown, expired or revoked").await,
+                        self.send_error(None, ErrorCode::InvalidToken, "the token is unknown, expired or revoked")
+                            .await,
                         Flow::Close
                     ) {
                         return Flow::Close;
@@ -272,49 +261,38 @@ impl Connection {
         }
         for name in &message.unsubscribe {
             if let Some(channel) = self.subscriptions.remove(name) {
-                self.state.hub.unsubscribe(self.competition, &channel, self.me.id);
                 self.last.remove(&channel);
+                self.hub.unsubscribe(self.competition, channel, self.me.id);
             }
         }
         if message.auth.is_none() && message.subscribe.is_empty() && message.unsubscribe.is_empty() {
             return self
-                .send_error(None, "invalid_message", "nothing to do: send auth, subscribe or unsubscribe")
+                .send_error(None, ErrorCode::InvalidMessage, "nothing to do: send auth, subscribe or unsubscribe")
                 .await;
         }
         self.subscribe(&message.subscribe, &message.since, false).await
     }
 
-    /// Resolves a channel name against what the caller may see.
-    fn resolve(&self, name: &str) -> Result<Channel, (&'static str, String)> {
-        let model = self.state.engine.cached_model(self.competition).ok_or(("unavailable", "try again".to_owned()))?;
-        if let Some(code) = name.strip_prefix("skill:") {
-            let s = model.skill(code).ok_or(("unknown_channel", format!("no skill '{code}'")))?;
-            let code = model.skills[s].code().to_owned();
-            // Only those who may see unpublished results get the private channel. Everyone
-            // else follows the public one, which shows results exactly while the skill is
-            // published (and withdraws them on unlock), whatever it was when they subscribed.
-            let privileged = self.caller.as_ref().is_some_and(|c| c.is_admin() || policy::is_chief_of(c, &model, s));
-            return Ok(if privileged { Channel::Skill(code) } else { Channel::PublicSkill(code) });
-        }
-        if let Some(code) = name.strip_prefix("judge:") {
-            let j = model.judge(code).ok_or(("unknown_channel", format!("no judge '{code}'")))?;
-            let allowed = self.caller.as_ref().is_some_and(|c| c.is_admin() || policy::judge_in(c, &model) == Some(j));
-            if !allowed {
-                return Err(("forbidden", format!("only judge '{code}' and organizers may open this channel")));
-            }
-            return Ok(Channel::Judge(model.judges[j].code.clone()));
-        }
-        match name {
-            "progress" => Ok(Channel::Progress),
-            "medals" => Ok(Channel::Medals),
-            _ => Err(("unknown_channel", format!("no channel '{name}'; see docs/live-protocol.md"))),
-        }
-    }
-
     async fn subscribe(&mut self, names: &[String], since: &HashMap<String, i64>, resolve_again: bool) -> Flow {
         for name in names {
-            let channel = match self.resolve(name) {
-                Ok(c) => c,
+            let current = self.subscriptions.get(name).cloned();
+            if current.is_none() && self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
+                let flow = self.send_error(None, ErrorCode::TooManySubscriptions, "unsubscribe first").await;
+                if matches!(flow, Flow::Close) {
+                    return Flow::Close;
+                }
+                continue;
+            }
+            if current.is_some() && !resolve_again && !since.contains_key(name) {
+                continue;
+            }
+            let since = if resolve_again { None } else { since.get(name).copied() };
+            // The hub resolves the name with the policy against its current model and
+            // registers this connection in one step.
+            let subscribed =
+                self.hub.subscribe(self.competition, self.caller.clone(), name.clone(), self.me.clone(), since).await;
+            let (channel, first) = match subscribed {
+                Ok(ok) => ok,
                 Err((code, detail)) => {
                     if matches!(self.send_error(None, code, &detail).await, Flow::Close) {
                         return Flow::Close;
@@ -322,32 +300,21 @@ impl Connection {
                     continue;
                 }
             };
-            let current = self.subscriptions.get(name).cloned();
-            if current.as_ref() == Some(&channel) && (resolve_again || !since.contains_key(name)) {
-                continue;
-            }
-            if current.is_none() && self.subscriptions.len() >= MAX_SUBSCRIPTIONS {
-                if matches!(self.send_error(None, "too_many_subscriptions", "unsubscribe first").await, Flow::Close) {
-                    return Flow::Close;
+            match current {
+                // Still the channel it was: after a new token, nothing changes for it.
+                Some(old) if old == channel && resolve_again => continue,
+                Some(old) if old != channel => {
+                    self.last.remove(&old);
+                    self.hub.unsubscribe(self.competition, old, self.me.id);
                 }
-                continue;
+                _ => {}
             }
-            if let Some(old) = current {
-                self.state.hub.unsubscribe(self.competition, &old, self.me.id);
-                self.last.remove(&old);
-            }
-            let Some(model) = self.state.engine.cached_model(self.competition) else { continue };
-            let since = if resolve_again { None } else { since.get(name).copied() };
-            let Some(first) = self.state.hub.subscribe(&model, &channel, self.me.clone(), since) else {
-                continue;
-            };
             self.subscriptions.insert(name.clone(), channel.clone());
             // Replay (or snapshot) first; later hub frames continue from its seq.
-            let seq = since.unwrap_or(0);
-            self.last.insert(channel.clone(), seq);
+            self.last.insert(channel.clone(), since.unwrap_or(0));
             for out in first {
                 self.last.insert(channel.clone(), out.seq);
-                if matches!(self.send(out.frame).await, Flow::Close) {
+                if matches!(self.send(out.frame.clone()).await, Flow::Close) {
                     return Flow::Close;
                 }
             }

@@ -1,7 +1,10 @@
 //! Which stored marks currently count, and how they become one rounded mark per aspect (§1).
 
-use super::decimal::{ZERO2, div_round2, median_sorted, round2};
-use super::{Aggregation, Aspect, AspectKind, AspectMark, Entry, Mark, Skill};
+use super::decimal::{ZERO2, div_round2, median_sorted};
+use super::{AspectMark, Entry, Mark};
+use crate::domain::kinds::{AggregationMethod, AspectKind};
+use crate::domain::round2;
+use crate::domain::spec::{AspectSpec, SkillRules, SkillSpec};
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::collections::BTreeMap;
@@ -22,9 +25,9 @@ pub struct AspectState {
 }
 
 impl<'a> CurrentMarks<'a> {
-    pub fn collect(skill: &Skill, entries: &[Entry], marks: &'a [Mark]) -> Self {
+    pub fn collect(skill: &SkillSpec, entries: &[Entry], marks: &'a [Mark]) -> Self {
         let entry_codes: HashSet<&str> = entries.iter().map(|e| e.code.as_str()).collect();
-        let kinds: HashMap<&str, &AspectKind> = skill.aspects().map(|a| (a.code.as_str(), &a.kind)).collect();
+        let kinds: HashMap<&str, AspectKind> = skill.aspects().map(|a| (a.code.as_str(), a.kind)).collect();
         let mut measured: HashMap<&str, HashMap<&str, Decimal>> = HashMap::default();
         let mut judged: HashMap<&str, HashMap<&str, BTreeMap<&str, Decimal>>> = HashMap::default();
         for mark in marks {
@@ -32,10 +35,10 @@ impl<'a> CurrentMarks<'a> {
                 continue;
             }
             match kinds.get(&*mark.aspect) {
-                Some(AspectKind::Measurement { .. }) => {
+                Some(AspectKind::Measurement) => {
                     measured.entry(&*mark.entry).or_default().insert(&*mark.aspect, mark.value);
                 }
-                Some(AspectKind::Judgement { .. }) => {
+                Some(AspectKind::Judgement) => {
                     judged
                         .entry(&*mark.entry)
                         .or_default()
@@ -58,14 +61,14 @@ impl<'a> CurrentMarks<'a> {
         self.measured.get(entry).and_then(|aspects| aspects.get(aspect)).copied()
     }
 
-    pub fn aspect_mark(&self, entry: &str, aspect: &Aspect, aggregation: Aggregation) -> AspectState {
+    pub fn aspect_mark(&self, entry: &str, aspect: &AspectSpec, rules: &SkillRules) -> AspectState {
         match aspect.kind {
-            AspectKind::Measurement { .. } => {
-                let value = self.measurement(entry, &aspect.code);
+            AspectKind::Measurement => {
+                let value = self.measurement(entry, aspect.code.as_str());
                 let marked = u32::from(value.is_some());
                 AspectState {
                     mark: AspectMark {
-                        aspect: aspect.code.clone(),
+                        aspect: aspect.code.to_string(),
                         // Values are validated to 2 decimals on entry; rounding keeps the
                         // "every aspect mark is 2-dp" invariant whatever the caller passes.
                         mark: value.map(round2).unwrap_or(ZERO2),
@@ -76,17 +79,18 @@ impl<'a> CurrentMarks<'a> {
                     expected: 1,
                 }
             }
-            AspectKind::Judgement { panel } => {
+            AspectKind::Judgement => {
+                let panel = aspect.expected();
                 let scores: Vec<Decimal> = self
-                    .judgement(entry, &aspect.code)
+                    .judgement(entry, aspect.code.as_str())
                     .map(|by_judge| by_judge.values().copied().collect())
                     .unwrap_or_default();
                 let count = u32::try_from(scores.len()).unwrap_or(u32::MAX);
                 let marked = count.min(panel);
                 AspectState {
                     mark: AspectMark {
-                        aspect: aspect.code.clone(),
-                        mark: judgement_mark(aspect.max, scores, aggregation),
+                        aspect: aspect.code.to_string(),
+                        mark: judgement_mark(aspect.max.to_decimal(), scores, rules.aggregation, rules.aggregation_k),
                         provisional: marked < panel,
                         scores: count,
                     },
@@ -99,9 +103,9 @@ impl<'a> CurrentMarks<'a> {
 }
 
 /// `max × aggregate(scores) / 3`, rounded once; 0 without scores.
-pub fn judgement_mark(max: Decimal, mut scores: Vec<Decimal>, aggregation: Aggregation) -> Decimal {
+pub fn judgement_mark(max: Decimal, mut scores: Vec<Decimal>, method: AggregationMethod, k: u32) -> Decimal {
     scores.sort_unstable();
-    match aggregate(&scores, aggregation) {
+    match aggregate(&scores, method, k) {
         // The aggregate stays a fraction so that the single division comes last.
         Some((numerator, denominator)) => div_round2(max * numerator, Decimal::from(3) * denominator),
         None => ZERO2,
@@ -109,14 +113,14 @@ pub fn judgement_mark(max: Decimal, mut scores: Vec<Decimal>, aggregation: Aggre
 }
 
 /// The aggregate of sorted scores as `numerator / denominator`, or `None` without scores.
-fn aggregate(sorted: &[Decimal], aggregation: Aggregation) -> Option<(Decimal, Decimal)> {
+fn aggregate(sorted: &[Decimal], method: AggregationMethod, k: u32) -> Option<(Decimal, Decimal)> {
     if sorted.is_empty() {
         return None;
     }
-    match aggregation {
-        Aggregation::Mean => Some(mean_fraction(sorted)),
-        Aggregation::Median => median_sorted(sorted).map(|m| (m, Decimal::ONE)),
-        Aggregation::Trimmed { k } => {
+    match method {
+        AggregationMethod::Mean => Some(mean_fraction(sorted)),
+        AggregationMethod::Median => median_sorted(sorted).map(|m| (m, Decimal::ONE)),
+        AggregationMethod::Trimmed => {
             let k = usize::try_from(k).unwrap_or(usize::MAX);
             if k.saturating_mul(2) >= sorted.len() {
                 median_sorted(sorted).map(|m| (m, Decimal::ONE))
@@ -148,44 +152,44 @@ mod tests {
 
     #[test]
     fn mean_of_1_and_0_on_max_1_35_is_0_23() {
-        assert_eq!(judgement_mark(d("1.35"), scores(&[1, 0]), Aggregation::Mean), d("0.23"));
+        assert_eq!(judgement_mark(d("1.35"), scores(&[1, 0]), AggregationMethod::Mean, 0), d("0.23"));
     }
 
     #[test]
     fn mean_divides_once_at_the_end() {
         // 2.00 × 5 / 9 = 1.1111… → 1.11; rounding the mean (1.67) first would give 1.11 too,
         // but 7.00 × 5 / 9 = 3.888… → 3.89 whereas 7 × round2(5/3)/3 = 7 × 1.67 / 3 = 3.90.
-        assert_eq!(judgement_mark(d("7"), scores(&[2, 2, 1]), Aggregation::Mean), d("3.89"));
+        assert_eq!(judgement_mark(d("7"), scores(&[2, 2, 1]), AggregationMethod::Mean, 0), d("3.89"));
     }
 
     #[test]
     fn median_of_an_even_panel_is_the_mean_of_the_two_middle_scores() {
         // median of 0,1,2,3 = 1.5 → 6 × 1.5 / 3 = 3
-        assert_eq!(judgement_mark(d("6"), scores(&[3, 0, 2, 1]), Aggregation::Median), d("3"));
-        assert_eq!(judgement_mark(d("6"), scores(&[3, 0, 2]), Aggregation::Median), d("4"));
+        assert_eq!(judgement_mark(d("6"), scores(&[3, 0, 2, 1]), AggregationMethod::Median, 0), d("3"));
+        assert_eq!(judgement_mark(d("6"), scores(&[3, 0, 2]), AggregationMethod::Median, 0), d("4"));
     }
 
     #[test]
     fn trimmed_drops_k_highest_and_k_lowest() {
         // 0,1,2,2,3 drop one each side → 1,2,2 → mean 5/3 → 7.5 × 5 / 9 = 4.1666… → 4.17
-        assert_eq!(judgement_mark(d("7.5"), scores(&[2, 0, 3, 1, 2]), Aggregation::Trimmed { k: 1 }), d("4.17"));
+        assert_eq!(judgement_mark(d("7.5"), scores(&[2, 0, 3, 1, 2]), AggregationMethod::Trimmed, 1), d("4.17"));
         // Diving: 7 scores, drop 2 and 2.
-        assert_eq!(judgement_mark(d("3"), scores(&[0, 3, 3, 1, 2, 2, 0]), Aggregation::Trimmed { k: 2 }), d("1.67"));
+        assert_eq!(judgement_mark(d("3"), scores(&[0, 3, 3, 1, 2, 2, 0]), AggregationMethod::Trimmed, 2), d("1.67"));
     }
 
     #[test]
     fn trimmed_with_2k_at_least_n_falls_back_to_the_median() {
         let four = scores(&[0, 1, 3, 3]);
-        let fallback = judgement_mark(d("6"), four.clone(), Aggregation::Trimmed { k: 2 });
-        assert_eq!(fallback, judgement_mark(d("6"), four, Aggregation::Median));
+        let fallback = judgement_mark(d("6"), four.clone(), AggregationMethod::Trimmed, 2);
+        assert_eq!(fallback, judgement_mark(d("6"), four, AggregationMethod::Median, 0));
         assert_eq!(fallback, d("4")); // median 2
-        assert_eq!(judgement_mark(d("6"), scores(&[1, 3]), Aggregation::Trimmed { k: 1 }), d("4"));
-        assert_eq!(judgement_mark(d("6"), scores(&[2]), Aggregation::Trimmed { k: 5 }), d("4"));
+        assert_eq!(judgement_mark(d("6"), scores(&[1, 3]), AggregationMethod::Trimmed, 1), d("4"));
+        assert_eq!(judgement_mark(d("6"), scores(&[2]), AggregationMethod::Trimmed, 5), d("4"));
     }
 
     #[test]
     fn no_scores_give_zero() {
-        assert_eq!(judgement_mark(d("6"), vec![], Aggregation::Mean), Decimal::ZERO);
-        assert_eq!(judgement_mark(d("6"), vec![], Aggregation::Trimmed { k: 1 }), Decimal::ZERO);
+        assert_eq!(judgement_mark(d("6"), vec![], AggregationMethod::Mean, 0), Decimal::ZERO);
+        assert_eq!(judgement_mark(d("6"), vec![], AggregationMethod::Trimmed, 1), Decimal::ZERO);
     }
 }

@@ -1,16 +1,7 @@
 //! Exact decimal arithmetic for marks: the one rounding rule, exact division with it, and medians.
 
-use rust_decimal::{Decimal, RoundingStrategy};
-
-/// Rounds half away from zero to 2 decimals, as on a paper marking form.
-///
-/// The result always carries exactly 2 decimals (`38.7` becomes `38.70`), so sums of marks and
-/// their serialized form read like the marking form too.
-pub fn round2(value: Decimal) -> Decimal {
-    let mut rounded = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    rounded.rescale(2);
-    rounded
-}
+use crate::domain::round2;
+use rust_decimal::Decimal;
 
 /// Zero with 2 decimals, the starting point of every sum of marks.
 pub const ZERO2: Decimal = Decimal::from_parts(0, 0, 0, false, 2);

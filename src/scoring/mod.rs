@@ -15,145 +15,21 @@ mod table;
 #[cfg(test)]
 mod tests;
 
+pub use crate::domain::round2;
 pub use award::{NationBest, Standout, TopScore, best_of_nation, top_score};
-pub use decimal::{div_round2, round2};
+pub use decimal::div_round2;
 pub use medal::Medal;
 pub use rank::{Candidate, Placing, rank};
 pub use rust_decimal::Decimal;
 use std::sync::Arc;
-pub use table::{Award, MedalOrder, MedalRow, medal_table};
+pub use table::{Award, MedalRow, medal_table};
 
+use crate::domain::kinds::{AspectKind, EntryStatus, Standardise};
+use crate::domain::spec::SkillSpec;
 use serde::{Deserialize, Serialize};
 // Short string keys hashed on every recomputation: FxHash, not SipHash (no untrusted
 // keys can reach these maps from outside in a way that matters for DoS).
 use rustc_hash::FxHashMap as HashMap;
-
-/// How an aspect is marked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AspectKind {
-    /// One mark per entry, by any assigned judge; `binary` means the mark is 0 or `max`
-    /// (enforced when marks are recorded, not here).
-    Measurement { binary: bool },
-    /// Each judge of the panel scores 0..=3; `panel` scores are expected (default 3).
-    Judgement { panel: u32 },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Aspect {
-    pub code: String,
-    pub kind: AspectKind,
-    pub max: Decimal,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Criterion {
-    pub code: String,
-    pub aspects: Vec<Aspect>,
-}
-
-/// How a judgement panel's scores become one aggregate score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Aggregation {
-    #[default]
-    Mean,
-    Median,
-    /// Drop the `k` highest and `k` lowest scores, then take the mean; the median when `2k >= n`.
-    Trimmed {
-        k: u32,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Standardise {
-    #[default]
-    None,
-    /// `scaled = centre + step × (raw − median) / (1.4826 × MAD)` ("robust700" with 700 and 30).
-    Robust { centre: Decimal, step: Decimal },
-}
-
-impl Standardise {
-    /// The `robust700` setting with its default centre 700 and step 30.
-    pub fn robust700() -> Self {
-        Standardise::Robust { centre: Decimal::from(700), step: Decimal::from(30) }
-    }
-
-    /// The scale centre, which is also the default excellence threshold.
-    pub fn centre(&self) -> Option<Decimal> {
-        match self {
-            Standardise::None => None,
-            Standardise::Robust { centre, .. } => Some(*centre),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TieBreak {
-    #[default]
-    None,
-    /// Among tied entries, compare criterion subtotals from the last criterion to the first.
-    CriteriaReverse,
-}
-
-/// Every rule of SCORING.md that varies between skills; `Default` gives the documented defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SkillRules {
-    pub standardise: Standardise,
-    pub tie_tolerance: Decimal,
-    pub tie_break: TieBreak,
-    pub max_judgement_spread: u32,
-    pub aggregation: Aggregation,
-    /// `None` means the scale centre when standardised, and no medallions otherwise.
-    pub excellence_threshold: Option<Decimal>,
-    pub min_entries_for_medals: u32,
-}
-
-impl Default for SkillRules {
-    fn default() -> Self {
-        SkillRules {
-            standardise: Standardise::None,
-            tie_tolerance: Decimal::ZERO,
-            tie_break: TieBreak::None,
-            max_judgement_spread: 1,
-            aggregation: Aggregation::Mean,
-            excellence_threshold: None,
-            min_entries_for_medals: 1,
-        }
-    }
-}
-
-impl SkillRules {
-    /// The threshold actually applied for the Medallion for Excellence.
-    pub fn effective_excellence_threshold(&self) -> Option<Decimal> {
-        self.excellence_threshold.or(self.standardise.centre())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Skill {
-    pub code: String,
-    pub rules: SkillRules,
-    pub criteria: Vec<Criterion>,
-}
-
-impl Skill {
-    /// Aspects in scheme order.
-    pub fn aspects(&self) -> impl Iterator<Item = &Aspect> {
-        self.criteria.iter().flat_map(|c| c.aspects.iter())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryStatus {
-    #[default]
-    Active,
-    Withdrawn,
-    Disqualified,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
@@ -268,7 +144,7 @@ impl SkillResult {
 ///
 /// Marks and overrides for entries or aspects that are not the skill's are ignored, so a caller
 /// may pass a whole competition's marks.
-pub fn compute_skill(skill: &Skill, entries: &[Entry], marks: &[Mark], overrides: &[Override]) -> SkillResult {
+pub fn compute_skill(skill: &SkillSpec, entries: &[Entry], marks: &[Mark], overrides: &[Override]) -> SkillResult {
     let rules = &skill.rules;
     let current = aggregate::CurrentMarks::collect(skill, entries, marks);
 
@@ -277,7 +153,10 @@ pub fn compute_skill(skill: &Skill, entries: &[Entry], marks: &[Mark], overrides
     let active_raws: Vec<Decimal> = results.iter().filter(|r| r.status == EntryStatus::Active).map(|r| r.raw).collect();
     let (stats, centre_step) = match rules.standardise {
         Standardise::None => (None, None),
-        Standardise::Robust { centre, step } => (standardise::RobustStats::of(&active_raws), Some((centre, step))),
+        Standardise::Robust700 => (
+            standardise::RobustStats::of(&active_raws),
+            Some((rules.scale_centre.to_decimal(), rules.scale_step.to_decimal())),
+        ),
     };
     if let (Some(stats), Some((centre, step))) = (stats, centre_step) {
         for result in &mut results {
@@ -298,10 +177,10 @@ pub fn compute_skill(skill: &Skill, entries: &[Entry], marks: &[Mark], overrides
             criteria: r.criteria.iter().map(|(_, subtotal)| *subtotal).collect(),
         })
         .collect();
-    let placings = rank(&candidates, rules.tie_tolerance, rules.tie_break);
+    let placings = rank(&candidates, rules.tie_tolerance.to_decimal(), rules.tie_break);
 
     let awards_medals = u32::try_from(active.len()).unwrap_or(u32::MAX) >= rules.min_entries_for_medals;
-    let threshold = rules.effective_excellence_threshold();
+    let threshold = rules.effective_excellence_threshold().map(crate::domain::Centi::to_decimal);
     let mut slots: Vec<Option<EntryResult>> = active.into_iter().map(Some).collect();
     let mut ordered: Vec<EntryResult> = Vec::with_capacity(entries.len());
     for placing in placings {
@@ -324,7 +203,7 @@ pub fn compute_skill(skill: &Skill, entries: &[Entry], marks: &[Mark], overrides
     let discrepancies = discrepancies(skill, entries, &current, marks, overrides);
 
     SkillResult {
-        skill: skill.code.clone(),
+        skill: skill.code.to_string(),
         entries: ordered,
         marked,
         expected,
@@ -334,20 +213,20 @@ pub fn compute_skill(skill: &Skill, entries: &[Entry], marks: &[Mark], overrides
     }
 }
 
-fn entry_result(skill: &Skill, entry: &Entry, current: &aggregate::CurrentMarks) -> EntryResult {
+fn entry_result(skill: &SkillSpec, entry: &Entry, current: &aggregate::CurrentMarks) -> EntryResult {
     let mut criteria = Vec::with_capacity(skill.criteria.len());
     let mut aspects = Vec::new();
     let (mut marked, mut expected) = (0u32, 0u32);
     for criterion in &skill.criteria {
         let mut subtotal = decimal::ZERO2;
         for aspect in &criterion.aspects {
-            let state = current.aspect_mark(&entry.code, aspect, skill.rules.aggregation);
+            let state = current.aspect_mark(&entry.code, aspect, &skill.rules);
             subtotal += state.mark.mark;
             marked = marked.saturating_add(state.marked);
             expected = expected.saturating_add(state.expected);
             aspects.push(state.mark);
         }
-        criteria.push((criterion.code.clone(), subtotal));
+        criteria.push((criterion.code.to_string(), subtotal));
     }
     let raw = criteria.iter().fold(decimal::ZERO2, |sum, (_, subtotal)| sum + *subtotal);
     let provisional = aspects.iter().any(|a| a.provisional);
@@ -369,7 +248,7 @@ fn entry_result(skill: &Skill, entry: &Entry, current: &aggregate::CurrentMarks)
 }
 
 fn discrepancies(
-    skill: &Skill,
+    skill: &SkillSpec,
     entries: &[Entry],
     current: &aggregate::CurrentMarks,
     marks: &[Mark],
@@ -389,10 +268,10 @@ fn discrepancies(
     let mut found = Vec::new();
     for entry in active {
         for aspect in skill.aspects() {
-            if !matches!(aspect.kind, AspectKind::Judgement { .. }) {
+            if aspect.kind != AspectKind::Judgement {
                 continue;
             }
-            let Some(scores) = current.judgement(&entry.code, &aspect.code) else {
+            let Some(scores) = current.judgement(&entry.code, aspect.code.as_str()) else {
                 continue;
             };
             let (Some(low), Some(high)) = (scores.values().min(), scores.values().max()) else {
@@ -405,12 +284,12 @@ fn discrepancies(
             let key = (entry.code.as_str(), aspect.code.as_str());
             let overridden = overrides.iter().any(|o| {
                 o.entry == entry.code
-                    && o.aspect == aspect.code
+                    && o.aspect == aspect.code.as_str()
                     && last_entered.get(&key).is_none_or(|&last| last < o.position)
             });
             found.push(Discrepancy {
                 entry: entry.code.clone(),
-                aspect: aspect.code.clone(),
+                aspect: aspect.code.to_string(),
                 scores: scores.iter().map(|(j, v)| (j.to_string(), *v)).collect(),
                 spread,
                 overridden,

@@ -1,6 +1,6 @@
 //! Standard competition ranking ("1224") with tie tolerance chaining and the criteria tie-break (§4).
 
-use super::TieBreak;
+use crate::domain::kinds::TieBreak;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::cmp::Ordering;

@@ -26,7 +26,7 @@ impl RobustStats {
         let lowest = Decimal::new(0, 2);
         let highest = Decimal::new(100_000, 2);
         if self.mad.is_zero() {
-            return super::decimal::round2(centre.clamp(lowest, highest));
+            return crate::domain::round2(centre.clamp(lowest, highest));
         }
         let denominator = Decimal::new(14826, 4) * self.mad;
         // The centre goes inside the one division: half-away-from-zero rounding is not

@@ -1,21 +1,10 @@
 //! The competition medal table (§6): counting awards per delegation and ranking under an order.
 
 use super::Medal;
+use crate::domain::kinds::MedalOrder;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MedalOrder {
-    /// Gold, then silver, then bronze.
-    #[default]
-    Olympic,
-    /// Total medals, then gold, silver, bronze.
-    Total,
-    /// Gold 4, silver 3, bronze 2, medallion 1, and nothing else.
-    Points,
-}
 
 /// One medal or medallion won by a delegation's entry in a published skill (a team counts once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

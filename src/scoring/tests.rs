@@ -2,6 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::domain::Centi;
+use crate::domain::Code;
+use crate::domain::kinds::{AggregationMethod, TieBreak};
+use crate::domain::spec::{AspectSpec, CriterionSpec, SkillRules};
 use proptest::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use std::str::FromStr;
@@ -10,24 +14,39 @@ fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-fn measurement(code: &str, max: &str) -> Aspect {
-    Aspect { code: code.into(), kind: AspectKind::Measurement { binary: false }, max: d(max) }
+fn c(s: &str) -> Centi {
+    Centi::parse(s).unwrap()
 }
 
-fn judgement(code: &str, max: &str, panel: u32) -> Aspect {
-    Aspect { code: code.into(), kind: AspectKind::Judgement { panel }, max: d(max) }
+fn measurement(code: &str, max: &str) -> AspectSpec {
+    AspectSpec {
+        code: Code::parse(code).unwrap(),
+        description: String::new(),
+        kind: AspectKind::Measurement,
+        max: c(max),
+        panel: None,
+        binary: false,
+    }
 }
 
-fn criterion(code: &str, aspects: Vec<Aspect>) -> Criterion {
-    Criterion { code: code.into(), aspects }
+fn judgement(code: &str, max: &str, panel: u32) -> AspectSpec {
+    AspectSpec { kind: AspectKind::Judgement, panel: Some(panel), ..measurement(code, max) }
 }
 
-fn skill(rules: SkillRules, criteria: Vec<Criterion>) -> Skill {
-    Skill { code: "SK".into(), rules, criteria }
+fn criterion(code: &str, aspects: Vec<AspectSpec>) -> CriterionSpec {
+    CriterionSpec { code: Code::parse(code).unwrap(), name: code.into(), aspects }
+}
+
+fn skill(rules: SkillRules, criteria: Vec<CriterionSpec>) -> SkillSpec {
+    SkillSpec { code: Code::parse("SK").unwrap(), name: "Skill".into(), team_size: 1, rules, criteria }
+}
+
+fn robust700() -> SkillRules {
+    SkillRules { standardise: Standardise::Robust700, ..SkillRules::default() }
 }
 
 /// One measurement aspect out of 100: an entry's raw total is the value it is given.
-fn single_measurement(rules: SkillRules) -> Skill {
+fn single_measurement(rules: SkillRules) -> SkillSpec {
     skill(rules, vec![criterion("A", vec![measurement("A1", "100")])])
 }
 
@@ -157,7 +176,7 @@ fn every_judges_score_counts_beyond_the_panel_but_progress_stops_at_the_panel() 
 
 #[test]
 fn trimmed_aggregation_falls_back_to_the_median_with_few_scores() {
-    let rules = SkillRules { aggregation: Aggregation::Trimmed { k: 1 }, ..SkillRules::default() };
+    let rules = SkillRules { aggregation: AggregationMethod::Trimmed, aggregation_k: 1, ..SkillRules::default() };
     let sk = skill(rules, vec![criterion("A", vec![judgement("J", "7.5", 5)])]);
     // Two scores, 2k >= n: median of 0 and 3 = 1.5 → 7.5 × 1.5 / 3 = 3.75
     let two = [mark("E1", "J", "J1", "0"), mark("E1", "J", "J2", "3")];
@@ -196,7 +215,7 @@ fn marks_for_other_skills_entries_or_aspects_are_ignored() {
 
 // ---- §1 discrepancies and overrides ---------------------------------------------------------
 
-fn judged_skill() -> Skill {
+fn judged_skill() -> SkillSpec {
     skill(SkillRules::default(), vec![criterion("A", vec![judgement("J", "6", 3), judgement("K", "6", 3)])])
 }
 
@@ -220,7 +239,7 @@ fn a_spread_beyond_the_maximum_is_flagged_with_each_judges_score() {
     assert_eq!(result.open_discrepancies(), 1);
 
     let wider = SkillRules { max_judgement_spread: 2, ..SkillRules::default() };
-    let relaxed = Skill { rules: wider, ..judged_skill() };
+    let relaxed = SkillSpec { rules: wider, ..judged_skill() };
     assert!(compute_skill(&relaxed, &[entry("E1")], &marks, &[]).discrepancies.is_empty());
 }
 
@@ -289,7 +308,7 @@ fn an_override_made_before_the_flagging_mark_does_not_cover_it() {
 
 #[test]
 fn withdrawn_and_disqualified_entries_are_left_out_of_everything() {
-    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
+    let rules = robust700();
     let sk = single_measurement(rules);
     let (mut entries, mut marks) = scored(&["50", "60", "70"]);
     entries.push(entry_with("W", EntryStatus::Withdrawn));
@@ -330,7 +349,7 @@ fn discrepancies_of_withdrawn_entries_do_not_block_locking() {
 
 #[test]
 fn robust700_puts_the_median_at_700() {
-    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
+    let rules = robust700();
     let (entries, marks) = scored(&["40", "50", "60", "80"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     // median 55, deviations 15, 5, 5, 25 → MAD 10; 700 + 30 × (80 − 55) / 14.826
@@ -342,7 +361,7 @@ fn robust700_puts_the_median_at_700() {
 
 #[test]
 fn mad_zero_scores_every_entry_at_the_centre() {
-    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
+    let rules = robust700();
     let (entries, marks) = scored(&["50", "50", "50", "10", "90"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     assert_eq!(result.mad, Some(d("0")));
@@ -352,7 +371,7 @@ fn mad_zero_scores_every_entry_at_the_centre() {
 
 #[test]
 fn scaled_scores_are_clamped_to_the_0_to_1000_range() {
-    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
+    let rules = robust700();
     let (entries, marks) = scored(&["50", "50.01", "49.99", "100", "0"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     let by_code = |c: &str| result.entry(c).unwrap().scaled.unwrap().to_string();
@@ -363,8 +382,7 @@ fn scaled_scores_are_clamped_to_the_0_to_1000_range() {
 
 #[test]
 fn scale_centre_and_step_are_settings() {
-    let rules =
-        SkillRules { standardise: Standardise::Robust { centre: d("500"), step: d("100") }, ..SkillRules::default() };
+    let rules = SkillRules { scale_centre: c("500"), scale_step: c("100"), ..robust700() };
     let (entries, marks) = scored(&["40", "50", "60"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     // 500 + 100 × 10 / 14.826 = 567.449…
@@ -376,7 +394,7 @@ fn scale_centre_and_step_are_settings() {
 
 #[test]
 fn tie_tolerance_chains_close_scores_into_one_rank() {
-    let rules = SkillRules { tie_tolerance: d("0.5"), ..SkillRules::default() };
+    let rules = SkillRules { tie_tolerance: c("0.5"), ..SkillRules::default() };
     let (entries, marks) = scored(&["80", "79.6", "79.2", "78.69", "78.2"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     assert_eq!(
@@ -484,7 +502,7 @@ fn two_tied_for_third_are_both_bronze() {
 
 #[test]
 fn the_medallion_defaults_to_the_centre_when_standardised() {
-    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
+    let rules = robust700();
     let (entries, marks) = scored(&["90", "85", "80", "75", "70", "65", "60"]);
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     // E4 sits at the median: exactly 700 earns the medallion.
@@ -501,7 +519,7 @@ fn without_standardisation_there_is_no_medallion_unless_a_threshold_is_set() {
     let plain = compute_skill(&single_measurement(SkillRules::default()), &entries, &marks, &[]);
     assert!(plain.entries.iter().all(|e| e.medal != Some(Excellence)));
 
-    let rules = SkillRules { excellence_threshold: Some(d("75")), ..SkillRules::default() };
+    let rules = SkillRules { excellence_threshold: Some(c("75")), ..SkillRules::default() };
     let result = compute_skill(&single_measurement(rules), &entries, &marks, &[]);
     assert_eq!(
         result.entries.iter().map(|e| e.medal).collect::<Vec<_>>(),
@@ -511,7 +529,7 @@ fn without_standardisation_there_is_no_medallion_unless_a_threshold_is_set() {
 
 #[test]
 fn too_few_registered_entries_award_no_medals_nor_medallions() {
-    let rules = SkillRules { min_entries_for_medals: 3, excellence_threshold: Some(d("0")), ..SkillRules::default() };
+    let rules = SkillRules { min_entries_for_medals: 3, excellence_threshold: Some(c("0")), ..SkillRules::default() };
     let sk = single_measurement(rules);
     let (mut entries, mut marks) = scored(&["90", "80"]);
     // A withdrawn entry is not registered for this count.
@@ -533,7 +551,7 @@ fn too_few_registered_entries_award_no_medals_nor_medallions() {
 
 #[test]
 fn best_of_nation_and_top_score_compare_scaled_scores_across_skills() {
-    let robust = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
+    let robust = robust700();
     let entries_for = |skill: &str| -> Vec<Entry> {
         ["CHN", "KAZ", "RUS"]
             .iter()
@@ -544,11 +562,11 @@ fn best_of_nation_and_top_score_compare_scaled_scores_across_skills() {
         ["CHN", "KAZ", "RUS"].iter().zip(totals).map(|(d, t)| mark(&format!("{skill}-{d}"), "A1", "J", t)).collect()
     };
     let mut a = single_measurement(robust.clone());
-    a.code = "A".into();
+    a.code = Code::parse("A").unwrap();
     let mut b = single_measurement(robust);
-    b.code = "B".into();
+    b.code = Code::parse("B").unwrap();
     let mut c = single_measurement(SkillRules::default());
-    c.code = "C".into();
+    c.code = Code::parse("C").unwrap();
     let results = [
         compute_skill(&a, &entries_for("A"), &marks_for("A", ["60", "50", "40"]), &[]),
         compute_skill(&b, &entries_for("B"), &marks_for("B", ["40", "60", "50"]), &[]),
@@ -591,7 +609,7 @@ fn results_serialize_with_lowercase_medals_and_decimal_strings() {
 const MAXES: [&str; 5] = ["1.35", "2.5", "7", "10.25", "20"];
 
 /// A scheme of 1–3 criteria of 1–3 aspects, measurement or judgement.
-fn arb_criteria() -> impl Strategy<Value = Vec<Criterion>> {
+fn arb_criteria() -> impl Strategy<Value = Vec<CriterionSpec>> {
     let aspect = (any::<bool>(), 1u32..=4, 0usize..MAXES.len());
     prop::collection::vec(prop::collection::vec(aspect, 1..=3), 1..=3).prop_map(|criteria| {
         criteria
@@ -614,38 +632,42 @@ fn arb_criteria() -> impl Strategy<Value = Vec<Criterion>> {
 }
 
 fn arb_rules(standardised: bool) -> impl Strategy<Value = SkillRules> {
-    let aggregation =
-        prop_oneof![Just(Aggregation::Mean), Just(Aggregation::Median), Just(Aggregation::Trimmed { k: 1 })];
+    let aggregation = prop_oneof![
+        Just((AggregationMethod::Mean, 0)),
+        Just((AggregationMethod::Median, 0)),
+        Just((AggregationMethod::Trimmed, 1))
+    ];
     let tie_break = prop_oneof![Just(TieBreak::None), Just(TieBreak::CriteriaReverse)];
-    (aggregation, tie_break, 0i64..3, 0u32..5).prop_map(move |(aggregation, tie_break, tol, min)| SkillRules {
-        standardise: if standardised { Standardise::robust700() } else { Standardise::None },
-        tie_tolerance: Decimal::new(tol * 50, 2),
+    (aggregation, tie_break, 0i64..3, 0u32..5).prop_map(move |((aggregation, k), tie_break, tol, min)| SkillRules {
+        standardise: if standardised { Standardise::Robust700 } else { Standardise::None },
+        tie_tolerance: Centi(tol * 50),
         tie_break,
         aggregation,
+        aggregation_k: k,
         min_entries_for_medals: min,
-        excellence_threshold: if standardised { None } else { Some(d("10")) },
+        excellence_threshold: if standardised { None } else { Some(c("10")) },
         ..SkillRules::default()
     })
 }
 
 #[derive(Debug, Clone)]
 struct Scenario {
-    skill: Skill,
+    skill: SkillSpec,
     entries: Vec<Entry>,
     marks: Vec<Mark>,
 }
 
 /// Turns raw draws into a legal mark: a value within 0..=max in cents, or a score 0..=3.
-fn make_mark(skill: &Skill, entries: &[Entry], draw: (usize, usize, usize, u32, bool)) -> Mark {
+fn make_mark(skill: &SkillSpec, entries: &[Entry], draw: (usize, usize, usize, u32, bool)) -> Mark {
     let (e, a, j, value, void) = draw;
-    let aspects: Vec<&Aspect> = skill.aspects().collect();
+    let aspects: Vec<&AspectSpec> = skill.aspects().collect();
     let aspect = aspects[a % aspects.len()];
     let value = match aspect.kind {
-        AspectKind::Measurement { .. } => {
-            let cents = (aspect.max * Decimal::from(100)).to_u32().unwrap();
+        AspectKind::Measurement => {
+            let cents = u32::try_from(aspect.max.0).unwrap();
             Decimal::new(i64::from(value % (cents + 1)), 2)
         }
-        AspectKind::Judgement { .. } => Decimal::from(value % 4),
+        AspectKind::Judgement => Decimal::from(value % 4),
     };
     Mark {
         entry: entries[e % entries.len()].code.as_str().into(),
@@ -692,33 +714,37 @@ fn rank_of(result: &SkillResult, code: &str) -> Option<u32> {
 /// Appends a mark that raises `target`'s mark on one aspect (a correction upwards, or a first
 /// measurement), or returns `false` when that aspect is already at its top.
 fn raise(s: &mut Scenario, target: &str, aspect_pick: usize, judge_pick: usize) -> bool {
-    let aspects: Vec<Aspect> = s.skill.aspects().cloned().collect();
+    let aspects: Vec<AspectSpec> = s.skill.aspects().cloned().collect();
     let aspect = &aspects[aspect_pick % aspects.len()];
     let current = |judge: Option<&str>| -> Option<Decimal> {
         s.marks
             .iter()
             .rev()
             .find(|m| {
-                !m.voided && *m.entry == *target && *m.aspect == *aspect.code && judge.is_none_or(|j| *m.judge == *j)
+                !m.voided
+                    && *m.entry == *target
+                    && *m.aspect == *aspect.code.as_str()
+                    && judge.is_none_or(|j| *m.judge == *j)
             })
             .map(|m| m.value)
     };
     let (judge, value) = match aspect.kind {
-        AspectKind::Measurement { .. } => {
+        AspectKind::Measurement => {
+            let max = aspect.max.to_decimal();
             let now = current(None).unwrap_or(Decimal::ZERO);
-            if now >= aspect.max {
+            if now >= max {
                 return false;
             }
             // Anywhere in (now, max], on the 2-decimal grid.
-            let room = ((aspect.max - now) * Decimal::from(100)).to_usize().unwrap();
+            let room = ((max - now) * Decimal::from(100)).to_usize().unwrap();
             let step = 1 + (judge_pick % room.max(1)) as i64;
             ("J0".to_string(), now + Decimal::new(step, 2))
         }
-        AspectKind::Judgement { .. } => {
+        AspectKind::Judgement => {
             let mut judges: Vec<String> = s
                 .marks
                 .iter()
-                .filter(|m| !m.voided && *m.entry == *target && *m.aspect == *aspect.code)
+                .filter(|m| !m.voided && *m.entry == *target && *m.aspect == *aspect.code.as_str())
                 .map(|m| m.judge.to_string())
                 .collect();
             judges.sort();
@@ -775,7 +801,7 @@ proptest! {
             prop_assert_eq!(e.raw, e.criteria.iter().map(|(_, v)| *v).sum::<Decimal>());
             prop_assert!(e.aspects.iter().all(|a| a.mark.scale() == 2));
         }
-        if s.skill.rules.tie_tolerance.is_zero() {
+        if s.skill.rules.tie_tolerance == Centi::ZERO {
             // Sorted by score, and with no tie-break equal scores iff equal ranks.
             prop_assert!(ranked.windows(2).all(|w| w[0].score >= w[1].score));
             if s.skill.rules.tie_break == TieBreak::None {
@@ -802,7 +828,7 @@ proptest! {
                     1 => Some(Gold),
                     2 => Some(Silver),
                     3 => Some(Bronze),
-                    _ => s.skill.rules.excellence_threshold.filter(|t| e.score >= *t).map(|_| Excellence),
+                    _ => s.skill.rules.excellence_threshold.filter(|t| e.score >= t.to_decimal()).map(|_| Excellence),
                 };
                 prop_assert_eq!(e.medal, expected);
             }
@@ -844,7 +870,7 @@ proptest! {
         // entry's rank can drop when it rises (see the named counterexample). What holds is that
         // no entry with a lower raw total is ever ahead of it.
         let mut s = s;
-        s.skill.rules.tie_tolerance = Decimal::ZERO;
+        s.skill.rules.tie_tolerance = Centi::ZERO;
         s.skill.rules.tie_break = TieBreak::None;
         let active: Vec<String> =
             s.entries.iter().filter(|e| e.status == EntryStatus::Active).map(|e| e.code.clone()).collect();
@@ -875,12 +901,12 @@ proptest! {
         // Keep one mark per key: per judge for a judgement, per aspect for a measurement.
         let mut seen = std::collections::HashSet::new();
         let kinds: std::collections::HashMap<String, AspectKind> =
-            s.skill.aspects().map(|a| (a.code.clone(), a.kind.clone())).collect();
+            s.skill.aspects().map(|a| (a.code.to_string(), a.kind)).collect();
         let mut s = s;
         s.marks.retain(|m| {
             let judge = match kinds[&*m.aspect] {
-                AspectKind::Measurement { .. } => String::new(),
-                AspectKind::Judgement { .. } => m.judge.to_string(),
+                AspectKind::Measurement => String::new(),
+                AspectKind::Judgement => m.judge.to_string(),
             };
             seen.insert((m.entry.clone(), m.aspect.clone(), judge))
         });
@@ -922,7 +948,7 @@ proptest! {
 fn under_robust700_a_higher_raw_total_can_lose_a_shared_first_place() {
     // 12, 17, 12: MAD 0, all three score 700 and share gold. E1 rising to 16 makes the MAD 1:
     // E1 is now the median (700) and E2 pulls ahead (720.23), so E1 drops to 2nd.
-    let rules = SkillRules { standardise: Standardise::robust700(), ..SkillRules::default() };
+    let rules = robust700();
     let sk = single_measurement(rules);
     let (entries, mut marks) = scored(&["12", "17", "12"]);
     let before = compute_skill(&sk, &entries, &marks, &[]);

@@ -1,9 +1,9 @@
-//! Use cases that write, and the in-memory model they keep current: one transaction
-//! (store + audit), then scoring, then a live event.
+//! Use cases that write, around the pure decision core: the engine (decide, store, reply,
+//! publish), package import and export, the relay between instances, first-start set-up.
 pub mod engine;
-pub mod model;
+mod models;
 pub mod package;
-pub mod registry;
+pub mod relay;
 pub mod setup;
 
-pub use engine::Engine;
+pub use engine::{Done, Engine};

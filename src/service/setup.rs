@@ -1,14 +1,13 @@
 //! First start: the `admin` account, and the demo competition on an empty database.
 use crate::auth::secret;
-use crate::domain::package::Package;
+use crate::domain::input::Package;
 use crate::error::{ApiError, ApiResult};
-use crate::store;
-use sea_orm::DatabaseConnection;
-use std::collections::HashMap;
+use crate::store::{self, Db};
+use std::collections::BTreeMap;
 
 /// Creates the `admin` account when there is no account yet. Returns the password when
 /// it was generated, so the caller can print it once.
-pub async fn ensure_admin(db: &DatabaseConnection, password: Option<&str>) -> ApiResult<Option<String>> {
+pub async fn ensure_admin(db: &Db, password: Option<&str>) -> ApiResult<Option<String>> {
     if store::account::count(db).await? > 0 {
         return Ok(None);
     }
@@ -16,7 +15,7 @@ pub async fn ensure_admin(db: &DatabaseConnection, password: Option<&str>) -> Ap
         Some(p) if !p.is_empty() => (p.to_owned(), false),
         _ => (secret::new_password(), true),
     };
-    let hash = secret::hash_password(&password).map_err(|e| ApiError::internal(std::io::Error::other(e)))?;
+    let hash = secret::hash_password(&password).map_err(ApiError::internal_msg)?;
     store::account::insert(db, "admin", hash).await?;
     Ok(generated.then_some(password))
 }
@@ -25,11 +24,11 @@ pub async fn ensure_admin(db: &DatabaseConnection, password: Option<&str>) -> Ap
 /// on the robust 700 scale, a 5-judge panel with trimmed means, a criteria tie-break, a
 /// second standardised skill), two of them published and one still being marked.
 pub fn demo_package() -> ApiResult<Package> {
-    let mut package: Package = serde_json::from_str(include_str!("../../tests/fixtures/mini.json"))
-        .map_err(|e| ApiError::internal(std::io::Error::other(e)))?;
+    let mut package: Package =
+        serde_json::from_str(include_str!("../../tests/fixtures/mini.json")).map_err(ApiError::internal)?;
     package.competition.code = "DEMO".into();
     package.competition.name = "Podium demo: SCO skills championship".into();
-    let names: HashMap<&str, (&str, &str)> = HashMap::from([
+    let names: BTreeMap<&str, (&str, &str)> = BTreeMap::from([
         ("CHN", ("中国", "Китай")),
         ("RUS", ("俄罗斯", "Россия")),
         ("KAZ", ("哈萨克斯坦", "Казахстан")),
@@ -41,7 +40,7 @@ pub fn demo_package() -> ApiResult<Package> {
     ]);
     for d in &mut package.delegations {
         if let Some((zh, ru)) = names.get(d.code.as_str()) {
-            d.names = HashMap::from([
+            d.names = BTreeMap::from([
                 ("en".into(), d.name.clone()),
                 ("zh".into(), (*zh).into()),
                 ("ru".into(), (*ru).into()),
@@ -65,7 +64,7 @@ pub fn demo_package() -> ApiResult<Package> {
     Ok(package)
 }
 
-pub async fn load_demo(db: &DatabaseConnection) -> ApiResult<()> {
+pub async fn load_demo(db: &Db) -> ApiResult<()> {
     let package = demo_package()?;
-    super::package::import(db, &package, "system:demo").await.map(|_| ())
+    super::package::store(db, &package, "system:demo").await.map(|_| ())
 }

@@ -1,79 +1,119 @@
-//! Organizer accounts and sessions.
+//! Organizer accounts and log-in sessions.
+use super::db::Db;
+use super::error::StoreError;
+use crate::domain::kinds::Role;
+use crate::model::caller::{Caller, JudgeRef};
+use crate::model::record::SessionRecord;
 use chrono::{DateTime, Utc};
-use entity::{account, session};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
+use entity::{account, judge, session};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<account::Model>, DbErr> {
-    account::Entity::find().filter(account::Column::Username.eq(username)).one(db).await
+/// An organizer account.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: Uuid,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
 }
 
-pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    account::Entity::find().count(db).await
+fn account(a: account::Model) -> Account {
+    Account { id: a.id, username: a.username, password_hash: a.password_hash, role: a.role, created_at: a.created_at }
 }
 
-pub async fn insert(db: &impl ConnectionTrait, username: &str, password_hash: String) -> Result<account::Model, DbErr> {
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<Account>, StoreError> {
+    Ok(account::Entity::find().filter(account::Column::Username.eq(username)).one(&db.0).await?.map(account))
+}
+
+pub async fn all(db: &Db) -> Result<Vec<Account>, StoreError> {
+    Ok(account::Entity::find()
+        .order_by_asc(account::Column::Username)
+        .all(&db.0)
+        .await?
+        .into_iter()
+        .map(account)
+        .collect())
+}
+
+pub async fn count(db: &Db) -> Result<u64, StoreError> {
+    Ok(account::Entity::find().count(&db.0).await?)
+}
+
+pub async fn insert(db: &Db, username: &str, password_hash: String) -> Result<(), StoreError> {
     account::Entity::insert(account::ActiveModel {
         id: Set(Uuid::now_v7()),
         username: Set(username.to_owned()),
         password_hash: Set(password_hash),
-        role: Set("admin".into()),
+        role: Set(Role::Admin),
         created_at: Set(Utc::now()),
     })
-    .exec_with_returning(db)
+    .exec_without_returning(&db.0)
     .await
+    .map_err(StoreError::from_constraint)?;
+    Ok(())
 }
 
-pub async fn update_password(db: &impl ConnectionTrait, id: Uuid, password_hash: String) -> Result<(), DbErr> {
+pub async fn update_password(db: &Db, id: Uuid, password_hash: String) -> Result<(), StoreError> {
     account::Entity::update_many()
-        .col_expr(account::Column::PasswordHash, sea_orm::sea_query::Expr::value(password_hash))
+        .col_expr(account::Column::PasswordHash, Expr::value(password_hash))
         .filter(account::Column::Id.eq(id))
-        .exec(db)
+        .exec(&db.0)
         .await?;
     Ok(())
 }
 
-pub struct NewSession {
-    pub token_hash: String,
-    pub role: String,
-    pub account_id: Option<Uuid>,
-    pub judge_id: Option<Uuid>,
-    pub expires_at: DateTime<Utc>,
-}
-
-pub async fn insert_session(db: &impl ConnectionTrait, new: NewSession) -> Result<Uuid, DbErr> {
-    let id = Uuid::now_v7();
+pub(super) async fn insert_session(db: &impl ConnectionTrait, s: &SessionRecord) -> Result<(), StoreError> {
     session::Entity::insert(session::ActiveModel {
-        id: Set(id),
-        token_hash: Set(new.token_hash),
-        role: Set(new.role),
-        account_id: Set(new.account_id),
-        judge_id: Set(new.judge_id),
-        created_at: Set(Utc::now()),
-        expires_at: Set(new.expires_at),
+        id: Set(s.id),
+        token_hash: Set(s.token_hash.clone()),
+        role: Set(s.role),
+        account_id: Set(s.account_id),
+        judge_id: Set(s.judge_id),
+        created_at: Set(s.created_at),
+        expires_at: Set(s.expires_at),
         revoked_at: Set(None),
     })
     .exec_without_returning(db)
     .await?;
-    Ok(id)
-}
-
-pub async fn revoke_session(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
-    session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .filter(session::Column::Id.eq(id))
-        .exec(db)
-        .await?;
     Ok(())
 }
 
-/// Revokes every session of a judge (a lost tablet, a reissued code).
-pub async fn revoke_judge_sessions(db: &impl ConnectionTrait, judge_id: Uuid) -> Result<(), DbErr> {
+/// A new organizer session.
+pub async fn create_session(db: &Db, s: &SessionRecord) -> Result<(), StoreError> {
+    insert_session(&db.0, s).await
+}
+
+/// The caller behind a token's hash, if the session exists, is not revoked and has not expired.
+pub async fn find_caller(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Caller>, StoreError> {
+    let Some(row) = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash)).one(&db.0).await? else {
+        return Ok(None);
+    };
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Ok(None);
+    }
+    let judge = match row.judge_id {
+        Some(id) => judge::Entity::find_by_id(id).one(&db.0).await?.map(|j| JudgeRef {
+            id: j.id,
+            competition_id: j.competition_id,
+            code: j.code,
+        }),
+        None => None,
+    };
+    let username = match row.account_id {
+        Some(id) => account::Entity::find_by_id(id).one(&db.0).await?.map(|a| a.username),
+        None => None,
+    };
+    Ok(Some(Caller { session_id: row.id, role: row.role, username, judge, expires_at: row.expires_at }))
+}
+
+pub async fn revoke_session(db: &Db, id: Uuid) -> Result<(), StoreError> {
     session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .filter(session::Column::JudgeId.eq(judge_id))
-        .filter(session::Column::RevokedAt.is_null())
-        .exec(db)
+        .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(session::Column::Id.eq(id))
+        .exec(&db.0)
         .await?;
     Ok(())
 }

@@ -1,53 +1,43 @@
 //! The append-only audit log.
-use chrono::Utc;
+use super::db::Db;
+use super::error::StoreError;
+use crate::model::decision::AuditRecord;
+use chrono::{DateTime, Utc};
 use entity::audit_event;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-/// One audit entry to append.
-#[derive(Clone, Debug)]
-pub struct AuditEntry {
-    pub competition_id: Option<Uuid>,
-    pub skill_id: Option<Uuid>,
-    pub actor: String,
-    pub action: &'static str,
-    pub subject: String,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-    pub reason: Option<String>,
-}
-
-fn active(entry: AuditEntry, at: chrono::DateTime<Utc>) -> audit_event::ActiveModel {
-    audit_event::ActiveModel {
-        id: NotSet,
-        competition_id: Set(entry.competition_id),
-        skill_id: Set(entry.skill_id),
-        at: Set(at),
-        actor: Set(entry.actor),
-        action: Set(entry.action.to_owned()),
-        subject: Set(entry.subject),
-        before: Set(entry.before),
-        after: Set(entry.after),
-        reason: Set(entry.reason),
-    }
-}
-
-pub async fn insert_many(db: &impl ConnectionTrait, entries: Vec<AuditEntry>) -> Result<(), DbErr> {
+pub(super) async fn insert_many(
+    db: &impl ConnectionTrait,
+    competition_id: Option<Uuid>,
+    records: &[AuditRecord],
+) -> Result<(), StoreError> {
     let at = Utc::now();
     // Bounded statements: SQLite allows at most 32766 bound values per statement.
-    let mut entries = entries.into_iter().peekable();
-    while entries.peek().is_some() {
-        let chunk: Vec<_> = entries.by_ref().take(500).map(|e| active(e, at)).collect();
-        audit_event::Entity::insert_many(chunk).exec_without_returning(db).await?;
+    for chunk in records.chunks(500) {
+        let rows = chunk.iter().map(|r| audit_event::ActiveModel {
+            id: NotSet,
+            competition_id: Set(competition_id),
+            skill_id: Set(r.skill_id),
+            at: Set(at),
+            actor: Set(r.actor.clone()),
+            action: Set(r.action.to_owned()),
+            subject: Set(r.subject.clone()),
+            before: Set(r.before.clone()),
+            after: Set(r.after.clone()),
+            reason: Set(r.reason.clone()),
+        });
+        audit_event::Entity::insert_many(rows).exec_without_returning(db).await?;
     }
     Ok(())
 }
 
-pub async fn insert(db: &impl ConnectionTrait, entry: AuditEntry) -> Result<(), DbErr> {
-    insert_many(db, vec![entry]).await
+/// Appends audit records outside a decision (a competition imported).
+pub async fn append(db: &Db, competition_id: Option<Uuid>, records: &[AuditRecord]) -> Result<(), StoreError> {
+    insert_many(&db.0, competition_id, records).await
 }
 
 /// Filters of `GET …/audit`.
@@ -61,11 +51,21 @@ pub struct AuditFilter {
     pub limit: u64,
 }
 
-pub async fn find(
-    db: &impl ConnectionTrait,
-    competition_id: Uuid,
-    filter: &AuditFilter,
-) -> Result<Vec<audit_event::Model>, DbErr> {
+/// One stored audit event.
+#[derive(Clone, Debug)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub skill_id: Option<Uuid>,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub reason: Option<String>,
+}
+
+pub async fn find(db: &Db, competition_id: Uuid, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
     let mut query = audit_event::Entity::find().filter(audit_event::Column::CompetitionId.eq(competition_id));
     if let Some(skill) = filter.skill_id {
         query = query.filter(audit_event::Column::SkillId.eq(skill));
@@ -82,5 +82,19 @@ pub async fn find(
     if let Some(after) = filter.after_id {
         query = query.filter(audit_event::Column::Id.gt(after));
     }
-    query.order_by_asc(audit_event::Column::Id).limit(filter.limit).all(db).await
+    let rows = query.order_by_asc(audit_event::Column::Id).limit(filter.limit).all(&db.0).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEvent {
+            id: r.id,
+            at: r.at,
+            skill_id: r.skill_id,
+            actor: r.actor,
+            action: r.action,
+            subject: r.subject,
+            before: r.before,
+            after: r.after,
+            reason: r.reason,
+        })
+        .collect())
 }

@@ -1,37 +1,59 @@
-//! Loading a whole competition (structure and marks) and writing its structure.
+//! Reading competitions: the list, and everything one competition's model is built from.
+use super::convert;
+use super::db::Db;
+use super::error::StoreError;
+use crate::model::record::{CompetitionRecord, Records, SkillRecord};
 use entity::{
     aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark,
     mark_void, skill,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Every row of one competition that the in-memory model is built from.
-#[derive(Debug, Clone)]
-pub struct CompetitionRows {
-    pub competition: competition::Model,
-    pub delegations: Vec<delegation::Model>,
-    pub skills: Vec<skill::Model>,
-    pub criteria: Vec<criterion::Model>,
-    pub aspects: Vec<aspect::Model>,
-    pub entries: Vec<entry::Model>,
-    pub members: Vec<entry_member::Model>,
-    pub judges: Vec<judge::Model>,
-    pub judge_skills: Vec<judge_skill::Model>,
-    pub marks: Vec<mark::Model>,
-    pub voids: Vec<mark_void::Model>,
-    pub overrides: Vec<discrepancy_override::Model>,
+/// The id of a competition by code or id.
+pub async fn find_id(db: &Db, key: &str) -> Result<Option<Uuid>, StoreError> {
+    if let Ok(id) = Uuid::parse_str(key) {
+        return Ok(competition::Entity::find_by_id(id).one(&db.0).await?.map(|c| c.id));
+    }
+    Ok(competition::Entity::find().filter(competition::Column::Code.eq(key)).one(&db.0).await?.map(|c| c.id))
 }
 
-pub async fn find_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<competition::Model>, DbErr> {
-    competition::Entity::find().filter(competition::Column::Code.eq(code)).one(db).await
+/// Every competition's settings, in code order.
+pub async fn find_all(db: &Db) -> Result<Vec<CompetitionRecord>, StoreError> {
+    let rows = competition::Entity::find().order_by_asc(competition::Column::Code).all(&db.0).await?;
+    Ok(rows.into_iter().map(convert::competition_record).collect())
 }
 
-pub async fn find_all(db: &impl ConnectionTrait) -> Result<Vec<competition::Model>, DbErr> {
-    competition::Entity::find().order_by_asc(competition::Column::Code).all(db).await
+/// The competition whose judge holds this one-time code, if any.
+pub async fn find_by_login_code(db: &Db, code_hash: &str) -> Result<Option<Uuid>, StoreError> {
+    let judge = judge::Entity::find().filter(judge::Column::LoginCodeHash.eq(code_hash)).one(&db.0).await?;
+    Ok(judge.map(|j| j.competition_id))
 }
 
-pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<CompetitionRows>, DbErr> {
+async fn skills(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<SkillRecord>, StoreError> {
+    let rows = skill::Entity::find()
+        .filter(skill::Column::Id.is_in(ids.to_vec()))
+        .order_by_asc(skill::Column::Position)
+        .order_by_asc(skill::Column::Code)
+        .all(db)
+        .await?;
+    let criteria = criterion::Entity::find()
+        .filter(criterion::Column::SkillId.is_in(ids.to_vec()))
+        .order_by_asc(criterion::Column::Position)
+        .all(db)
+        .await?;
+    let aspects = aspect::Entity::find()
+        .filter(aspect::Column::SkillId.is_in(ids.to_vec()))
+        .order_by_asc(aspect::Column::Position)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|s| convert::skill_record(s, &criteria, &aspects)).collect())
+}
+
+/// Everything one competition's model is built from; `None` when it does not exist.
+pub async fn load(db: &Db, id: Uuid) -> Result<Option<Records>, StoreError> {
+    let db = &db.0;
     let Some(competition) = competition::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
@@ -40,46 +62,40 @@ pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Competit
         .order_by_asc(delegation::Column::Code)
         .all(db)
         .await?;
-    let skills = skill::Entity::find()
+    let skill_ids: Vec<Uuid> = skill::Entity::find()
         .filter(skill::Column::CompetitionId.eq(id))
-        .order_by_asc(skill::Column::Position)
-        .order_by_asc(skill::Column::Code)
         .all(db)
-        .await?;
-    let skill_ids: Vec<Uuid> = skills.iter().map(|s| s.id).collect();
-    let criteria = criterion::Entity::find()
-        .filter(criterion::Column::SkillId.is_in(skill_ids.clone()))
-        .order_by_asc(criterion::Column::Position)
-        .all(db)
-        .await?;
-    let aspects = aspect::Entity::find()
-        .filter(aspect::Column::SkillId.is_in(skill_ids.clone()))
-        .order_by_asc(aspect::Column::Position)
-        .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let skills = skills(db, &skill_ids).await?;
     let entries = entry::Entity::find()
         .filter(entry::Column::CompetitionId.eq(id))
         .order_by_asc(entry::Column::Code)
         .all(db)
         .await?;
+    let mut members: HashMap<Uuid, Vec<String>> = HashMap::new();
     let entry_ids: Vec<Uuid> = entries.iter().map(|e| e.id).collect();
-    let mut members = Vec::new();
     for chunk in entry_ids.chunks(500) {
-        members.extend(
-            entry_member::Entity::find()
-                .filter(entry_member::Column::EntryId.is_in(chunk.to_vec()))
-                .order_by_asc(entry_member::Column::Position)
-                .all(db)
-                .await?,
-        );
+        let rows = entry_member::Entity::find()
+            .filter(entry_member::Column::EntryId.is_in(chunk.to_vec()))
+            .order_by_asc(entry_member::Column::Position)
+            .all(db)
+            .await?;
+        for m in rows {
+            members.entry(m.entry_id).or_default().push(m.name);
+        }
     }
     let judges = judge::Entity::find()
         .filter(judge::Column::CompetitionId.eq(id))
         .order_by_asc(judge::Column::Code)
         .all(db)
         .await?;
-    let judge_skills =
-        judge_skill::Entity::find().filter(judge_skill::Column::SkillId.is_in(skill_ids.clone())).all(db).await?;
+    let mut judge_skills: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for js in judge_skill::Entity::find().filter(judge_skill::Column::SkillId.is_in(skill_ids.clone())).all(db).await? {
+        judge_skills.entry(js.judge_id).or_default().push(js.skill_id);
+    }
     let marks =
         mark::Entity::find().filter(mark::Column::CompetitionId.eq(id)).order_by_asc(mark::Column::Seq).all(db).await?;
     let voids = mark_void::Entity::find().filter(mark_void::Column::SkillId.is_in(skill_ids.clone())).all(db).await?;
@@ -88,18 +104,32 @@ pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Competit
         .order_by_asc(discrepancy_override::Column::CoversSeq)
         .all(db)
         .await?;
-    Ok(Some(CompetitionRows {
-        competition,
-        delegations,
+    Ok(Some(Records {
+        competition: convert::competition_record(competition),
+        delegations: delegations.into_iter().map(convert::delegation_record).collect(),
         skills,
-        criteria,
-        aspects,
-        entries,
-        members,
-        judges,
-        judge_skills,
-        marks,
-        voids,
-        overrides,
+        entries: entries
+            .into_iter()
+            .map(|e| {
+                let m = members.remove(&e.id).unwrap_or_default();
+                convert::entry_record(e, m)
+            })
+            .collect(),
+        judges: judges
+            .into_iter()
+            .map(|j| {
+                let s = judge_skills.remove(&j.id).unwrap_or_default();
+                convert::judge_record(j, s)
+            })
+            .collect(),
+        marks: marks.into_iter().map(convert::mark_record).collect(),
+        voids: voids.into_iter().map(convert::void_record).collect(),
+        overrides: overrides.into_iter().map(convert::override_record).collect(),
     }))
+}
+
+/// The stored version of each skill of a competition (to tell what another instance changed).
+pub async fn skill_versions(db: &Db, competition_id: Uuid) -> Result<HashMap<Uuid, i64>, StoreError> {
+    let rows = skill::Entity::find().filter(skill::Column::CompetitionId.eq(competition_id)).all(&db.0).await?;
+    Ok(rows.into_iter().map(|s| (s.id, s.version)).collect())
 }

@@ -1,26 +1,30 @@
 //! Sequence numbers of live channels, kept in the database so every instance numbers the
 //! same change the same way.
+use super::db::{Db, Tx};
+use super::error::StoreError;
 use entity::live_seq;
 use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
 use uuid::Uuid;
 
-pub async fn all(db: &impl ConnectionTrait, competition_id: Uuid) -> Result<Vec<live_seq::Model>, DbErr> {
-    live_seq::Entity::find().filter(live_seq::Column::CompetitionId.eq(competition_id)).all(db).await
+/// Every channel's last seq of a competition, by channel key.
+pub async fn all(db: &Db, competition_id: Uuid) -> Result<HashMap<String, i64>, StoreError> {
+    let rows = live_seq::Entity::find().filter(live_seq::Column::CompetitionId.eq(competition_id)).all(&db.0).await?;
+    Ok(rows.into_iter().map(|r| (r.channel, r.seq)).collect())
 }
 
-/// Advances several channels' sequences by one in a single statement and returns the
-/// new values by channel key.
-pub async fn advance_all(
-    db: &impl ConnectionTrait,
-    competition_id: Uuid,
-    channels: &[String],
-) -> Result<std::collections::HashMap<String, i64>, DbErr> {
+/// Advances several channels' sequences by one in a single statement and returns the new
+/// values by channel key. Keys are taken in sorted order, so writers cannot deadlock.
+pub async fn advance(tx: &Tx, competition_id: Uuid, channels: &[String]) -> Result<HashMap<String, i64>, StoreError> {
     if channels.is_empty() {
-        return Ok(Default::default());
+        return Ok(HashMap::new());
     }
-    let rows = live_seq::Entity::insert_many(channels.iter().map(|channel| live_seq::ActiveModel {
+    let mut keys: Vec<&String> = channels.iter().collect();
+    keys.sort();
+    keys.dedup();
+    let rows = live_seq::Entity::insert_many(keys.into_iter().map(|channel| live_seq::ActiveModel {
         competition_id: Set(competition_id),
         channel: Set(channel.clone()),
         seq: Set(1),
@@ -30,7 +34,8 @@ pub async fn advance_all(
             .value(live_seq::Column::Seq, Expr::col((live_seq::Entity, live_seq::Column::Seq)).add(1))
             .to_owned(),
     )
-    .exec_with_returning(db)
-    .await?;
+    .exec_with_returning(tx.conn())
+    .await
+    .map_err(StoreError::raced)?;
     Ok(rows.into_iter().map(|row| (row.channel, row.seq)).collect())
 }

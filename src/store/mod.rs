@@ -1,10 +1,17 @@
-//! SeaORM queries, one module per aggregate. Functions take `&impl ConnectionTrait` so
-//! they run on a connection or inside a transaction alike.
+//! Storage: every sea-orm call of Podium, one module per aggregate. Rows become model
+//! records at this border and decisions' writes become rows. Functions take `&impl
+//! ConnectionTrait`, so they run on a connection or inside a transaction alike; the rest of
+//! the server holds a [`Db`] and a [`Tx`] and never names sea-orm.
 pub mod account;
 pub mod audit;
 pub mod competition;
+mod convert;
+pub mod db;
+mod error;
+pub mod import;
 pub mod live_seq;
-pub mod mark;
-pub mod structure;
+pub mod notify;
+pub mod write;
 
-pub use structure::skill_spec_from_row;
+pub use db::{Db, Tx};
+pub use error::StoreError;

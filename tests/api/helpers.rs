@@ -79,7 +79,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 pub async fn spawn_on(url: String, dir: Option<tempdir::TempDir>) -> TestApp {
-    let db = podium::db::connect(&url).await.expect("connect and migrate");
+    let db = podium::store::Db::connect(&url).await.expect("connect and migrate");
     podium::service::setup::ensure_admin(&db, Some(ADMIN_PASSWORD)).await.expect("admin account");
     let settings =
         Settings { database_url: url.clone(), bind: "127.0.0.1:0".into(), demo: false, admin_password: None };

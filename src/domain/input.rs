@@ -1,0 +1,196 @@
+//! What clients send: the JSON shapes of the competition package (`podium.competition/1`)
+//! and of the registration requests, before validation.
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const FORMAT: &str = "podium.competition/1";
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Package {
+    pub format: String,
+    pub competition: CompetitionInput,
+    #[serde(default)]
+    pub delegations: Vec<DelegationInput>,
+    #[serde(default)]
+    pub skills: Vec<SkillInput>,
+    #[serde(default)]
+    pub entries: Vec<EntryInput>,
+    #[serde(default)]
+    pub judges: Vec<JudgeInput>,
+    #[serde(default)]
+    pub marks: Vec<MarkInput>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<OverrideInput>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub published: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CompetitionInput {
+    pub code: String,
+    pub name: String,
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_on: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<String>,
+    #[serde(default = "default_language")]
+    pub default_language: String,
+    #[serde(default = "default_medal_order")]
+    pub medal_order: String,
+}
+
+fn default_timezone() -> String {
+    "UTC".into()
+}
+fn default_language() -> String {
+    "en".into()
+}
+fn default_medal_order() -> String {
+    "olympic".into()
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DelegationInput {
+    pub code: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AggregationInput {
+    pub method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<u32>,
+}
+
+impl Default for AggregationInput {
+    fn default() -> Self {
+        AggregationInput { method: "mean".into(), k: None }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SkillInput {
+    pub code: String,
+    pub name: String,
+    #[serde(default = "one")]
+    pub team_size: u32,
+    #[serde(default = "none_text")]
+    pub standardise: String,
+    #[serde(default = "zero_value")]
+    #[schema(value_type = String)]
+    pub tie_tolerance: serde_json::Value,
+    #[serde(default = "none_text")]
+    pub tie_break: String,
+    #[serde(default = "one")]
+    pub max_judgement_spread: u32,
+    #[serde(default)]
+    pub judgement_aggregation: AggregationInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub excellence_threshold: Option<serde_json::Value>,
+    #[serde(default = "one")]
+    pub min_entries_for_medals: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub scale_centre: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub scale_step: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub criteria: Vec<CriterionInput>,
+}
+
+fn one() -> u32 {
+    1
+}
+fn none_text() -> String {
+    "none".into()
+}
+fn zero_value() -> serde_json::Value {
+    serde_json::Value::from(0)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CriterionInput {
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub aspects: Vec<AspectInput>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AspectInput {
+    pub code: String,
+    #[serde(default)]
+    pub description: String,
+    pub kind: String,
+    #[schema(value_type = String)]
+    pub max: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EntryInput {
+    pub code: String,
+    pub skill: String,
+    pub delegation: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JudgeInput {
+    pub code: String,
+    pub name: String,
+    pub delegation: String,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    #[serde(default = "judge_text")]
+    pub role: String,
+}
+
+fn judge_text() -> String {
+    "judge".into()
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MarkInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub judge: String,
+    pub entry: String,
+    pub aspect: String,
+    #[schema(value_type = String)]
+    pub value: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub void: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub void_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OverrideInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<String>,
+    pub entry: String,
+    pub aspect: String,
+    pub reason: String,
+}

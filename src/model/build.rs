@@ -1,0 +1,326 @@
+//! Building the model from records (at start-up, after another instance's write, after a
+//! registration change) and turning it back into records.
+use super::competition::{Competition, Delegation, Entry, Index, Judge, Skill, StoredMark, StoredOverride};
+use super::ix::{AspectIx, DelegationIx, EntryIx, IxVec, JudgeIx, SkillIx};
+use super::record::{
+    CompetitionRecord, DelegationRecord, EntryRecord, JudgeRecord, MarkRecord, OverrideRecord, Records, SkillRecord,
+    VoidRecord,
+};
+use crate::scoring::SkillResult;
+use rustc_hash::FxHashMap;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+fn keyed<I: Copy>(items: impl Iterator<Item = (String, Uuid)>, ix: impl Fn(usize) -> I) -> HashMap<String, I> {
+    let mut map = HashMap::new();
+    for (i, (code, id)) in items.enumerate() {
+        map.insert(code, ix(i));
+        map.insert(id.to_string(), ix(i));
+    }
+    map
+}
+
+impl Competition {
+    /// Builds the model and computes every skill's results.
+    pub fn build(records: Records) -> Competition {
+        Competition::rebuild(records, None, &[])
+    }
+
+    /// Builds the model; skills of `previous` whose id is not in `dirty` keep their results
+    /// (a registration change recomputes only the skills it touched).
+    pub fn rebuild(records: Records, previous: Option<&Competition>, dirty: &[Uuid]) -> Competition {
+        let Records { competition, delegations, skills, entries, judges, marks, voids, overrides } = records;
+        let delegations: IxVec<DelegationIx, Delegation> = delegations
+            .into_iter()
+            .map(|d| Delegation { id: d.id, code: d.code, name: d.name, names: d.names })
+            .collect();
+        let delegation_by_id: HashMap<Uuid, DelegationIx> = delegations.enumerate().map(|(i, d)| (d.id, i)).collect();
+        let skill_by_id: HashMap<Uuid, SkillIx> =
+            skills.iter().enumerate().map(|(i, s)| (s.id, SkillIx::new(i))).collect();
+        let entries: IxVec<EntryIx, Entry> = entries
+            .into_iter()
+            .filter_map(|e| {
+                Some(Entry {
+                    id: e.id,
+                    key: e.code.as_str().into(),
+                    code: e.code,
+                    skill: *skill_by_id.get(&e.skill_id)?,
+                    delegation: *delegation_by_id.get(&e.delegation_id)?,
+                    members: e.members,
+                    status: e.status,
+                })
+            })
+            .collect();
+        let entry_by_id: HashMap<Uuid, EntryIx> = entries.enumerate().map(|(i, e)| (e.id, i)).collect();
+        let judges: IxVec<JudgeIx, Judge> = judges
+            .into_iter()
+            .filter_map(|j| {
+                let mut skills: Vec<SkillIx> =
+                    j.skill_ids.iter().filter_map(|id| skill_by_id.get(id).copied()).collect();
+                skills.sort_unstable();
+                skills.dedup();
+                Some(Judge {
+                    id: j.id,
+                    key: j.code.as_str().into(),
+                    code: j.code,
+                    name: j.name,
+                    delegation: *delegation_by_id.get(&j.delegation_id)?,
+                    role: j.role,
+                    skills,
+                    login_code_hash: j.login_code_hash.clone(),
+                })
+            })
+            .collect();
+        let judge_by_id: HashMap<Uuid, JudgeIx> = judges.enumerate().map(|(i, j)| (j.id, i)).collect();
+        let voided: FxHashMap<Uuid, Arc<str>> = voids.into_iter().map(|v| (v.mark_id, Arc::from(v.reason))).collect();
+
+        let mut built: IxVec<SkillIx, Skill> = skills
+            .into_iter()
+            .map(|s| {
+                let aspects = s.spec.aspects().cloned().collect::<IxVec<AspectIx, _>>();
+                let aspect_keys = aspects.iter().map(|a| Arc::from(a.code.as_str())).collect();
+                let aspect_by_code = aspects.enumerate().map(|(i, a)| (a.code.to_string(), i)).collect();
+                Skill {
+                    id: s.id,
+                    position: s.position,
+                    state: s.state,
+                    version: s.version,
+                    criterion_ids: s.criterion_ids,
+                    aspect_ids: s.aspect_ids.into(),
+                    aspects,
+                    aspect_keys,
+                    aspect_by_code,
+                    spec: s.spec,
+                    entries: Vec::new(),
+                    marks: Vec::new(),
+                    mark_pos: FxHashMap::default(),
+                    current: FxHashMap::default(),
+                    overrides: Vec::new(),
+                    result: Arc::new(SkillResult::empty("")),
+                }
+            })
+            .collect();
+        for (e, entry) in entries.enumerate() {
+            built[entry.skill].entries.push(e);
+        }
+        let aspect_pos: Vec<HashMap<Uuid, AspectIx>> =
+            built.iter().map(|s| s.aspect_ids.enumerate().map(|(i, id)| (*id, i)).collect()).collect();
+        for m in marks {
+            let (Some(&s), Some(&entry), Some(&judge)) =
+                (skill_by_id.get(&m.skill_id), entry_by_id.get(&m.entry_id), judge_by_id.get(&m.judge_id))
+            else {
+                continue;
+            };
+            let Some(&aspect) = aspect_pos[s.get()].get(&m.aspect_id) else { continue };
+            built[s].marks.push(StoredMark {
+                seq: m.seq,
+                id: m.id,
+                entry,
+                aspect,
+                judge,
+                value: m.value,
+                reason: m.reason.map(Arc::from),
+                supersedes: m.supersedes,
+                entered_by: m.entered_by.into(),
+                created_at: m.created_at,
+                void: voided.get(&m.id).cloned(),
+            });
+        }
+        for o in overrides {
+            let (Some(&s), Some(&entry)) = (skill_by_id.get(&o.skill_id), entry_by_id.get(&o.entry_id)) else {
+                continue;
+            };
+            let Some(&aspect) = aspect_pos[s.get()].get(&o.aspect_id) else { continue };
+            built[s].overrides.push(StoredOverride {
+                id: o.id,
+                entry,
+                aspect,
+                judge: o.judge_id.and_then(|j| judge_by_id.get(&j).copied()),
+                covers: 0,
+                covers_seq: o.covers_seq,
+                reason: o.reason,
+                actor: o.actor,
+                created_at: o.created_at,
+            });
+        }
+        for skill in built.iter_mut() {
+            skill.marks.sort_by_key(|m| m.seq);
+            skill.overrides.sort_by_key(|o| o.covers_seq);
+            for o in &mut skill.overrides {
+                o.covers = skill.marks.partition_point(|m| m.seq <= o.covers_seq);
+            }
+            skill.index_marks();
+        }
+        let index = Index {
+            delegations: keyed(delegations.iter().map(|d| (d.code.clone(), d.id)), DelegationIx::new),
+            skills: keyed(built.iter().map(|s| (s.code().to_owned(), s.id)), SkillIx::new),
+            entries: keyed(entries.iter().map(|e| (e.code.clone(), e.id)), EntryIx::new),
+            judges: keyed(judges.iter().map(|j| (j.code.clone(), j.id)), JudgeIx::new),
+        };
+        let CompetitionRecord {
+            id,
+            code,
+            name,
+            timezone,
+            starts_on,
+            ends_on,
+            default_language,
+            medal_order,
+            created_at,
+        } = competition;
+        let mut model = Competition {
+            id,
+            code,
+            name,
+            timezone,
+            starts_on,
+            ends_on,
+            default_language,
+            medal_order,
+            created_at,
+            delegations: Arc::new(delegations),
+            skills: IxVec::default(),
+            entries: Arc::new(entries),
+            judges: Arc::new(judges),
+            index: Arc::new(index),
+        };
+        let kept = |skill: &Skill| -> Option<Arc<SkillResult>> {
+            let previous = previous?;
+            if dirty.contains(&skill.id) {
+                return None;
+            }
+            let old = previous.skill(&skill.id.to_string())?;
+            Some(previous.skills[old].result.clone())
+        };
+        model.skills = built
+            .into_iter()
+            .map(|mut skill| {
+                skill.result = match kept(&skill) {
+                    Some(result) => result,
+                    None => Arc::new(model.score(&skill)),
+                };
+                Arc::new(skill)
+            })
+            .collect();
+        model
+    }
+
+    /// The records this model was built from (with what decisions added since).
+    pub fn to_records(&self) -> Records {
+        let skill_id = |s: SkillIx| self.skills[s].id;
+        let mut marks = Vec::new();
+        let mut voids = Vec::new();
+        let mut overrides = Vec::new();
+        for skill in self.skills.iter() {
+            for m in skill.marks() {
+                marks.push(MarkRecord {
+                    seq: m.seq,
+                    id: m.id,
+                    skill_id: skill.id,
+                    entry_id: self.entries[m.entry].id,
+                    aspect_id: skill.aspect_ids[m.aspect],
+                    judge_id: self.judges[m.judge].id,
+                    value: m.value,
+                    reason: m.reason.as_deref().map(str::to_owned),
+                    supersedes: m.supersedes,
+                    entered_by: m.entered_by.to_string(),
+                    created_at: m.created_at,
+                    skill_version: skill.version,
+                });
+                if let Some(reason) = &m.void {
+                    voids.push(VoidRecord {
+                        mark_id: m.id,
+                        skill_id: skill.id,
+                        reason: reason.to_string(),
+                        actor: String::new(),
+                        created_at: m.created_at,
+                        skill_version: skill.version,
+                    });
+                }
+            }
+            for o in &skill.overrides {
+                overrides.push(OverrideRecord {
+                    id: o.id,
+                    skill_id: skill.id,
+                    entry_id: self.entries[o.entry].id,
+                    aspect_id: skill.aspect_ids[o.aspect],
+                    judge_id: o.judge.map(|j| self.judges[j].id),
+                    reason: o.reason.clone(),
+                    covers_seq: o.covers_seq,
+                    actor: o.actor.clone(),
+                    created_at: o.created_at,
+                });
+            }
+        }
+        marks.sort_by_key(|m| m.seq);
+        Records {
+            competition: self.record(),
+            delegations: self
+                .delegations
+                .iter()
+                .map(|d| DelegationRecord {
+                    id: d.id,
+                    code: d.code.clone(),
+                    name: d.name.clone(),
+                    names: d.names.clone(),
+                })
+                .collect(),
+            skills: self.skills.iter().map(|s| skill_record(s)).collect(),
+            entries: self
+                .entries
+                .iter()
+                .map(|e| EntryRecord {
+                    id: e.id,
+                    skill_id: skill_id(e.skill),
+                    delegation_id: self.delegations[e.delegation].id,
+                    code: e.code.clone(),
+                    members: e.members.clone(),
+                    status: e.status,
+                })
+                .collect(),
+            judges: self.judges.iter().map(|j| self.judge_record(j)).collect(),
+            marks,
+            voids,
+            overrides,
+        }
+    }
+
+    pub fn record(&self) -> CompetitionRecord {
+        CompetitionRecord {
+            id: self.id,
+            code: self.code.clone(),
+            name: self.name.clone(),
+            timezone: self.timezone.clone(),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            default_language: self.default_language.clone(),
+            medal_order: self.medal_order,
+            created_at: self.created_at,
+        }
+    }
+
+    pub fn judge_record(&self, j: &Judge) -> JudgeRecord {
+        JudgeRecord {
+            id: j.id,
+            delegation_id: self.delegations[j.delegation].id,
+            code: j.code.clone(),
+            name: j.name.clone(),
+            role: j.role,
+            skill_ids: j.skills.iter().map(|s| self.skills[*s].id).collect(),
+            login_code_hash: j.login_code_hash.clone(),
+        }
+    }
+}
+
+pub fn skill_record(s: &Skill) -> SkillRecord {
+    SkillRecord {
+        id: s.id,
+        position: s.position,
+        spec: s.spec.clone(),
+        state: s.state,
+        version: s.version,
+        criterion_ids: s.criterion_ids.clone(),
+        aspect_ids: s.aspect_ids.iter().copied().collect(),
+    }
+}

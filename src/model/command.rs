@@ -1,0 +1,110 @@
+//! What a caller asks the competition to do: every write, as data.
+use crate::domain::input::{CompetitionInput, DelegationInput, EntryInput, JudgeInput, SkillInput};
+use crate::domain::kinds::EntryStatus;
+use uuid::Uuid;
+
+/// One mark of a batch as the client sent it (the value is checked by `decide`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarkIn {
+    pub id: Uuid,
+    pub entry: String,
+    pub aspect: String,
+    pub value: serde_json::Value,
+    pub judge: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A write. Things are addressed by code (or id) as in URLs. Commands that create things
+/// carry `fresh`, an id the new things' ids derive from, so that deciding stays pure.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// A batch of marks: all are stored or none.
+    RecordMarks {
+        marks: Vec<MarkIn>,
+    },
+    VoidMark {
+        mark: Uuid,
+        reason: String,
+    },
+    SetEntryStatus {
+        entry: String,
+        status: EntryStatus,
+        reason: String,
+    },
+    LockSkill {
+        skill: String,
+    },
+    UnlockSkill {
+        skill: String,
+        reason: String,
+    },
+    PublishSkill {
+        skill: String,
+    },
+    OverrideDiscrepancy {
+        skill: String,
+        entry: String,
+        aspect: String,
+        reason: String,
+        fresh: Uuid,
+    },
+    UpdateCompetition {
+        input: CompetitionInput,
+    },
+    DeleteCompetition,
+    /// Creates a delegation (`existing: None`) or replaces the one addressed.
+    SaveDelegation {
+        existing: Option<String>,
+        input: DelegationInput,
+        fresh: Uuid,
+    },
+    DeleteDelegation {
+        delegation: String,
+    },
+    SaveSkill {
+        existing: Option<String>,
+        input: SkillInput,
+        fresh: Uuid,
+    },
+    DeleteSkill {
+        skill: String,
+    },
+    SaveEntry {
+        existing: Option<String>,
+        input: EntryInput,
+        fresh: Uuid,
+    },
+    DeleteEntry {
+        entry: String,
+    },
+    /// Creates entries in bulk (a CSV file): all or nothing, every offence named by row.
+    ImportEntries {
+        inputs: Vec<EntryInput>,
+        fresh: Uuid,
+    },
+    SaveJudge {
+        existing: Option<String>,
+        input: JudgeInput,
+        fresh: Uuid,
+    },
+    DeleteJudge {
+        judge: String,
+    },
+    ImportJudges {
+        inputs: Vec<JudgeInput>,
+        fresh: Uuid,
+    },
+    /// A new single-use log-in code (only its hash is kept); the judge's sessions end.
+    IssueLoginCode {
+        judge: String,
+        code_hash: String,
+    },
+}
+
+impl Command {
+    /// Marks are decided in groups (one storage transaction for many requests); every
+    /// other command is decided and stored on its own.
+    pub fn is_marks(&self) -> bool {
+        matches!(self, Command::RecordMarks { .. })
+    }
+}

@@ -1,0 +1,42 @@
+//! Listening to the other instances sharing a PostgreSQL database: each of their writes is
+//! re-read into this instance's model, and its live changes reach this instance's viewers
+//! with the same sequence numbers.
+use super::Engine;
+use crate::live::{Hub, relay};
+use crate::store::notify::Listener;
+use crate::store::{Db, StoreError};
+use std::time::Duration;
+
+/// Listens until the process ends, reconnecting after errors.
+pub fn spawn_listener(db: Db, engine: Engine, hub: Hub) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = listen(&db, &engine, &hub).await {
+                tracing::warn!(%error, "live relay: listening failed; retrying");
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+async fn listen(db: &Db, engine: &Engine, hub: &Hub) -> Result<(), StoreError> {
+    let mut listener = Listener::connect(db).await?;
+    loop {
+        let payload = listener.recv().await?;
+        let Some(notice) = relay::decode(&payload) else { continue };
+        if notice.instance == engine.instance() {
+            continue;
+        }
+        // The model first, so snapshots and REST reads show the new state.
+        let model = match engine.refresh(notice.competition).await {
+            Ok(Some(model)) => model,
+            Ok(None) => continue,
+            Err(error) => {
+                tracing::warn!(%error, "live relay: refreshing a competition failed");
+                continue;
+            }
+        };
+        let changes = notice.changes(&model);
+        hub.publish(model, changes);
+    }
+}

@@ -1,0 +1,78 @@
+//! Connecting to SQLite or PostgreSQL with the durability settings of DESIGN §5, running
+//! the migrations, and write transactions.
+use super::error::StoreError;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    TransactionOptions, TransactionTrait,
+};
+use std::time::Duration;
+
+/// A handle on the database: cheap to clone (a connection pool).
+#[derive(Clone, Debug)]
+pub struct Db(pub(super) DatabaseConnection);
+
+impl Db {
+    /// Connects and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Db, DbErr> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+        if url.starts_with("sqlite:") {
+            // WAL lets readers run beside the one writer; `synchronous=FULL` makes every
+            // acknowledged commit survive `kill -9` and power loss.
+            options.max_connections(8).map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        } else {
+            options.max_connections(16);
+        }
+        let db = Database::connect(options).await?;
+        Migrator::up(&db, None).await?;
+        Ok(Db(db))
+    }
+
+    /// Whether this is PostgreSQL (several instances may share it).
+    pub fn is_postgres(&self) -> bool {
+        self.0.get_database_backend() == DbBackend::Postgres
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.0.ping().await?)
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`IMMEDIATE`),
+    /// so a transaction never fails half-way because another writer got there first.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let txn = if self.0.get_database_backend() == DbBackend::Sqlite {
+            self.0
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?
+        } else {
+            self.0.begin().await?
+        };
+        Ok(Tx(txn))
+    }
+}
+
+/// A write transaction; dropped without `commit`, it rolls back.
+pub struct Tx(pub(super) DatabaseTransaction);
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
+    }
+
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        Ok(self.0.rollback().await?)
+    }
+
+    pub(super) fn conn(&self) -> &impl ConnectionTrait {
+        &self.0
+    }
+}

@@ -1,0 +1,242 @@
+//! Storing a decision: its guards first (the skills' versions it was decided on), then its
+//! writes and audit records, all in the caller's transaction.
+use super::convert;
+use super::db::Tx;
+use super::error::StoreError;
+use crate::model::decision::{AuditRecord, Guard, Write};
+use entity::{
+    aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark,
+    mark_void, session, skill,
+};
+use rustc_hash::FxHashMap;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter};
+use uuid::Uuid;
+
+/// Bumps the guarded skills' versions; refuses when another writer changed one since the
+/// decision read it. Skills are locked in id order, so two writers cannot deadlock on them.
+pub async fn guard(tx: &Tx, guards: &[Guard]) -> Result<(), StoreError> {
+    if guards.is_empty() {
+        return Ok(());
+    }
+    let mut ids: Vec<Uuid> = guards.iter().map(|g| g.skill).collect();
+    ids.sort_unstable();
+    let rows = skill::Entity::update_many()
+        .col_expr(skill::Column::Version, Expr::col(skill::Column::Version).add(1))
+        .filter(skill::Column::Id.is_in(ids))
+        .exec_with_returning(tx.conn())
+        .await
+        .map_err(StoreError::raced)?;
+    for g in guards {
+        match rows.iter().find(|r| r.id == g.skill) {
+            Some(row) if row.version == g.version + 1 => {}
+            _ => return Err(StoreError::Conflict(format!("skill {} changed meanwhile", g.skill))),
+        }
+    }
+    Ok(())
+}
+
+/// Performs the writes; returns the `seq` the database gave each new mark.
+pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<FxHashMap<Uuid, i64>, StoreError> {
+    let db = tx.conn();
+    let mut seqs = FxHashMap::default();
+    for w in writes {
+        match w {
+            Write::Marks(marks) => {
+                for chunk in marks.chunks(1000) {
+                    // 13 bound values a row; SQLite allows 32766 a statement.
+                    let rows = chunk.iter().map(|m| convert::mark_row(competition_id, m));
+                    let stored = mark::Entity::insert_many(rows).exec_with_returning(db).await.map_err(|e| {
+                        // Another instance stored the same mark id first: decide again, and
+                        // the mark is then a duplicate (or a conflict when its body differs).
+                        match e.sql_err() {
+                            Some(sea_orm::SqlErr::UniqueConstraintViolation(d)) => StoreError::Conflict(d),
+                            _ => StoreError::raced(e),
+                        }
+                    })?;
+                    seqs.extend(stored.into_iter().map(|m| (m.id, m.seq)));
+                }
+            }
+            Write::Void(v) => {
+                mark_void::Entity::insert(convert::void_row(v).into_active_model()).exec_without_returning(db).await?;
+            }
+            Write::Override(o) => {
+                discrepancy_override::Entity::insert(convert::override_row(o).into_active_model())
+                    .exec_without_returning(db)
+                    .await?;
+            }
+            Write::SkillState { skill: id, state } => {
+                skill::Entity::update_many()
+                    .col_expr(skill::Column::State, Expr::value(*state))
+                    .filter(skill::Column::Id.eq(*id))
+                    .exec(db)
+                    .await?;
+            }
+            Write::EntryStatus { entry: id, status } => {
+                entry::Entity::update_many()
+                    .col_expr(entry::Column::Status, Expr::value(*status))
+                    .filter(entry::Column::Id.eq(*id))
+                    .exec(db)
+                    .await?;
+            }
+            Write::Competition(c) => {
+                let row = convert::competition_row(c);
+                competition::Entity::update_many()
+                    .col_expr(competition::Column::Name, Expr::value(row.name))
+                    .col_expr(competition::Column::Timezone, Expr::value(row.timezone))
+                    .col_expr(competition::Column::StartsOn, Expr::value(row.starts_on))
+                    .col_expr(competition::Column::EndsOn, Expr::value(row.ends_on))
+                    .col_expr(competition::Column::DefaultLanguage, Expr::value(row.default_language))
+                    .col_expr(competition::Column::MedalOrder, Expr::value(row.medal_order))
+                    .filter(competition::Column::Id.eq(c.id))
+                    .exec(db)
+                    .await?;
+            }
+            Write::DeleteCompetition(id) => {
+                competition::Entity::delete_by_id(*id).exec(db).await.map_err(StoreError::from_constraint)?;
+            }
+            Write::Delegation { record, new } => {
+                let row = convert::delegation_row(competition_id, record);
+                if *new {
+                    delegation::Entity::insert(row.into_active_model())
+                        .exec_without_returning(db)
+                        .await
+                        .map_err(StoreError::from_constraint)?;
+                } else {
+                    delegation::Entity::update(row.into_active_model().reset_all())
+                        .exec(db)
+                        .await
+                        .map_err(StoreError::from_constraint)?;
+                }
+            }
+            Write::DeleteDelegation(id) => {
+                delegation::Entity::delete_by_id(*id).exec(db).await.map_err(StoreError::from_constraint)?;
+            }
+            Write::Skill { record, new, scheme } => {
+                let row = convert::skill_row(competition_id, record);
+                if *new {
+                    skill::Entity::insert(row.into_active_model())
+                        .exec_without_returning(db)
+                        .await
+                        .map_err(StoreError::from_constraint)?;
+                } else {
+                    // Settings only: the version and state belong to the guards and states.
+                    let mut active = row.into_active_model().reset_all();
+                    active.version = sea_orm::ActiveValue::NotSet;
+                    active.state = sea_orm::ActiveValue::NotSet;
+                    skill::Entity::update(active).exec(db).await.map_err(StoreError::from_constraint)?;
+                }
+                if *scheme {
+                    if !*new {
+                        aspect::Entity::delete_many().filter(aspect::Column::SkillId.eq(record.id)).exec(db).await?;
+                        criterion::Entity::delete_many()
+                            .filter(criterion::Column::SkillId.eq(record.id))
+                            .exec(db)
+                            .await?;
+                    }
+                    let (criteria, aspects) = convert::scheme_rows(record);
+                    insert_all::<criterion::Entity, _>(db, criteria).await?;
+                    insert_all::<aspect::Entity, _>(db, aspects).await?;
+                }
+            }
+            Write::DeleteSkill(id) => {
+                skill::Entity::delete_by_id(*id).exec(db).await.map_err(StoreError::from_constraint)?;
+            }
+            Write::Entry { record, new } => {
+                let (row, members) = convert::entry_rows(competition_id, record);
+                if *new {
+                    entry::Entity::insert(row.into_active_model())
+                        .exec_without_returning(db)
+                        .await
+                        .map_err(StoreError::from_constraint)?;
+                } else {
+                    entry::Entity::update(row.into_active_model().reset_all())
+                        .exec(db)
+                        .await
+                        .map_err(StoreError::from_constraint)?;
+                    entry_member::Entity::delete_many()
+                        .filter(entry_member::Column::EntryId.eq(record.id))
+                        .exec(db)
+                        .await?;
+                }
+                insert_all::<entry_member::Entity, _>(db, members).await?;
+            }
+            Write::DeleteEntry(id) => {
+                entry::Entity::delete_by_id(*id).exec(db).await.map_err(StoreError::from_constraint)?;
+            }
+            Write::Judge { record, new } => {
+                let (row, skills) = convert::judge_rows(competition_id, record);
+                if *new {
+                    judge::Entity::insert(row.into_active_model())
+                        .exec_without_returning(db)
+                        .await
+                        .map_err(StoreError::from_constraint)?;
+                } else {
+                    // The one-time code is not the registration's to change.
+                    let mut active = row.into_active_model().reset_all();
+                    active.login_code_hash = sea_orm::ActiveValue::NotSet;
+                    active.login_code_issued_at = sea_orm::ActiveValue::NotSet;
+                    judge::Entity::update(active).exec(db).await.map_err(StoreError::from_constraint)?;
+                    judge_skill::Entity::delete_many()
+                        .filter(judge_skill::Column::JudgeId.eq(record.id))
+                        .exec(db)
+                        .await?;
+                }
+                insert_all::<judge_skill::Entity, _>(db, skills).await?;
+            }
+            Write::DeleteJudge(id) => {
+                judge::Entity::delete_by_id(*id).exec(db).await.map_err(StoreError::from_constraint)?;
+            }
+            Write::LoginCode { judge: id, hash, issued_at } => {
+                judge::Entity::update_many()
+                    .col_expr(judge::Column::LoginCodeHash, Expr::value(hash.clone()))
+                    .col_expr(judge::Column::LoginCodeIssuedAt, Expr::value(*issued_at))
+                    .filter(judge::Column::Id.eq(*id))
+                    .exec(db)
+                    .await?;
+            }
+            Write::RedeemLoginCode { judge: id, hash } => {
+                // Single use: only the transaction that clears the code gets a session.
+                let cleared = judge::Entity::update_many()
+                    .col_expr(judge::Column::LoginCodeHash, Expr::value(Option::<String>::None))
+                    .filter(judge::Column::Id.eq(*id))
+                    .filter(judge::Column::LoginCodeHash.eq(hash.as_str()))
+                    .exec(db)
+                    .await
+                    .map_err(StoreError::raced)?;
+                if cleared.rows_affected != 1 {
+                    return Err(StoreError::Conflict("the one-time code was used meanwhile".into()));
+                }
+            }
+            Write::Session(s) => super::account::insert_session(db, s).await?,
+            Write::RevokeJudgeSessions(id) => {
+                session::Entity::update_many()
+                    .col_expr(session::Column::RevokedAt, Expr::value(chrono::Utc::now()))
+                    .filter(session::Column::JudgeId.eq(*id))
+                    .filter(session::Column::RevokedAt.is_null())
+                    .exec(db)
+                    .await?;
+            }
+        }
+    }
+    Ok(seqs)
+}
+
+/// Appends audit records of one competition.
+pub async fn audit(tx: &Tx, competition_id: Uuid, records: &[AuditRecord]) -> Result<(), StoreError> {
+    super::audit::insert_many(tx.conn(), Some(competition_id), records).await
+}
+
+pub(super) async fn insert_all<E, A>(db: &impl ConnectionTrait, rows: Vec<E::Model>) -> Result<(), StoreError>
+where
+    E: EntityTrait<ActiveModel = A>,
+    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
+    E::Model: IntoActiveModel<A>,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(500).map(IntoActiveModel::into_active_model).collect();
+        E::insert_many(chunk).exec_without_returning(db).await.map_err(StoreError::from_constraint)?;
+    }
+    Ok(())
+}
