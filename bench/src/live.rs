@@ -10,6 +10,7 @@ use crate::proc;
 use crate::stats::{Summary, ms, per_second, round};
 use crate::{LiveArgs, Result, Target};
 use futures_util::{SinkExt, StreamExt};
+use reqwest::Url;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::borrow::Cow;
@@ -17,11 +18,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 /// File descriptors kept free for the runtime, the sender and the HTTP client.
-const RESERVED_FILES: u64 = 32;
+pub const RESERVED_FILES: u64 = 32;
 
 /// Time allowed for one connection's handshake, and for its first snapshot (Podium).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -36,7 +38,7 @@ enum Protocol {
 }
 
 /// What a frame means to a viewer.
-enum Event {
+pub enum Event {
     /// Update k (peer) or a delta with this seq (Podium).
     Update(u64),
     /// A (fresh) snapshot including every change up to this seq.
@@ -72,16 +74,19 @@ impl Protocol {
                     None => Event::Other,
                 }
             }
-            Protocol::Podium => {
-                let Some(frame) = podium_frame(text) else { return Event::Other };
-                match (frame.kind.as_ref(), frame.channel.as_deref(), frame.seq) {
-                    ("delta", Some(LIVE_CHANNEL), Some(seq)) => Event::Update(seq),
-                    ("snapshot", Some(LIVE_CHANNEL), Some(seq)) => Event::Snapshot(seq),
-                    ("error", _, _) => Event::Error(text.chars().take(300).collect()),
-                    _ => Event::Other,
-                }
-            }
+            Protocol::Podium => podium_event(text, LIVE_CHANNEL),
         }
+    }
+}
+
+/// What a Podium frame means to a viewer of `channel`: its deltas and snapshots, or an error.
+pub fn podium_event(text: &str, channel: &str) -> Event {
+    let Some(frame) = podium_frame(text) else { return Event::Other };
+    match (frame.kind.as_ref(), frame.channel.as_deref(), frame.seq) {
+        ("delta", Some(c), Some(seq)) if c == channel => Event::Update(seq),
+        ("snapshot", Some(c), Some(seq)) if c == channel => Event::Snapshot(seq),
+        ("error", _, _) => Event::Error(text.chars().take(300).collect()),
+        _ => Event::Other,
     }
 }
 
@@ -145,7 +150,7 @@ fn viewer_config() -> WebSocketConfig {
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-fn describe(error: &tungstenite::Error) -> String {
+pub fn describe(error: &tungstenite::Error) -> String {
     match error {
         tungstenite::Error::Http(response) => format!("HTTP {}", response.status()),
         tungstenite::Error::Io(io) => io.to_string(),
@@ -153,18 +158,21 @@ fn describe(error: &tungstenite::Error) -> String {
     }
 }
 
-/// Opens a socket, subscribes (Podium) and waits for the first snapshot: returns its seq (S0).
-async fn open(url: &str, protocol: Protocol) -> std::result::Result<(Socket, u64), String> {
+/// Opens a viewer socket (the handshake only).
+async fn connect(url: &str) -> std::result::Result<Socket, String> {
     let connect = tokio_tungstenite::connect_async_with_config(url, Some(viewer_config()), true);
-    let (mut socket, _) = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
-        Ok(Ok(pair)) => pair,
-        Ok(Err(error)) => return Err(describe(&error)),
-        Err(_) => return Err("connect timeout".into()),
-    };
-    if protocol == Protocol::Peer {
-        return Ok((socket, 0));
+    match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+        Ok(Ok((socket, _))) => Ok(socket),
+        Ok(Err(error)) => Err(describe(&error)),
+        Err(_) => Err("connect timeout".into()),
     }
-    let subscribe = json!({ "subscribe": [LIVE_CHANNEL] }).to_string();
+}
+
+/// Opens a socket to Podium's live endpoint, subscribes to `channel` and waits for its first
+/// snapshot: returns the socket and the snapshot's seq.
+pub async fn open_podium(url: &str, channel: &str) -> std::result::Result<(Socket, u64), String> {
+    let mut socket = connect(url).await?;
+    let subscribe = json!({ "subscribe": [channel] }).to_string();
     socket.send(Message::text(subscribe)).await.map_err(|e| describe(&e))?;
     let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
     loop {
@@ -172,7 +180,7 @@ async fn open(url: &str, protocol: Protocol) -> std::result::Result<(Socket, u64
             Err(_) => return Err("no snapshot within 20 s".into()),
             Ok(None) | Ok(Some(Ok(Message::Close(_)))) => return Err("closed before the snapshot".into()),
             Ok(Some(Err(error))) => return Err(describe(&error)),
-            Ok(Some(Ok(Message::Text(text)))) => match protocol.parse(&text) {
+            Ok(Some(Ok(Message::Text(text)))) => match podium_event(&text, channel) {
                 Event::Snapshot(seq) => return Ok((socket, seq)),
                 Event::Error(error) => return Err(format!("server error frame: {error}")),
                 Event::Update(_) | Event::Other => {}
@@ -182,7 +190,16 @@ async fn open(url: &str, protocol: Protocol) -> std::result::Result<(Socket, u64
     }
 }
 
-enum Signal {
+/// Opens a socket, subscribes (Podium) and waits for the first snapshot: returns its seq (S0).
+async fn open(url: &str, protocol: Protocol) -> std::result::Result<(Socket, u64), String> {
+    match protocol {
+        Protocol::Peer => Ok((connect(url).await?, 0)),
+        Protocol::Podium => open_podium(url, LIVE_CHANNEL).await,
+    }
+}
+
+/// One more viewer for the ramp-up's tally: every viewer sends `Connected` or `Failed` once.
+pub enum Signal {
     Connected,
     Failed(String),
     /// Has every update, or lost its connection, after connecting.
@@ -436,16 +453,21 @@ async fn podium_plan(args: &LiveArgs) -> Result<Plan> {
     let first_value = package::centi(FIRST_MARK_CENTI);
     api.import(&admin, &package::live_package(&code, (&first_entry, &first_aspect, &first_value))).await?;
     let judge = api.login_judge(&admin, &code, LIVE_JUDGE).await?;
-    let mut viewer_url = url.clone();
-    viewer_url.set_scheme("ws").map_err(|_| "cannot make a ws:// URL")?;
-    viewer_url.set_path(&format!("/api/v1/competitions/{code}/live"));
-    viewer_url.query_pairs_mut().append_pair("token", &admin);
     Ok(Plan {
-        viewer_url: viewer_url.to_string(),
+        viewer_url: podium_viewer_url(&url, &code, &admin)?,
         protocol: Protocol::Podium,
         sender: Sender::Podium { api, code: code.clone(), judge },
         label: format!("podium {url} (competition {code}, channel {LIVE_CHANNEL}, admin token)"),
     })
+}
+
+/// `ws://…/api/v1/competitions/{code}/live?token=…` on the server at `base` (http://…).
+pub fn podium_viewer_url(base: &Url, code: &str, token: &str) -> Result<String> {
+    let mut url = base.clone();
+    url.set_scheme("ws").map_err(|_| "cannot make a ws:// URL")?;
+    url.set_path(&format!("/api/v1/competitions/{code}/live"));
+    url.query_pairs_mut().append_pair("token", token);
+    Ok(url.to_string())
 }
 
 fn peer_plan(args: &LiveArgs) -> Result<Plan> {
@@ -464,23 +486,8 @@ pub async fn run(args: LiveArgs) -> Result<()> {
         return Err("--rate and --connect-rate must be positive".into());
     }
     let mut notes = Vec::new();
-    // Viewers actually opened: as many as the open-files limit allows, keeping a few
-    // descriptors for the runtime, the sender and the HTTP client.
-    let mut opened = args.viewers;
-    match proc::raise_open_files_limit() {
-        Ok(limit) => {
-            let room = u32::try_from(limit.saturating_sub(RESERVED_FILES)).unwrap_or(u32::MAX);
-            if room < args.viewers {
-                opened = room;
-                notes.push(format!(
-                    "the open-files limit is {limit} (the hard limit; root can raise it, e.g. `ulimit -Hn 65536`): \
-                     opening {opened} of {} viewers",
-                    args.viewers
-                ));
-            }
-        }
-        Err(error) => notes.push(format!("could not raise the open-files limit: {error}")),
-    }
+    // A few descriptors stay free for the runtime, the sender and the HTTP client.
+    let opened = viewers_that_fit(args.viewers, RESERVED_FILES, &mut notes);
     for note in &notes {
         eprintln!("note: {note}");
     }
@@ -491,17 +498,7 @@ pub async fn run(args: LiveArgs) -> Result<()> {
     // One probe first: a clear error (e.g. 404: no live endpoint) instead of thousands.
     match open(&plan.viewer_url, plan.protocol).await {
         Ok((socket, _)) => drop(socket),
-        Err(error) if error.starts_with("HTTP 404") => {
-            return Err(format!(
-                "{} has no live endpoint: the websocket upgrade answered 404 ({})",
-                plan.label,
-                redact(&plan.viewer_url)
-            )
-            .into());
-        }
-        Err(error) => {
-            return Err(format!("cannot open a viewer socket to {}: {error}", redact(&plan.viewer_url)).into());
-        }
+        Err(error) => return Err(probe_failed(&plan.label, &plan.viewer_url, &error)),
     }
     let pid = args.server_pid;
     let rss_before = pid.and_then(proc::rss_kib);
@@ -511,33 +508,13 @@ pub async fn run(args: LiveArgs) -> Result<()> {
     let (signal_tx, mut signals) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
     let url: Arc<str> = Arc::from(plan.viewer_url.as_str());
-    let mut tasks = Vec::with_capacity(opened as usize);
     let ramp_start = Instant::now();
-    while tasks.len() < opened as usize {
-        let due = ((ramp_start.elapsed().as_secs_f64() * args.connect_rate) as usize + 1).min(opened as usize);
-        while tasks.len() < due {
-            tasks.push(tokio::spawn(viewer(
-                url.clone(),
-                plan.protocol,
-                args.updates,
-                signal_tx.clone(),
-                stop_rx.clone(),
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    let tasks = spawn_paced(opened, args.connect_rate, |_| {
+        tokio::spawn(viewer(url.clone(), plan.protocol, args.updates, signal_tx.clone(), stop_rx.clone()))
+    })
+    .await;
     drop(signal_tx);
-    let (mut connected, mut failed) = (0u32, BTreeMap::<String, u64>::new());
-    let mut done = 0u32;
-    let ramp_deadline = tokio::time::Instant::now() + 2 * CONNECT_TIMEOUT + Duration::from_secs(10);
-    while u64::from(connected) + failed.values().sum::<u64>() < u64::from(opened) {
-        match tokio::time::timeout_at(ramp_deadline, signals.recv()).await {
-            Ok(Some(Signal::Connected)) => connected += 1,
-            Ok(Some(Signal::Failed(why))) => *failed.entry(why).or_default() += 1,
-            Ok(Some(Signal::Done)) => done += 1,
-            Ok(None) | Err(_) => break,
-        }
-    }
+    let Ramp { connected, failed, mut done } = Ramp::wait(&mut signals, opened).await;
     let ramp = ramp_start.elapsed();
     let connect_errors: u64 = failed.values().sum();
     eprintln!("{connected} viewers connected in {:.1} s, {connect_errors} failed", ramp.as_secs_f64());
@@ -595,8 +572,84 @@ pub async fn run(args: LiveArgs) -> Result<()> {
     Ok(())
 }
 
+/// How many of `requested` viewer sockets this process can open: raises the open-files soft
+/// limit to the hard limit, keeps `reserved` descriptors free for everything else, and says in
+/// `notes` when that caps the viewers (the rest of the run goes on with fewer).
+pub fn viewers_that_fit(requested: u32, reserved: u64, notes: &mut Vec<String>) -> u32 {
+    match proc::raise_open_files_limit() {
+        Ok(limit) => {
+            let room = u32::try_from(limit.saturating_sub(reserved)).unwrap_or(u32::MAX);
+            if room < requested {
+                notes.push(format!(
+                    "the open-files limit is {limit} (the hard limit; root can raise it, e.g. `ulimit -Hn 65536`): \
+                     opening {room} of {requested} viewers"
+                ));
+                return room;
+            }
+            requested
+        }
+        Err(error) => {
+            notes.push(format!("could not raise the open-files limit: {error}"));
+            requested
+        }
+    }
+}
+
+/// The error of a failed probe connection: 404 means the server has no live endpoint.
+pub fn probe_failed(label: &str, url: &str, error: &str) -> crate::Error {
+    if error.starts_with("HTTP 404") {
+        format!("{label} has no live endpoint: the websocket upgrade answered 404 ({})", redact(url)).into()
+    } else {
+        format!("cannot open a viewer socket to {}: {error}", redact(url)).into()
+    }
+}
+
+/// Spawns `count` tasks (`spawn(i)` for i in 0..count) at `rate` per second: the ramp-up's
+/// pacing, so the server's accept queue never sees thousands of handshakes at once.
+pub async fn spawn_paced<T>(count: u32, rate: f64, mut spawn: impl FnMut(u32) -> JoinHandle<T>) -> Vec<JoinHandle<T>> {
+    let mut tasks = Vec::with_capacity(count as usize);
+    let start = Instant::now();
+    let mut spawned = 0u32;
+    while spawned < count {
+        let due = u32::try_from((start.elapsed().as_secs_f64() * rate) as u64 + 1).unwrap_or(u32::MAX).min(count);
+        while spawned < due {
+            tasks.push(spawn(spawned));
+            spawned += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    tasks
+}
+
+/// The outcome of a ramp-up, from the viewers' signals.
+pub struct Ramp {
+    pub connected: u32,
+    /// Viewers that could not connect, by reason.
+    pub failed: BTreeMap<String, u64>,
+    /// Viewers that were already done (had every update, or lost their connection).
+    pub done: u32,
+}
+
+impl Ramp {
+    /// Waits until each of the `opened` viewers has connected or failed (or the senders are
+    /// gone, or a deadline well past every viewer's own timeouts has passed).
+    pub async fn wait(signals: &mut mpsc::UnboundedReceiver<Signal>, opened: u32) -> Ramp {
+        let mut ramp = Ramp { connected: 0, failed: BTreeMap::new(), done: 0 };
+        let deadline = tokio::time::Instant::now() + 2 * CONNECT_TIMEOUT + Duration::from_secs(10);
+        while u64::from(ramp.connected) + ramp.failed.values().sum::<u64>() < u64::from(opened) {
+            match tokio::time::timeout_at(deadline, signals.recv()).await {
+                Ok(Some(Signal::Connected)) => ramp.connected += 1,
+                Ok(Some(Signal::Failed(why))) => *ramp.failed.entry(why).or_default() += 1,
+                Ok(Some(Signal::Done)) => ramp.done += 1,
+                Ok(None) | Err(_) => break,
+            }
+        }
+        ramp
+    }
+}
+
 /// The URL without its token.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match url.split_once("token=") {
         Some((head, _)) => format!("{head}token=…"),
         None => url.to_owned(),
@@ -828,5 +881,25 @@ mod tests {
         assert!(matches!(Protocol::Podium.parse(sorted_heartbeat), Event::Other));
         let error = r#"{"type":"error","channel":null,"seq":null,"data":{"code":"x","detail":"y"}}"#;
         assert!(matches!(Protocol::Podium.parse(error), Event::Error(_)));
+    }
+
+    #[test]
+    fn podium_events_are_those_of_the_watched_channel() {
+        let delta = r#"{"channel":"skill:S02","data":{},"seq":5,"type":"delta"}"#;
+        assert_eq!(update(podium_event(delta, "skill:S02")), Some(5));
+        assert!(matches!(podium_event(delta, "skill:S01"), Event::Other));
+        let snapshot = r#"{"channel":"skill:S02","data":{},"seq":0,"type":"snapshot"}"#;
+        assert!(matches!(podium_event(snapshot, "skill:S02"), Event::Snapshot(0)));
+        let error = r#"{"channel":"skill:S99","data":{"code":"x","detail":"y"},"seq":null,"type":"error"}"#;
+        assert!(matches!(podium_event(error, "skill:S01"), Event::Error(_)));
+    }
+
+    #[test]
+    fn viewer_urls_carry_the_competition_and_token() -> Result<()> {
+        let base = Url::parse("http://127.0.0.1:8080")?;
+        let url = podium_viewer_url(&base, "BENCH1", "a b")?;
+        assert_eq!(url, "ws://127.0.0.1:8080/api/v1/competitions/BENCH1/live?token=a+b");
+        assert_eq!(redact(&url), "ws://127.0.0.1:8080/api/v1/competitions/BENCH1/live?token=…");
+        Ok(())
     }
 }

@@ -1,13 +1,15 @@
 //! `podium-load`: a load generator for Podium.
 //!
 //! - `marks`: many judges posting marks as fast as the server acknowledges them (the durable
-//!   write path: one SQLite/PostgreSQL transaction per batch of requests).
+//!   write path: one SQLite/PostgreSQL transaction per batch of requests), optionally while
+//!   websocket viewers watch the skills being marked (the live fan-out each mark triggers).
 //! - `live`: websocket fan-out, Podium's live endpoint or the reference Node `ws` peer, with the
 //!   same viewer counts and payload, to be compared side by side.
 //!
 //! Every run is bounded: it stops by itself after its duration (or its updates) plus a timeout.
 //! Traffic goes to loopback addresses only.
 mod api;
+mod crowd;
 mod live;
 mod marks;
 mod package;
@@ -62,6 +64,13 @@ pub struct MarksArgs {
     /// Measurement aspects per skill (max 10.00 each), split over criteria A and B.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=200))]
     pub aspects: u32,
+    /// Websocket viewers watching the skills being marked (round-robin, one skill each),
+    /// connected before the load starts and reading every frame throughout.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub viewers: u32,
+    /// Viewer connections opened per second before the load starts.
+    #[arg(long, default_value_t = 2000.0)]
+    pub connect_rate: f64,
     /// Print one JSON object instead of the text report.
     #[arg(long)]
     pub json: bool,

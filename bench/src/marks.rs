@@ -1,8 +1,10 @@
-//! `podium-load marks`: judges posting marks in a closed loop (each waits for its answer).
+//! `podium-load marks`: judges posting marks in a closed loop (each waits for its answer),
+//! optionally watched by websocket viewers of the skills being marked (`--viewers`).
 use crate::api::{self, Api};
+use crate::crowd::{Crowd, Seen};
 use crate::package::{self, aspect_codes, entry_code, judge_code, skill_code};
 use crate::stats::{Summary, per_second, round};
-use crate::{MarksArgs, Result};
+use crate::{MarksArgs, Result, live, proc};
 use reqwest::{Client, StatusCode, Url};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -122,6 +124,19 @@ async fn client(
 }
 
 pub async fn run(args: MarksArgs) -> Result<()> {
+    if !(args.connect_rate.is_finite() && args.connect_rate > 0.0) {
+        return Err("--connect-rate must be positive".into());
+    }
+    let mut notes = Vec::new();
+    // Without viewers nothing changes (not even the open-files limit). With them, each judge's
+    // HTTP connection needs a descriptor beside the viewers' sockets.
+    let viewers = match args.viewers {
+        0 => 0,
+        n => live::viewers_that_fit(n, live::RESERVED_FILES + u64::from(args.clients), &mut notes),
+    };
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
     let url = api::loopback_url(&args.url, &["http"])?;
     let http = api::client(args.clients as usize + 4)?;
     let api = Api::new(http.clone(), &url)?;
@@ -136,10 +151,14 @@ pub async fn run(args: MarksArgs) -> Result<()> {
     for j in 1..=args.clients {
         tokens.push(api.login_judge(&admin, &code, &judge_code(j, args.clients)).await?);
     }
+    let crowd = if viewers > 0 { connect_viewers(&args, &url, &code, &admin, viewers).await? } else { Crowd::none() };
     let marks_url = api.url(&format!("competitions/{code}/marks"))?;
     let aspects = Arc::new(aspect_codes(args.aspects));
     eprintln!("{} judges posting marks for {} s…", args.clients, args.duration);
 
+    // With viewers, this process also reads every frame they get: if that fills its core, the
+    // latencies measured here include the generator's own delays (the report says so).
+    let own_before = proc::cpu_time(std::process::id());
     let start = Instant::now();
     let deadline = start + Duration::from_secs(args.duration);
     let mut tasks = Vec::new();
@@ -163,13 +182,52 @@ pub async fn run(args: MarksArgs) -> Result<()> {
         }
     }
     let elapsed = start.elapsed();
-    report(&args, &code, elapsed, total);
+    let own_cpu_share = proc::cpu_time(std::process::id())
+        .zip(own_before)
+        .map(|(after, before)| after.saturating_sub(before).as_secs_f64() / elapsed.as_secs_f64().max(1e-9));
+    // The viewers read until the last answer is in; then they are stopped and dropped.
+    let seen = crowd.finish().await?;
+    if seen.connected < seen.opened {
+        notes.push(format!("only {} of {} viewers connected", seen.connected, seen.opened));
+    }
+    if own_cpu_share.is_some_and(|share| share > 0.9) {
+        notes.push("the load generator used over 90% of a core: its own delays are in the latencies".into());
+    }
+    report(&args, &code, elapsed, total, &Run { seen, own_cpu_share, notes });
     Ok(())
 }
 
-fn report(args: &MarksArgs, code: &str, elapsed: Duration, mut total: Tally) {
+/// Opens `count` viewers of the competition `code`, spread round-robin over its skills (viewer
+/// i watches skill i mod skills), with the admin's token, so that they get the organizer's
+/// view: results with every mark, as on the results board of a skill being marked.
+async fn connect_viewers(args: &MarksArgs, base: &Url, code: &str, admin: &str, count: u32) -> Result<Crowd> {
+    let viewer_url = live::podium_viewer_url(base, code, admin)?;
+    let channels: Vec<String> = (1..=args.skills).map(|s| format!("skill:{}", skill_code(s, args.skills))).collect();
+    // One probe first: a clear error (e.g. 404: no live endpoint) instead of thousands.
+    let first = channels.first().ok_or("no skills to watch")?;
+    if let Err(error) = live::open_podium(&viewer_url, first).await {
+        return Err(live::probe_failed(&format!("podium {base}"), &viewer_url, &error));
+    }
+    eprintln!("connecting {count} viewers over {} skills at {}/s…", channels.len(), args.connect_rate);
+    let crowd = Crowd::connect(&viewer_url, &channels, count, args.connect_rate).await;
+    let failed: u64 = crowd.connect_errors().values().sum();
+    eprintln!("{} viewers connected in {:.1} s, {failed} failed", crowd.connected(), crowd.ramp().as_secs_f64());
+    Ok(crowd)
+}
+
+/// What the report needs beside the judges' tally.
+struct Run {
+    seen: Seen,
+    /// This process's CPU time over the load, in cores (1.0 = one busy core).
+    own_cpu_share: Option<f64>,
+    notes: Vec<String>,
+}
+
+fn report(args: &MarksArgs, code: &str, elapsed: Duration, mut total: Tally, run: &Run) {
     let latency = Summary::of(&mut total.latencies);
     let errors: u64 = total.errors.values().sum();
+    let seen = &run.seen;
+    let connect_errors: u64 = seen.connect_errors.values().sum();
     let marks_per_s = per_second(total.acknowledged_marks as f64, elapsed);
     let requests_per_s = per_second(total.requests as f64, elapsed);
     if args.json {
@@ -178,6 +236,7 @@ fn report(args: &MarksArgs, code: &str, elapsed: Duration, mut total: Tally) {
             "params": {
                 "url": args.url, "competition": code, "clients": args.clients, "batch": args.batch,
                 "duration_s": args.duration, "skills": args.skills, "entries": args.entries, "aspects": args.aspects,
+                "viewers": args.viewers, "connect_rate": args.connect_rate,
             },
             "elapsed_s": round(elapsed.as_secs_f64()),
             "requests": total.requests,
@@ -187,6 +246,15 @@ fn report(args: &MarksArgs, code: &str, elapsed: Duration, mut total: Tally) {
             "marks_per_s": round(marks_per_s),
             "latency_ms": latency.json(),
             "errors": {"total": errors, "by_status": total.errors, "first": total.first_error},
+            "viewers_opened": seen.opened,
+            "viewers_connected": seen.connected,
+            "viewer_connect_errors": {"total": connect_errors, "by_kind": seen.connect_errors},
+            "viewers_lost": seen.lost,
+            "viewer_ramp_s": round(seen.ramp.as_secs_f64()),
+            "viewer_frames": seen.frames,
+            "viewer_snapshots": seen.snapshots,
+            "generator_cpu_cores": run.own_cpu_share.map(round),
+            "notes": run.notes,
         });
         println!("{out}");
         return;
@@ -211,5 +279,29 @@ fn report(args: &MarksArgs, code: &str, elapsed: Duration, mut total: Tally) {
         if let Some(first) = &total.first_error {
             println!("  first error         {first}");
         }
+    }
+    if args.viewers > 0 {
+        println!(
+            "  viewers             {} of {} connected in {:.1} s, round-robin over {} skills",
+            seen.connected,
+            seen.opened,
+            seen.ramp.as_secs_f64(),
+            args.skills
+        );
+        println!("  viewer frames       {} ({} fresh snapshots)", seen.frames, seen.snapshots);
+        if connect_errors > 0 {
+            let by: Vec<String> = seen.connect_errors.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            println!("  viewer conn. errors {connect_errors} ({})", by.join(", "));
+        }
+        if !seen.lost.is_empty() {
+            let by: Vec<String> = seen.lost.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            println!("  viewer problems     {}", by.join(", "));
+        }
+    }
+    if let Some(share) = run.own_cpu_share {
+        println!("  load generator CPU  {:.0}% of a core", 100.0 * share);
+    }
+    for note in &run.notes {
+        println!("  note                {note}");
     }
 }
