@@ -381,3 +381,36 @@ impl ResponseError for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_has_a_text_in_every_language() {
+        let languages = [
+            ("en", include_str!("../frontend/i18n/en.json")),
+            ("zh", include_str!("../frontend/i18n/zh.json")),
+            ("ru", include_str!("../frontend/i18n/ru.json")),
+        ];
+        for (language, text) in languages {
+            let texts: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).unwrap();
+            let missing: Vec<&str> = ErrorCode::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .filter(|c| {
+                    !texts.get(&format!("error.{c}")).and_then(|t| t.as_str()).is_some_and(|t| !t.trim().is_empty())
+                })
+                .collect();
+            assert!(missing.is_empty(), "frontend/i18n/{language}.json lacks error.<code> for {missing:?}");
+        }
+    }
+
+    #[test]
+    fn codes_travel_as_their_snake_case_spelling() {
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(code.as_str()));
+        }
+    }
+}
