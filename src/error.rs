@@ -400,7 +400,7 @@ mod tests {
                 .iter()
                 .map(|c| c.as_str())
                 .filter(|c| {
-                    !texts.get(&format!("error.{c}")).and_then(|t| t.as_str()).is_some_and(|t| !t.trim().is_empty())
+                    texts.get(&format!("error.{c}")).and_then(|t| t.as_str()).is_none_or(|t| t.trim().is_empty())
                 })
                 .collect();
             assert!(missing.is_empty(), "frontend/i18n/{language}.json lacks error.<code> for {missing:?}");

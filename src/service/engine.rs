@@ -6,12 +6,13 @@
 //! another instance wrote first (a guarded version moved), it reloads and decides again
 //! until a deadline, then answers 503. Readers take an `Arc` of a model and never wait.
 use super::models::Models;
+use crate::error::Rejection;
 use crate::error::{ApiError, ApiResult};
 use crate::live::channel::{self, Change};
 use crate::live::{Hub, relay};
 use crate::model::record::SessionRecord;
 use crate::model::{Caller, Command, Competition, Decision, MarkGroup, MarkIn, Outcome, decide, redeem_login_code};
-use crate::store::{self, Db, StoreError};
+use crate::store::{self, Db, StoreError, Tx};
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -211,103 +212,131 @@ impl Worker {
         }
     }
 
-    /// Decides and stores one write, deciding again on fresh data when another instance
-    /// wrote first, then replies and publishes.
+    /// Decides and stores one write, then publishes.
     async fn write(
         &mut self,
         competition: Uuid,
-        decide: impl Fn(&Competition) -> Result<Decision, crate::error::Rejection>,
+        decide: impl Fn(&Competition) -> Result<Decision, Rejection>,
     ) -> ApiResult<Done> {
-        let deadline = Instant::now() + RETRY_DEADLINE;
-        loop {
-            let before = self.model(competition).await?;
-            let decision = decide(&before)?;
-            let outcome = decision.outcome.clone();
-            match self.commit(&before, decision).await {
-                Ok((model, numbered)) => {
-                    if let Some(model) = &model {
-                        self.hub.publish(model.clone(), numbered);
-                    }
-                    return Ok(Done { outcome, model });
-                }
-                Err(StoreError::Conflict(why)) => self.lost_race(competition, deadline, why).await?,
-                Err(other) => return Err(other.into()),
-            }
+        let (outcome, model, numbered) = self
+            .settle(competition, |c| {
+                let decision = decide(c)?;
+                Ok((decision.outcome.clone(), decision))
+            })
+            .await?;
+        if let Some(model) = &model {
+            self.hub.publish(model.clone(), numbered);
         }
+        Ok(Done { outcome, model })
     }
 
     /// Decides a group of mark requests on one working model and stores them in one
     /// transaction. Each request's outcome is its own; if storing fails for a reason other
     /// than a lost race, each request is tried alone, so one cannot fail the others.
     async fn marks(&mut self, competition: Uuid, jobs: Vec<MarkJob>) {
-        let deadline = Instant::now() + RETRY_DEADLINE;
-        loop {
-            let before = match self.model(competition).await {
-                Ok(model) => model,
-                Err(error) => return reply_all(jobs, || clone_error(&error)),
-            };
-            let now = Utc::now();
-            let mut group = MarkGroup::new(&before);
-            let outcomes: Vec<_> = jobs.iter().map(|j| group.decide(&j.caller, j.marks.clone(), now)).collect();
-            let decision = group.finish(Outcome::Done);
-            match self.commit(&before, decision).await {
-                Ok((model, numbered)) => {
-                    for (job, outcome) in jobs.into_iter().zip(outcomes) {
-                        let done = outcome.map(|outcome| Done { outcome, model: model.clone() });
-                        let _ = job.reply.send(done.map_err(ApiError::from));
-                    }
-                    // Replies first: a tablet's acknowledgement never waits for the fan-out.
-                    if let Some(model) = model {
-                        self.hub.publish(model, numbered);
-                    }
-                    return;
+        let stored = self
+            .settle(competition, |c| {
+                let now = Utc::now();
+                let mut group = MarkGroup::new(c);
+                let outcomes: Vec<_> = jobs.iter().map(|j| group.decide(&j.caller, j.marks.clone(), now)).collect();
+                Ok((outcomes, group.finish(Outcome::Done)))
+            })
+            .await;
+        match stored {
+            Ok((outcomes, model, numbered)) => {
+                for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                    let done = outcome.map(|outcome| Done { outcome, model: model.clone() });
+                    let _ = job.reply.send(done.map_err(ApiError::from));
                 }
-                Err(StoreError::Conflict(why)) => {
-                    if let Err(error) = self.lost_race(competition, deadline, why).await {
-                        return reply_all(jobs, || clone_error(&error));
-                    }
+                // Replies first: a tablet's acknowledgement never waits for the fan-out.
+                if let Some(model) = model {
+                    self.hub.publish(model, numbered);
                 }
-                Err(error) if jobs.len() > 1 => {
-                    tracing::warn!(%error, requests = jobs.len(), "storing a group of marks failed; storing each alone");
-                    for job in jobs {
-                        Box::pin(self.marks(competition, vec![job])).await;
-                    }
-                    return;
+            }
+            Err(ApiError::Internal(error)) if jobs.len() > 1 => {
+                tracing::warn!(%error, requests = jobs.len(), "storing a group of marks failed; storing each alone");
+                for job in jobs {
+                    Box::pin(self.marks(competition, vec![job])).await;
                 }
-                Err(error) => {
-                    tracing::error!(%error, "storing marks failed");
-                    let error = ApiError::from(error);
-                    return reply_all(jobs, || clone_error(&error));
+            }
+            Err(error) => {
+                if let ApiError::Internal(cause) = &error {
+                    tracing::error!(%cause, "storing marks failed");
                 }
+                reply_all(jobs, || clone_error(&error));
             }
         }
     }
 
-    /// Another instance wrote first: read its writes, or give up with 503 past the deadline.
-    async fn lost_race(&mut self, competition: Uuid, deadline: Instant, why: String) -> ApiResult<()> {
-        tracing::debug!(%why, "another writer was first; deciding again");
-        if Instant::now() >= deadline {
-            return Err(ApiError::Unavailable {
-                detail: "other writers kept changing these skills; nothing was stored, try again".into(),
-                retry_after: 1,
-            });
+    /// Decides and stores until it holds. The first attempt decides on the cached model,
+    /// outside any transaction. When another instance wrote first, the next attempts lock
+    /// the skills the decision touches, read them afresh inside the transaction and decide
+    /// there, so a busy peer cannot starve this instance; past a deadline the answer is 503.
+    async fn settle<T>(
+        &mut self,
+        competition: Uuid,
+        decide: impl Fn(&Competition) -> Result<(T, Decision), Rejection>,
+    ) -> ApiResult<(T, Option<Arc<Competition>>, Vec<(Change, i64)>)> {
+        let deadline = Instant::now() + RETRY_DEADLINE;
+        let mut locked: Option<Vec<Uuid>> = None;
+        loop {
+            let attempt = match &locked {
+                None => self.model(competition).await.map(|model| (None, model)),
+                Some(skills) => self.read_locked(competition, skills).await.map(|(tx, model)| (Some(tx), model)),
+            };
+            // A lost race (a moved version, a taken id, a broken deadlock) while reading or
+            // storing: decide again.
+            let (why, guarded) = match attempt {
+                Ok((tx, before)) => {
+                    let (value, decision) = decide(&before)?;
+                    let guarded: Vec<Uuid> = decision.guards.iter().map(|g| g.skill).collect();
+                    match self.commit(tx, &before, decision).await {
+                        Ok((model, numbered)) => return Ok((value, model, numbered)),
+                        Err(StoreError::Conflict(why)) => (why, guarded),
+                        Err(other) => return Err(other.into()),
+                    }
+                }
+                Err(ApiError::Unavailable { detail, .. }) => (detail, Vec::new()),
+                Err(other) => return Err(other),
+            };
+            tracing::debug!(%why, "another writer was first; deciding again on locked skills");
+            if Instant::now() >= deadline {
+                return Err(ApiError::Unavailable {
+                    detail: "other writers kept changing these skills; nothing was stored, try again".into(),
+                    retry_after: 1,
+                });
+            }
+            if !guarded.is_empty() || locked.is_none() {
+                locked = Some(guarded);
+            }
         }
-        self.reload(competition, true).await?;
-        Ok(())
+    }
+
+    /// Opens a transaction, locks the skills and reads the competition inside it.
+    async fn read_locked(&mut self, competition: Uuid, skills: &[Uuid]) -> ApiResult<(Tx, Arc<Competition>)> {
+        let tx = self.db.begin().await?;
+        store::competition::lock_skills(&tx, skills).await?;
+        let records = store::competition::load_locked(&tx, competition).await?;
+        let records = records.ok_or_else(|| ApiError::not_found("the competition no longer exists"))?;
+        let model = Arc::new(Competition::build(records));
+        self.hub.loaded(model.clone(), store::live_seq::all(&self.db, competition).await?);
+        self.models.put(model.clone());
+        Ok((tx, model))
     }
 
     /// Stores a decision in one transaction (guards, writes, audit, live seqs, notification)
     /// and installs the new model. Returns the model and the numbered live changes.
     async fn commit(
         &mut self,
+        tx: Option<Tx>,
         before: &Arc<Competition>,
         mut decision: Decision,
     ) -> Result<(Option<Arc<Competition>>, Vec<(Change, i64)>), StoreError> {
         if decision.writes.is_empty() && decision.audit.is_empty() {
             return Ok((Some(before.clone()), Vec::new()));
         }
-        // What viewers will hear is worked out before the transaction, so the write lock is
-        // held for storing only.
+        // What viewers will hear is worked out before the transaction (when there is none
+        // yet), so the write lock is held for storing only.
         let changes = match &decision.model {
             Some(after) => {
                 let skills: Vec<String> = if decision.structure {
@@ -321,7 +350,10 @@ impl Worker {
         };
         let keys: Vec<String> = changes.iter().map(|c| c.channel.key()).collect();
         let id = before.id;
-        let tx = self.db.begin().await?;
+        let tx = match tx {
+            Some(tx) => tx,
+            None => self.db.begin().await?,
+        };
         store::write::guard(&tx, &decision.guards).await?;
         let seqs = store::write::apply(&tx, id, &decision.writes).await?;
         store::write::audit(&tx, id, &decision.audit).await?;

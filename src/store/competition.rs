@@ -1,13 +1,13 @@
 //! Reading competitions: the list, and everything one competition's model is built from.
 use super::convert;
-use super::db::Db;
+use super::db::{Db, Tx};
 use super::error::StoreError;
 use crate::model::record::{CompetitionRecord, Records, SkillRecord};
 use entity::{
     aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark,
     mark_void, skill,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -53,7 +53,33 @@ async fn skills(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<SkillReco
 
 /// Everything one competition's model is built from; `None` when it does not exist.
 pub async fn load(db: &Db, id: Uuid) -> Result<Option<Records>, StoreError> {
-    let db = &db.0;
+    load_from(&db.0, id).await
+}
+
+/// The same, inside a write transaction: after [`lock_skills`], what it reads of those
+/// skills cannot change before the transaction ends.
+pub async fn load_locked(tx: &Tx, id: Uuid) -> Result<Option<Records>, StoreError> {
+    load_from(tx.conn(), id).await
+}
+
+/// Locks skills' rows until the transaction ends (PostgreSQL; SQLite's write transaction
+/// holds the whole database already). Rows are locked in id order, so two writers cannot
+/// deadlock on them.
+pub async fn lock_skills(tx: &Tx, ids: &[Uuid]) -> Result<(), StoreError> {
+    if tx.conn().get_database_backend() != sea_orm::DbBackend::Postgres || ids.is_empty() {
+        return Ok(());
+    }
+    skill::Entity::find()
+        .filter(skill::Column::Id.is_in(ids.to_vec()))
+        .order_by_asc(skill::Column::Id)
+        .lock_exclusive()
+        .all(tx.conn())
+        .await
+        .map_err(StoreError::raced)?;
+    Ok(())
+}
+
+async fn load_from(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Records>, StoreError> {
     let Some(competition) = competition::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
@@ -126,10 +152,4 @@ pub async fn load(db: &Db, id: Uuid) -> Result<Option<Records>, StoreError> {
         voids: voids.into_iter().map(convert::void_record).collect(),
         overrides: overrides.into_iter().map(convert::override_record).collect(),
     }))
-}
-
-/// The stored version of each skill of a competition (to tell what another instance changed).
-pub async fn skill_versions(db: &Db, competition_id: Uuid) -> Result<HashMap<Uuid, i64>, StoreError> {
-    let rows = skill::Entity::find().filter(skill::Column::CompetitionId.eq(competition_id)).all(&db.0).await?;
-    Ok(rows.into_iter().map(|s| (s.id, s.version)).collect())
 }

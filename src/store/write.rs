@@ -21,6 +21,8 @@ pub async fn guard(tx: &Tx, guards: &[Guard]) -> Result<(), StoreError> {
     }
     let mut ids: Vec<Uuid> = guards.iter().map(|g| g.skill).collect();
     ids.sort_unstable();
+    // An UPDATE locks rows in whatever order it scans them: lock them in id order first.
+    super::competition::lock_skills(tx, &ids).await?;
     let rows = skill::Entity::update_many()
         .col_expr(skill::Column::Version, Expr::col(skill::Column::Version).add(1))
         .filter(skill::Column::Id.is_in(ids))

@@ -7,12 +7,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[allow(clippy::zombie_processes)] // every caller kills and waits for the child
-async fn start(url: &str, port: u16) -> Child {
+pub async fn start(url: &str, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_podium"))
         .args(["--db", url, "serve", "--no-demo", "--bind", &format!("127.0.0.1:{port}")])
         .env("PODIUM_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -31,7 +31,7 @@ async fn start(url: &str, port: u16) -> Child {
     panic!("podium did not start on port {port}");
 }
 
-async fn token(client: &Client, base: &str, body: Value) -> String {
+pub async fn token(client: &Client, base: &str, body: Value) -> String {
     let response = client.post(format!("{base}/api/v1/session")).json(&body).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()

@@ -11,3 +11,4 @@ mod live;
 mod marks;
 mod package;
 mod registration;
+mod scale;
