@@ -45,6 +45,15 @@ fn package() -> Value {
     })
 }
 
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// What one client saw: acknowledged mark ids, and every status it got.
 #[derive(Default)]
 struct Tally {
@@ -108,8 +117,9 @@ async fn results(http: &Client, base: &str, token: &str) -> Vec<Value> {
 async fn two_instances_take_concurrent_marks_on_the_same_skills_without_server_errors() {
     let Some(url) = fresh_postgres().await else { return };
     let (port_a, port_b) = (free_port(), free_port());
-    let mut a = start(&url, port_a).await;
-    let mut b = start(&url, port_b).await;
+    // Killed when dropped, so a failed assertion leaves no server behind.
+    let _a = Server(start(&url, port_a).await);
+    let _b = Server(start(&url, port_b).await);
     let (base_a, base_b) = (format!("http://127.0.0.1:{port_a}"), format!("http://127.0.0.1:{port_b}"));
     let http = Client::new();
     let admin_a = token(&http, &base_a, json!({"username": "admin", "password": ADMIN_PASSWORD})).await;
@@ -171,9 +181,5 @@ async fn two_instances_take_concurrent_marks_on_the_same_skills_without_server_e
         }
         assert!(Instant::now() < deadline, "the instances disagree:\n{on_a:?}\n{on_b:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    for child in [&mut a, &mut b] {
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }
