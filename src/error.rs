@@ -86,6 +86,8 @@ error_codes!(
     SkillLocked = "skill_locked",
     EntryNotActive = "entry_not_active",
     OpenDiscrepancies = "open_discrepancies",
+    MarksMissing = "marks_missing",
+    EntryUnmarked = "entry_unmarked",
     NoDiscrepancy = "no_discrepancy",
     MarkIdConflict = "mark_id_conflict",
     AlreadyVoid = "already_void",

@@ -21,7 +21,7 @@ pub fn result_row(c: &Competition, r: &scoring::EntryResult) -> Value {
         "entry": r.entry, "delegation": r.delegation, "members": members,
         "raw": dec(r.raw), "scaled": r.scaled.map(dec), "rank": r.rank, "medal": r.medal,
         "status": r.status, "criteria": criteria, "provisional": r.provisional,
-        "marked": r.marked, "expected": r.expected,
+        "gaps_accepted": r.gaps_accepted, "marked": r.marked, "expected": r.expected,
     })
 }
 
@@ -47,6 +47,7 @@ pub fn results_json(c: &Competition, s: SkillIx, with_results: bool) -> Value {
         map.insert("results".into(), Value::Array(result_rows(c, s)));
         map.insert("median".into(), json!(result.median.map(dec)));
         map.insert("mad".into(), json!(result.mad.map(dec)));
+        map.insert("accepted_gaps".into(), json!(c.skills[s].accepted_gaps));
     }
     body
 }

@@ -58,8 +58,15 @@ text_enum!(
 );
 
 text_enum!(
-    /// Life cycle of a skill: `setup → marking → locked → published`.
-    SkillState { Setup = "setup", Marking = "marking", Locked = "locked", Published = "published" }
+    /// Life cycle of a skill: `setup → marking → locked → published`; a published skill
+    /// that is unlocked is `under_review` until it is locked again.
+    SkillState {
+        Setup = "setup",
+        Marking = "marking",
+        Locked = "locked",
+        Published = "published",
+        UnderReview = "under_review",
+    }
 );
 
 text_enum!(
@@ -107,7 +114,7 @@ text_enum!(
 impl SkillState {
     /// Marks may be entered only before the skill's marks are signed off.
     pub fn accepts_marks(self) -> bool {
-        matches!(self, SkillState::Setup | SkillState::Marking)
+        matches!(self, SkillState::Setup | SkillState::Marking | SkillState::UnderReview)
     }
 }
 

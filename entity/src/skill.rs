@@ -29,6 +29,9 @@ pub struct Model {
     /// Bumped by every judging transaction on the skill; lets an instance tell
     /// whether its cached marks are current (several instances share PostgreSQL).
     pub version: i64,
+    /// The gaps accepted when the skill was locked with marks missing: `{"reason", "by",
+    /// "at", "missing": [{"entry", "aspect", "have", "needed"}]}`; null otherwise.
+    pub accepted_gaps: Option<Json>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -92,10 +92,30 @@ pub async fn override_discrepancy(
     judge(&state, &path.0, caller, command).await
 }
 
-/// Sign off a skill's marks (chief or organizer; refused while discrepancies are open).
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/lock", tag = "judging", responses((status = 200, body = Object), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn lock_skill(state: State, caller: Caller, path: Path2) -> ApiResult<web::Json<Value>> {
-    judge(&state, &path.0, caller, Command::LockSkill { skill: path.1.clone() }).await
+#[derive(Deserialize, utoipa::ToSchema, Default)]
+pub struct LockRequest {
+    /// Lock although marks are missing (the gaps are listed by a first refusal).
+    #[serde(default)]
+    accept_missing: bool,
+    /// Why the gaps are accepted (required with `accept_missing`).
+    #[serde(default)]
+    reason: String,
+}
+
+/// Sign off a skill's marks (chief or organizer). Refused while discrepancies are open, and
+/// while marks are missing (409 `marks_missing` lists every gap) unless the gaps are
+/// accepted with a reason; an active entry with no mark at all must be withdrawn first.
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/lock", tag = "judging", request_body = LockRequest,
+    responses((status = 200, body = Object), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+pub async fn lock_skill(
+    state: State,
+    caller: Caller,
+    path: Path2,
+    body: Option<web::Json<LockRequest>>,
+) -> ApiResult<web::Json<Value>> {
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let accept_missing = body.accept_missing.then_some(body.reason);
+    judge(&state, &path.0, caller, Command::LockSkill { skill: path.1.clone(), accept_missing }).await
 }
 
 /// Reopen a locked or published skill (organizers, with a reason).

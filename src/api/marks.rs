@@ -1,6 +1,7 @@
 //! Marks: batch recording (atomic, idempotent by client UUID), listing, voiding; and the
 //! audit log.
 use super::{State, competition, found};
+use crate::domain::kinds::AspectKind;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::model::{Caller, Command, MarkIn, Outcome, policy};
 use crate::store;
@@ -8,6 +9,7 @@ use crate::store::audit::AuditFilter;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -110,7 +112,8 @@ pub struct MarksQuery {
     judge: Option<String>,
 }
 
-/// Stored marks, in server order. A judge sees their own; chiefs and organizers their skills'.
+/// Stored marks, in server order. Organizers and chiefs see their skills' marks; a judge sees
+/// their own, and the current measurements of the entries they may mark (`own: false`).
 /// An unknown `skill`, `entry` or `judge` filter is 404, never "every mark".
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/marks", tag = "marks",
     params(("skill" = Option<String>, Query), ("entry" = Option<String>, Query), ("judge" = Option<String>, Query)),
@@ -141,8 +144,21 @@ pub async fn list_marks(
             continue;
         }
         let sees_all = caller.is_admin() || policy::is_chief_of(&caller, &c, s);
+        // A judge sees their own marks, and the current measurement of the entries they may
+        // mark whoever entered it (a measurement is one value per aspect, shared by the
+        // panel); never another judge's judgement score.
+        let current: HashSet<Uuid> = match me {
+            Some(j) if !sees_all => skill
+                .current_marks()
+                .filter(|m| skill.aspect(m.aspect).kind == AspectKind::Measurement)
+                .filter(|m| policy::eligible(&c, j, m.entry).is_ok())
+                .map(|m| m.id)
+                .collect(),
+            _ => HashSet::new(),
+        };
         for m in skill.marks() {
-            if (!sees_all && Some(m.judge) != me)
+            let own = Some(m.judge) == me;
+            if (!sees_all && !own && !current.contains(&m.id))
                 || entry_filter.is_some_and(|e| e != m.entry)
                 || judge_filter.is_some_and(|j| j != m.judge)
             {
@@ -154,7 +170,7 @@ pub async fn list_marks(
                     "id": m.id, "seq": m.seq, "skill": skill.code(), "entry": c.entries[m.entry].code,
                     "aspect": skill.aspect_code(m.aspect), "judge": c.judges[m.judge].code,
                     "value": m.value, "reason": m.reason, "supersedes": m.supersedes, "entered_by": m.entered_by,
-                    "created_at": m.created_at, "void": m.void.is_some(), "void_reason": m.void,
+                    "created_at": m.created_at, "void": m.void.is_some(), "void_reason": m.void, "own": own,
                 }),
             ));
         }

@@ -6,6 +6,7 @@ pub mod judging;
 pub mod live;
 pub mod marks;
 pub mod openapi;
+pub mod oversight;
 pub mod registration;
 pub mod results;
 pub mod session;
@@ -120,6 +121,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource(c("/skills/{skill}/lock")).route(post().to(judging::lock_skill)))
         .service(resource(c("/skills/{skill}/unlock")).route(post().to(judging::unlock_skill)))
         .service(resource(c("/skills/{skill}/publish")).route(post().to(judging::publish_skill)))
+        .service(resource(c("/readiness")).route(get().to(oversight::get_readiness)))
+        .service(resource(c("/skills/{skill}/readiness")).route(get().to(oversight::get_skill_readiness)))
+        .service(resource(c("/skills/{skill}/grid")).route(get().to(oversight::get_grid)))
         .service(resource(c("/progress")).route(get().to(results::get_progress)))
         .service(resource(c("/medals")).route(get().to(results::get_medals)))
         .service(resource(c("/awards")).route(get().to(results::get_awards)))

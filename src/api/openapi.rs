@@ -23,7 +23,8 @@ use utoipa::OpenApi;
         crate::api::judging::set_entry_status, crate::api::judging::list_discrepancies, crate::api::judging::override_discrepancy,
         crate::api::judging::lock_skill, crate::api::judging::unlock_skill, crate::api::judging::publish_skill,
         crate::api::results::get_results, crate::api::results::get_progress, crate::api::results::get_medals,
-        crate::api::results::get_awards, crate::api::live::live,
+        crate::api::results::get_awards, crate::api::oversight::get_readiness, crate::api::oversight::get_skill_readiness,
+        crate::api::oversight::get_grid, crate::api::live::live,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth)

@@ -85,7 +85,7 @@ pub async fn create_skill(
 ) -> ApiResult<HttpResponse> {
     let c = competition(&state, &code).await?;
     let key = body.code.clone();
-    let command = Command::SaveSkill { existing: None, input: body.into_inner(), fresh: Uuid::now_v7() };
+    let command = Command::SaveSkill { existing: None, input: Box::new(body.into_inner()), fresh: Uuid::now_v7() };
     let c = write(&state, &c, caller, command).await?;
     let s = found(c.skill(&key), ErrorCode::NotFound, "skill", &key)?;
     Ok(HttpResponse::Created().json(skill_json(&c.skills[s])))
@@ -105,8 +105,11 @@ pub async fn update_skill(
     if body.code != c.skills[s].code() {
         return Err(ApiError::field("/code", ErrorCode::Immutable, "a skill's code cannot change"));
     }
-    let command =
-        Command::SaveSkill { existing: Some(path.1.clone()), input: body.into_inner(), fresh: Uuid::now_v7() };
+    let command = Command::SaveSkill {
+        existing: Some(path.1.clone()),
+        input: Box::new(body.into_inner()),
+        fresh: Uuid::now_v7(),
+    };
     let c = write(&state, &c, caller, command).await?;
     Ok(web::Json(skill_json(&c.skills[s])))
 }

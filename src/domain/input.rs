@@ -106,6 +106,9 @@ pub struct SkillInput {
     pub scale_step: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// Gaps accepted when the skill was signed off incomplete (packages only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_gaps: Option<super::signoff::AcceptedGaps>,
     #[serde(default)]
     pub criteria: Vec<CriterionInput>,
 }

@@ -58,6 +58,8 @@ pub struct ImportPlan {
     pub skills: Vec<SkillSpec>,
     /// Target state of each skill (`published[]` or `skills[].state`).
     pub states: Vec<SkillState>,
+    /// Gaps accepted at each skill's sign-off.
+    pub accepted_gaps: Vec<Option<super::signoff::AcceptedGaps>>,
     pub entries: Vec<EntryPlan>,
     pub judges: Vec<JudgePlan>,
     pub marks: Vec<MarkPlan>,
@@ -290,6 +292,7 @@ impl Package {
                 states[s] = SkillState::Marking;
             }
         }
-        Ok(ImportPlan { competition, delegations, skills, states, entries, judges, marks, overrides })
+        let accepted_gaps = self.skills.iter().map(|s| s.accepted_gaps.clone()).collect();
+        Ok(ImportPlan { competition, delegations, skills, states, accepted_gaps, entries, judges, marks, overrides })
     }
 }

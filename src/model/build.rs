@@ -97,6 +97,7 @@ impl Competition {
                     mark_pos: FxHashMap::default(),
                     current: FxHashMap::default(),
                     overrides: Vec::new(),
+                    accepted_gaps: s.accepted_gaps.map(Arc::new),
                     result: Arc::new(SkillResult::empty("")),
                 }
             })
@@ -322,5 +323,6 @@ pub fn skill_record(s: &Skill) -> SkillRecord {
         version: s.version,
         criterion_ids: s.criterion_ids.clone(),
         aspect_ids: s.aspect_ids.iter().copied().collect(),
+        accepted_gaps: s.accepted_gaps.as_deref().cloned(),
     }
 }

@@ -31,8 +31,10 @@ pub enum Command {
         status: EntryStatus,
         reason: String,
     },
+    /// Signs off a skill's marks; `accept_missing` is the reason for accepting its gaps.
     LockSkill {
         skill: String,
+        accept_missing: Option<String>,
     },
     UnlockSkill {
         skill: String,
@@ -63,7 +65,7 @@ pub enum Command {
     },
     SaveSkill {
         existing: Option<String>,
-        input: SkillInput,
+        input: Box<SkillInput>,
         fresh: Uuid,
     },
     DeleteSkill {

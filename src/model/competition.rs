@@ -102,6 +102,8 @@ pub struct Skill {
     /// Position in `marks` of each cell's current (latest non-voided) mark.
     pub(super) current: FxHashMap<Cell, u32>,
     pub overrides: Vec<StoredOverride>,
+    /// Gaps accepted when the skill was locked with marks missing.
+    pub accepted_gaps: Option<Arc<super::completeness::AcceptedGaps>>,
     pub result: Arc<scoring::SkillResult>,
 }
 
@@ -144,12 +146,9 @@ impl Skill {
         self.current.get(&self.cell(entry, aspect, judge)).map(|&p| &self.marks[p as usize])
     }
 
-    /// The current measurement of every measured aspect of an entry.
-    pub fn current_measurements(&self, entry: EntryIx) -> impl Iterator<Item = &StoredMark> {
-        self.current
-            .iter()
-            .filter(move |((e, _, judge), _)| *e == entry && judge.is_none())
-            .map(|(_, &p)| &self.marks[p as usize])
+    /// Every cell's current mark (a measurement's latest, each judge's latest score).
+    pub fn current_marks(&self) -> impl Iterator<Item = &StoredMark> {
+        self.current.values().map(|&p| &self.marks[p as usize])
     }
 
     pub fn max_seq(&self) -> i64 {
@@ -211,6 +210,18 @@ impl Skill {
                 self.current.insert(cell, position);
             }
         }
+    }
+}
+
+/// Once a skill is signed off (locked or published) no row is provisional: a row that was
+/// incomplete had its gaps accepted, and says so.
+pub fn signed_off(state: SkillState, result: &mut scoring::SkillResult) {
+    if state.accepts_marks() {
+        return;
+    }
+    for row in result.entries.iter_mut().filter(|r| r.provisional) {
+        row.provisional = false;
+        row.gaps_accepted = true;
     }
 }
 
@@ -334,7 +345,9 @@ impl Competition {
                 position: o.covers,
             })
             .collect();
-        scoring::compute_skill(&skill.spec, &entries, &marks, &overrides)
+        let mut result = scoring::compute_skill(&skill.spec, &entries, &marks, &overrides);
+        signed_off(skill.state, &mut result);
+        result
     }
 
     /// Recomputes the results of the given skills.

@@ -1,6 +1,7 @@
 //! What a decision says to do: the rows to store, the audit records, the skills whose
 //! stored version must still be the one decided on, the new model, and what changed.
 use super::competition::Competition;
+use super::completeness::AcceptedGaps;
 use super::ix::SkillIx;
 use super::record::{
     CompetitionRecord, DelegationRecord, EntryRecord, JudgeRecord, MarkRecord, OverrideRecord, SessionRecord,
@@ -17,9 +18,12 @@ pub enum Write {
     Marks(Vec<MarkRecord>),
     Void(VoidRecord),
     Override(OverrideRecord),
+    /// A skill's state, and the gaps accepted at its sign-off (none outside `locked` and
+    /// `published`).
     SkillState {
         skill: Uuid,
         state: SkillState,
+        accepted_gaps: Option<AcceptedGaps>,
     },
     EntryStatus {
         entry: Uuid,

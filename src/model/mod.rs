@@ -7,11 +7,14 @@ pub mod caller;
 pub mod channel;
 pub mod command;
 pub mod competition;
+pub mod completeness;
 pub mod decide;
 pub mod decision;
+pub mod grid;
 pub mod ix;
 pub mod package;
 pub mod policy;
+pub mod readiness;
 pub mod record;
 
 pub use caller::{Caller, JudgeRef};

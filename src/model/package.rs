@@ -62,6 +62,7 @@ pub fn records_from_plan(
             version: 1,
             criterion_ids: spec.criteria.iter().map(|_| fresh()).collect(),
             aspect_ids: spec.aspects().map(|_| fresh()).collect(),
+            accepted_gaps: plan.accepted_gaps[i].clone(),
         })
         .collect();
     let entries: Vec<EntryRecord> = plan
@@ -192,7 +193,11 @@ fn value(c: Centi) -> serde_json::Value {
 
 /// The package of a competition: importing it gives the same competition.
 pub fn export(model: &Competition) -> Package {
-    let skills = model.skills.iter().map(|s| skill_input(&s.spec, s.state)).collect();
+    let skills = model
+        .skills
+        .iter()
+        .map(|s| SkillInput { accepted_gaps: s.accepted_gaps.as_deref().cloned(), ..skill_input(&s.spec, s.state) })
+        .collect();
     let mut marks: Vec<(i64, MarkInput)> = Vec::new();
     let mut overrides = Vec::new();
     for s in model.skills.iter() {
@@ -289,6 +294,7 @@ pub fn skill_input(spec: &crate::domain::spec::SkillSpec, state: SkillState) -> 
         scale_centre: Some(value(rules.scale_centre)),
         scale_step: Some(value(rules.scale_step)),
         state: Some(state.as_str().into()),
+        accepted_gaps: None,
         criteria: spec
             .criteria
             .iter()

@@ -40,6 +40,7 @@ pub struct SkillRecord {
     pub version: i64,
     pub criterion_ids: Vec<Uuid>,
     pub aspect_ids: Vec<Uuid>,
+    pub accepted_gaps: Option<super::completeness::AcceptedGaps>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -94,6 +94,8 @@ pub struct EntryResult {
     pub expected: u32,
     /// Some aspect is incomplete.
     pub provisional: bool,
+    /// The skill was signed off with this row incomplete, its gaps accepted.
+    pub gaps_accepted: bool,
 }
 
 /// A judgement (entry, aspect) whose panel spread exceeds the skill's `max_judgement_spread`.
@@ -244,6 +246,7 @@ fn entry_result(skill: &SkillSpec, entry: &Entry, current: &aggregate::CurrentMa
         marked,
         expected,
         provisional,
+        gaps_accepted: false,
     }
 }
 

@@ -97,7 +97,17 @@ pub fn skill_record(s: skill::Model, criteria: &[criterion::Model], aspects: &[a
         },
         criteria: spec_criteria,
     };
-    SkillRecord { id: s.id, position: s.position, spec, state: s.state, version: s.version, criterion_ids, aspect_ids }
+    let accepted_gaps = s.accepted_gaps.and_then(|gaps| serde_json::from_value(gaps).ok());
+    SkillRecord {
+        id: s.id,
+        position: s.position,
+        spec,
+        state: s.state,
+        version: s.version,
+        criterion_ids,
+        aspect_ids,
+        accepted_gaps,
+    }
 }
 
 fn int(n: u32) -> i32 {
@@ -125,6 +135,7 @@ pub fn skill_row(competition_id: Uuid, s: &SkillRecord) -> skill::Model {
         min_entries_for_medals: int(rules.min_entries_for_medals),
         state: s.state,
         version: s.version,
+        accepted_gaps: s.accepted_gaps.as_ref().and_then(|gaps| serde_json::to_value(gaps).ok()),
     }
 }
 

@@ -67,9 +67,11 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                     .exec_without_returning(db)
                     .await?;
             }
-            Write::SkillState { skill: id, state } => {
+            Write::SkillState { skill: id, state, accepted_gaps } => {
+                let accepted = accepted_gaps.as_ref().and_then(|gaps| serde_json::to_value(gaps).ok());
                 skill::Entity::update_many()
                     .col_expr(skill::Column::State, Expr::value(*state))
+                    .col_expr(skill::Column::AcceptedGaps, Expr::value(accepted))
                     .filter(skill::Column::Id.eq(*id))
                     .exec(db)
                     .await?;

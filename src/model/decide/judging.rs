@@ -6,6 +6,7 @@ use crate::domain::kinds::{EntryStatus, SkillState};
 use crate::error::{ErrorCode, Rejection};
 use crate::model::caller::Caller;
 use crate::model::competition::{Competition, StoredOverride};
+use crate::model::completeness::{self, AcceptedGaps};
 use crate::model::decision::{AuditRecord, Decision, Outcome, Write};
 use crate::model::ix::SkillIx;
 use crate::model::policy;
@@ -89,7 +90,16 @@ pub fn set_status(
     Ok(draft.finish(outcome))
 }
 
-pub fn lock(c: &Competition, caller: &Caller, skill: &str) -> Result<Decision, Rejection> {
+/// Signs off a skill. An incomplete skill is refused with every gap listed, unless the
+/// caller accepts the gaps with a reason; an active entry without any mark cannot be
+/// accepted (it must be withdrawn first).
+pub fn lock(
+    c: &Competition,
+    caller: &Caller,
+    skill: &str,
+    accept_missing: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Decision, Rejection> {
     let s = find_skill(c, skill)?;
     policy::require_chief(caller, c, s)?;
     let current = &c.skills[s];
@@ -102,17 +112,43 @@ pub fn lock(c: &Competition, caller: &Caller, skill: &str) -> Result<Decision, R
         let detail = format!("{open} judgement discrepancies are open; resolve them before locking");
         return Err(Rejection::conflict(ErrorCode::OpenDiscrepancies, detail));
     }
-    Ok(move_state(c, caller, s, SkillState::Locked, "skill.locked", None))
+    let missing = completeness::gaps(c, s);
+    let accepted = match (missing.is_empty(), accept_missing) {
+        (true, _) => None,
+        (false, None) => {
+            let detail = format!("{} marks are missing; accept the gaps with a reason to lock anyway", missing.len());
+            return Err(conflict_with(ErrorCode::MarksMissing, detail, "missing", json!(missing)));
+        }
+        (false, Some(reason)) => {
+            let reason = require_reason(&reason)?;
+            let unmarked = completeness::unmarked(c, s);
+            if !unmarked.is_empty() {
+                let detail = format!("{} active entries have no mark at all; withdraw them first", unmarked.len());
+                return Err(conflict_with(ErrorCode::EntryUnmarked, detail, "entries", json!(unmarked)));
+            }
+            Some(AcceptedGaps { reason, by: caller.actor(), at: now, missing })
+        }
+    };
+    let reason = accepted.as_ref().map(|gaps| gaps.reason.clone());
+    Ok(move_state(c, caller, s, (SkillState::Locked, accepted), "skill.locked", reason))
+}
+
+fn conflict_with(code: ErrorCode, detail: String, key: &str, value: serde_json::Value) -> Rejection {
+    let extra = serde_json::Map::from_iter([(key.to_owned(), value)]);
+    Rejection::Conflict { code, detail, extra: Some(extra) }
 }
 
 pub fn unlock(c: &Competition, caller: &Caller, skill: &str, reason: String) -> Result<Decision, Rejection> {
     policy::require_admin(caller)?;
     let reason = require_reason(&reason)?;
     let s = find_skill(c, skill)?;
-    if c.skills[s].state.accepts_marks() {
-        return Err(Rejection::conflict(ErrorCode::InvalidState, format!("skill '{skill}' is not locked")));
-    }
-    Ok(move_state(c, caller, s, SkillState::Marking, "skill.unlocked", Some(reason)))
+    let to = match c.skills[s].state {
+        // Results the public saw are withdrawn for review, not silently back to marking.
+        SkillState::Published => SkillState::UnderReview,
+        SkillState::Locked => SkillState::Marking,
+        _ => return Err(Rejection::conflict(ErrorCode::InvalidState, format!("skill '{skill}' is not locked"))),
+    };
+    Ok(move_state(c, caller, s, (to, None), "skill.unlocked", Some(reason)))
 }
 
 pub fn publish(c: &Competition, caller: &Caller, skill: &str) -> Result<Decision, Rejection> {
@@ -123,14 +159,16 @@ pub fn publish(c: &Competition, caller: &Caller, skill: &str) -> Result<Decision
         let detail = format!("only a locked skill can be published; '{skill}' is {state}");
         return Err(Rejection::conflict(ErrorCode::InvalidState, detail));
     }
-    Ok(move_state(c, caller, s, SkillState::Published, "skill.published", None))
+    let accepted = c.skills[s].accepted_gaps.as_deref().cloned();
+    Ok(move_state(c, caller, s, (SkillState::Published, accepted), "skill.published", None))
 }
 
+/// Moves a skill to another state, with the gaps accepted at its sign-off (if any).
 fn move_state(
     c: &Competition,
     caller: &Caller,
     s: SkillIx,
-    to: SkillState,
+    (to, accepted): (SkillState, Option<AcceptedGaps>),
     action: &'static str,
     reason: Option<String>,
 ) -> Decision {
@@ -138,15 +176,20 @@ fn move_state(
     let mut draft = Draft::new(c);
     let skill = draft.skill_mut(s);
     skill.state = to;
+    skill.accepted_gaps = accepted.clone().map(Arc::new);
     let (id, code) = (skill.id, skill.code().to_owned());
-    draft.writes.push(Write::SkillState { skill: id, state: to });
+    let after = match &accepted {
+        Some(gaps) => json!({ "state": to, "accepted_gaps": gaps.missing }),
+        None => json!({ "state": to }),
+    };
+    draft.writes.push(Write::SkillState { skill: id, state: to, accepted_gaps: accepted });
     draft.audit.push(AuditRecord {
         skill_id: Some(id),
         actor: caller.actor(),
         action,
         subject: code,
         before: Some(json!({ "state": from })),
-        after: Some(json!({ "state": to })),
+        after: Some(after),
         reason,
     });
     let outcome = state_outcome(&draft.model, s);

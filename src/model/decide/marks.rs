@@ -170,7 +170,7 @@ impl MarkGroup {
             // The first stored mark moves the skill from setup to marking.
             skill.state = SkillState::Marking;
             let id = skill.id;
-            draft.writes.push(Write::SkillState { skill: id, state: SkillState::Marking });
+            draft.writes.push(Write::SkillState { skill: id, state: SkillState::Marking, accepted_gaps: None });
         }
         let c = &draft.model;
         let skill = &c.skills[s];

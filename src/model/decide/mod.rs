@@ -32,7 +32,7 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
         }
         Command::VoidMark { mark, reason } => judging::void(c, caller, mark, reason, now),
         Command::SetEntryStatus { entry, status, reason } => judging::set_status(c, caller, &entry, status, reason),
-        Command::LockSkill { skill } => judging::lock(c, caller, &skill),
+        Command::LockSkill { skill, accept_missing } => judging::lock(c, caller, &skill, accept_missing, now),
         Command::UnlockSkill { skill, reason } => judging::unlock(c, caller, &skill, reason),
         Command::PublishSkill { skill } => judging::publish(c, caller, &skill),
         Command::OverrideDiscrepancy { skill, entry, aspect, reason, fresh } => {

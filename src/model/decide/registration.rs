@@ -88,6 +88,17 @@ fn already_exists(kind: &str, code: &str) -> Rejection {
     Rejection::conflict(ErrorCode::AlreadyExists, format!("{kind} '{code}' exists already"))
 }
 
+/// Registration changes that would alter a signed-off skill's results wait for its unlock.
+pub(super) fn require_open(c: &Competition, s: SkillIx) -> Result<(), Rejection> {
+    let skill = &c.skills[s];
+    if skill.state.accepts_marks() {
+        return Ok(());
+    }
+    let detail =
+        format!("skill '{}' is {}; unlock it before changing what its results depend on", skill.code(), skill.state);
+    Err(Rejection::conflict(ErrorCode::SkillLocked, detail))
+}
+
 pub(super) fn in_use(detail: &str) -> Rejection {
     Rejection::conflict(ErrorCode::InUse, detail)
 }
@@ -159,8 +170,11 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             };
             // Results name delegations by code: the skills with its entries are rescored.
             if let Some(d) = existing {
-                for skill in skills_of_delegation(c, d) {
-                    edit.touch(skill);
+                for s in skills_of_delegation(c, d) {
+                    if c.delegations[d].code != record.code {
+                        require_open(c, s)?;
+                    }
+                    edit.touch(c.skills[s].id);
                 }
             }
             match edit.records.delegations.iter_mut().find(|r| r.id == record.id) {
@@ -196,6 +210,7 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
         }
         Command::DeleteSkill { skill } => {
             let s = find_skill(c, &skill)?;
+            require_open(c, s)?;
             let current = &c.skills[s];
             if !current.marks().is_empty() || !current.entries.is_empty() {
                 return Err(in_use("remove the skill's entries (and marks) first"));
@@ -227,6 +242,7 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
         }
         Command::DeleteEntry { entry } => {
             let e = found(c.entry(&entry), ErrorCode::UnknownEntry, "entry", &entry)?;
+            require_open(c, c.entries[e].skill)?;
             if c.skill_of(e).has_marks_of_entry(e) {
                 return Err(in_use("the entry has marks; withdraw it instead"));
             }
@@ -277,6 +293,9 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
         }
         Command::DeleteJudge { judge } => {
             let j = found(c.judge(&judge), ErrorCode::UnknownJudge, "judge", &judge)?;
+            for &s in &c.judges[j].skills {
+                require_open(c, s)?;
+            }
             if c.skills.iter().any(|s| s.has_marks_of_judge(j)) {
                 return Err(in_use("the judge has marks; unassign their skills instead"));
             }
@@ -328,8 +347,8 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
 }
 
 /// Skills whose results name a delegation (by its entries' code).
-fn skills_of_delegation(c: &Competition, d: DelegationIx) -> Vec<Uuid> {
-    let mut skills: Vec<Uuid> = c.entries.iter().filter(|e| e.delegation == d).map(|e| c.skills[e.skill].id).collect();
+fn skills_of_delegation(c: &Competition, d: DelegationIx) -> Vec<SkillIx> {
+    let mut skills: Vec<SkillIx> = c.entries.iter().filter(|e| e.delegation == d).map(|e| e.skill).collect();
     skills.sort_unstable();
     skills.dedup();
     skills
@@ -355,6 +374,9 @@ fn save_skill(
     let (record, new, scheme) = match existing {
         Some(s) => {
             let skill = &c.skills[s];
+            if skill.spec != spec {
+                require_open(c, s)?;
+            }
             let scheme_changed = skill.spec.criteria != spec.criteria;
             if scheme_changed && !skill.marks().is_empty() {
                 let detail = "the marking scheme can be edited only while the skill has no marks";
@@ -379,6 +401,7 @@ fn save_skill(
                 version,
                 criterion_ids,
                 aspect_ids,
+                accepted_gaps: skill.accepted_gaps.as_deref().cloned(),
             };
             (record, false, scheme_changed)
         }
@@ -393,6 +416,7 @@ fn save_skill(
                 version: 0,
                 criterion_ids,
                 aspect_ids,
+                accepted_gaps: None,
             };
             (record, true, true)
         }

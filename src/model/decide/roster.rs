@@ -1,6 +1,6 @@
 //! Deciding the roster: entries and judges, one by one or in bulk, checked like a form
 //! (every offence named) and against what marks already tie them to.
-use super::registration::{Edit, in_use};
+use super::registration::{Edit, in_use, require_open};
 use crate::domain::Code;
 use crate::domain::input::{EntryInput, JudgeInput};
 use crate::domain::kinds::{EntryStatus, JudgeRole};
@@ -59,9 +59,11 @@ pub(super) fn save_entry(
 ) -> Result<(), Rejection> {
     let c = edit.before;
     let new_skill = c.skills[entry.skill].id;
+    require_open(c, entry.skill)?;
     let id = match existing {
         Some(e) => {
             let current = &c.entries[e];
+            require_open(c, current.skill)?;
             let has_marks = c.skill_of(e).has_marks_of_entry(e);
             if has_marks && (entry.skill != current.skill || entry.delegation != current.delegation) {
                 return Err(in_use("an entry with marks cannot move to another skill or delegation"));
@@ -131,6 +133,12 @@ pub(super) fn save_judge(
     let (id, login_code_hash) = match existing {
         Some(j) => {
             let current = &c.judges[j];
+            // Who may mark a signed-off skill cannot change under it.
+            let changed_skills = current.skills.iter().filter(|s| !judge.skills.contains(s));
+            let moved = judge.delegation != current.delegation || judge.role != current.role;
+            for &s in changed_skills.chain(judge.skills.iter().filter(|s| moved || !current.skills.contains(s))) {
+                require_open(c, s)?;
+            }
             let marked = c.skills.iter().any(|s| s.has_marks_of_judge(j));
             if marked && judge.delegation != current.delegation {
                 return Err(in_use("a judge with marks cannot change delegation"));
@@ -141,7 +149,12 @@ pub(super) fn save_judge(
             }
             (current.id, current.login_code_hash.clone())
         }
-        None => (fresh, None),
+        None => {
+            for &s in &judge.skills {
+                require_open(c, s)?;
+            }
+            (fresh, None)
+        }
     };
     for &s in &judge.skills {
         edit.touch(c.skills[s].id);

@@ -134,7 +134,7 @@ fn a_duplicate_is_recognised_even_on_a_skill_locked_since() {
         .unwrap()
         .model
         .unwrap();
-    let c = apply(&c, &admin(), Command::LockSkill { skill: "S2".into() });
+    let c = apply(&c, &admin(), Command::LockSkill { skill: "S2".into(), accept_missing: None });
     let resend = marks(&c, &jd, vec![mark(2, "S2-CCC", "M1", json!("2.00"))]).unwrap();
     assert_eq!(resend.outcome, Outcome::Marks { accepted: 0, duplicates: 1 });
     let fresh = marks(&c, &jd, vec![mark(3, "S2-CCC", "M1", json!("3"))]).unwrap_err();
@@ -220,7 +220,7 @@ fn locking_needs_a_chief_and_no_open_discrepancy_and_publishing_a_lock() {
     let (ja, jb, jc) = (judge(&c, "JA"), judge(&c, "JB"), judge(&c, "JC"));
     let c = marks(&c, &ja, vec![mark(1, "S1-BBB", "J1", json!(0))]).unwrap().model.unwrap();
     let c = marks(&c, &jc, vec![mark(2, "S1-BBB", "J1", json!(3))]).unwrap().model.unwrap();
-    let lock = Command::LockSkill { skill: "S1".into() };
+    let lock = Command::LockSkill { skill: "S1".into(), accept_missing: None };
     assert_eq!(decide(&c, &jb, lock.clone(), now()).unwrap_err().code(), ErrorCode::ChiefOnly);
     assert_eq!(decide(&c, &jc, lock.clone(), now()).unwrap_err().code(), ErrorCode::OpenDiscrepancies);
     let publish = Command::PublishSkill { skill: "S1".into() };
@@ -234,6 +234,13 @@ fn locking_needs_a_chief_and_no_open_discrepancy_and_publishing_a_lock() {
     };
     assert_eq!(decide(&c, &jc, accept(" "), now()).unwrap_err().code(), ErrorCode::ValidationFailed);
     let c = apply(&c, &jc, accept("the panel agreed"));
+    // Every entry has a mark now; the panels of three cannot be filled (two eligible
+    // judges each), so the gaps are accepted.
+    let c = marks(&c, &jb, vec![mark(3, "S1-AAA", "M1", json!("1")), mark(4, "S1-CCC", "M1", json!("2"))])
+        .unwrap()
+        .model
+        .unwrap();
+    let lock = Command::LockSkill { skill: "S1".into(), accept_missing: Some("panels of two".into()) };
     let d = decide(&c, &jc, lock.clone(), now()).unwrap();
     assert_eq!(
         d.guards,
@@ -248,7 +255,64 @@ fn locking_needs_a_chief_and_no_open_discrepancy_and_publishing_a_lock() {
     assert_eq!(decide(&c, &jc, unlock("appeal"), now()).unwrap_err().code(), ErrorCode::AdminOnly);
     assert_eq!(decide(&c, &admin(), unlock(""), now()).unwrap_err().code(), ErrorCode::ValidationFailed);
     let c = apply(&c, &admin(), unlock("appeal"));
-    assert_eq!(c.skills[c.skill("S1").unwrap()].state, SkillState::Marking);
+    // Published results that are unlocked are under review, not back to marking.
+    assert_eq!(c.skills[c.skill("S1").unwrap()].state, SkillState::UnderReview);
+    assert!(c.skills[c.skill("S1").unwrap()].accepted_gaps.is_none(), "a new sign-off needs a new acceptance");
+}
+
+#[test]
+fn an_incomplete_skill_is_locked_only_with_its_gaps_accepted_and_no_unmarked_entry() {
+    let c = small();
+    let (ja, jb, jc) = (judge(&c, "JA"), judge(&c, "JB"), judge(&c, "JC"));
+    let c = marks(&c, &jb, vec![mark(1, "S1-AAA", "M1", json!("5")), mark(2, "S1-CCC", "M1", json!("6"))])
+        .unwrap()
+        .model
+        .unwrap();
+    let lock = |accept: Option<&str>| Command::LockSkill { skill: "S1".into(), accept_missing: accept.map(Into::into) };
+    let refused = decide(&c, &jc, lock(None), now()).unwrap_err();
+    let Rejection::Conflict { code, extra: Some(extra), .. } = &refused else { panic!("{refused:?}") };
+    assert_eq!(*code, ErrorCode::MarksMissing);
+    let missing = extra["missing"].as_array().unwrap();
+    // S1-AAA: J1 (1 of 3) and B1; S1-BBB: everything; S1-CCC: J1 and B1.
+    assert!(missing.contains(&json!({"entry": "S1-AAA", "aspect": "J1", "have": 0, "needed": 3})), "{missing:?}");
+    assert!(missing.contains(&json!({"entry": "S1-BBB", "aspect": "M1", "have": 0, "needed": 1})), "{missing:?}");
+    assert_eq!(missing.len(), 2 + 3 + 2);
+    // S1-BBB has no mark at all: it cannot be accepted, it must be withdrawn first.
+    let unmarked = decide(&c, &jc, lock(Some("panel too small")), now()).unwrap_err();
+    assert_eq!(unmarked.code(), ErrorCode::EntryUnmarked);
+    assert_eq!(decide(&c, &jc, lock(Some("  ")), now()).unwrap_err().code(), ErrorCode::ValidationFailed);
+    let c = marks(&c, &ja, vec![mark(3, "S1-BBB", "J1", json!(2))]).unwrap().model.unwrap();
+    let d = decide(&c, &jc, lock(Some("panel too small")), now()).unwrap();
+    assert_eq!(d.audit[0].reason.as_deref(), Some("panel too small"));
+    let c = d.model.unwrap();
+    let skill = &c.skills[c.skill("S1").unwrap()];
+    assert_eq!(skill.accepted_gaps.as_ref().unwrap().missing.len(), 2 + 3 + 2);
+    assert!(
+        skill.result.entries.iter().all(|r| !r.provisional && r.gaps_accepted),
+        "no row is provisional once signed off"
+    );
+    // Nothing that alters a signed-off skill is taken until it is unlocked.
+    let entry = crate::domain::input::EntryInput {
+        code: "S1-NEW".into(),
+        skill: "S1".into(),
+        delegation: "AAA".into(),
+        members: vec!["Nia".into()],
+        status: None,
+    };
+    let add = Command::SaveEntry { existing: None, input: entry, fresh: Uuid::from_u128(99) };
+    assert_eq!(decide(&c, &admin(), add, now()).unwrap_err().code(), ErrorCode::SkillLocked);
+    let reassign = Command::SaveJudge {
+        existing: Some("JD".into()),
+        input: crate::domain::input::JudgeInput {
+            code: "JD".into(),
+            name: "D".into(),
+            delegation: "AAA".into(),
+            skills: vec!["S1".into(), "S2".into()],
+            role: "judge".into(),
+        },
+        fresh: Uuid::from_u128(98),
+    };
+    assert_eq!(decide(&c, &admin(), reassign, now()).unwrap_err().code(), ErrorCode::SkillLocked);
 }
 
 #[test]
