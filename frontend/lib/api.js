@@ -1,11 +1,12 @@
 // HTTP client of the Podium API: JSON in and out, RFC 7807 problems turned into `Problem`
-// errors that keep `code` and the per-item `errors` list, and uploads with progress.
+// errors that keep `code`, the per-item `errors` list and every extension member (`data`,
+// e.g. the `missing` marks of a refused lock), and uploads with progress.
 
 export const API = '/api/v1';
 
 /** An error the API answered with (or `status` 0 and code `network_error` when it did not). */
 export class Problem extends Error {
-  constructor({ status = 0, code = 'error', title = '', detail = '', errors = [], type = 'about:blank' } = {}) {
+  constructor({ status = 0, code = 'error', title = '', detail = '', errors = [], type = 'about:blank', data = {} } = {}) {
     super(detail || title || code);
     this.name = 'Problem';
     this.status = status;
@@ -14,6 +15,8 @@ export class Problem extends Error {
     this.detail = detail;
     this.errors = Array.isArray(errors) ? errors : [];
     this.type = type;
+    /** The whole problem body: extension members such as `missing` or `entries`. */
+    this.data = data && typeof data === 'object' ? data : {};
   }
 
   /** True when the request never got an answer (offline, server down): worth retrying. */
@@ -52,6 +55,7 @@ export function parseProblem(status, text, contentType = '') {
       detail: body.detail || '',
       errors: body.errors || [],
       type: body.type,
+      data: body,
     });
   }
   return new Problem({ status, code: `http_${status}`, title: `HTTP ${status}`, detail: (text || '').slice(0, 300) });

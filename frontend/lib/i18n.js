@@ -132,3 +132,31 @@ export function number(value, digits) {
   const opts = digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits };
   return new Intl.NumberFormat(current === 'zh' ? 'zh-CN' : current, opts).format(n);
 }
+
+function locale() {
+  return current === 'zh' ? 'zh-CN' : current;
+}
+
+/** A moment (ISO string) in the page's language: the time alone when it is today, else date and time. */
+export function when(iso, now = new Date()) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const today = date.toDateString() === now.toDateString();
+  const options = today ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
+  return new Intl.DateTimeFormat(locale(), options).format(date);
+}
+
+/** "5 minutes ago" in the page's language (seconds are rounded to "now"). */
+export function ago(iso, now = Date.now()) {
+  if (!iso) return '';
+  const ms = now - new Date(iso).getTime();
+  if (!Number.isFinite(ms)) return '';
+  const format = new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' });
+  const minutes = Math.round(ms / 60_000);
+  if (Math.abs(minutes) < 1) return format.format(0, 'second');
+  if (Math.abs(minutes) < 60) return format.format(-minutes, 'minute');
+  const hours = Math.round(minutes / 60);
+  if (Math.abs(hours) < 24) return format.format(-hours, 'hour');
+  return format.format(-Math.round(hours / 24), 'day');
+}

@@ -1,7 +1,9 @@
 // The live client: one websocket to /api/v1/competitions/{code}/live that authenticates
 // (token in the first message, never in a URL), subscribes to channels, applies frames in
 // seq order, notices gaps and resubscribes with `since`, watches heartbeats and reconnects
-// with exponential backoff and jitter, resuming every channel from its last seq.
+// with exponential backoff and jitter, resuming every channel from its last seq. A `revoked`
+// frame (the session ended or lost its rights) is passed to `onRevoked`; the socket carries
+// on as an anonymous viewer's and the token is no longer sent.
 
 const HEARTBEAT_TIMEOUT_MS = 35_000;
 const BACKOFF_BASE_MS = 500;
@@ -26,14 +28,19 @@ export class LiveClient {
    *   token: () => string|null   read at every (re)connect
    *   onStatus: ({state, attempt, retryAt}) => void   state: connecting|open|reconnecting|stopped
    *   onError: ({code, detail}, channel) => void       error frames from the server
+   *   onRevoked: ({reason}) => void   the session behind the token ended (log-out, expiry,
+   *     a reissued code) or lost its rights; the server has already moved the subscriptions
+   *     to what the public may see, with fresh snapshots
    *   WebSocket: constructor (tests may inject one)
    */
-  constructor(code, { token = () => null, onStatus = () => {}, onError = () => {}, url, WebSocket: WS } = {}) {
+  constructor(code, { token = () => null, onStatus = () => {}, onError = () => {}, onRevoked = () => {}, url, WebSocket: WS } = {}) {
     this.code = code;
     this.url = url || liveUrl(code);
     this.token = token;
     this.onStatus = onStatus;
     this.onError = onError;
+    this.onRevoked = onRevoked;
+    this.revoked = false;
     this.WS = WS || window.WebSocket;
     this.channels = new Map();
     this.ws = null;
@@ -127,7 +134,8 @@ export class LiveClient {
       if (this.ws !== ws) return;
       this.everOpened = true;
       this.setState('open');
-      const token = this.token();
+      // A revoked token would only be refused again: reconnect as what the server made us.
+      const token = this.revoked ? null : this.token();
       if (token) this.send({ auth: token });
       this.resubscribeAll();
       this.armWatchdog();
@@ -206,6 +214,11 @@ export class LiveClient {
     if (type === 'heartbeat') return;
     if (type === 'error') {
       this.onError(data || {}, channel ?? null);
+      return;
+    }
+    if (type === 'revoked') {
+      this.revoked = true;
+      try { this.onRevoked(data || {}); } catch (error) { console.error('revoked handler failed', error); }
       return;
     }
     const ch = channel ? this.channels.get(channel) : null;
