@@ -4,22 +4,28 @@ import { h, replace } from '../lib/dom.js';
 import * as i18n from '../lib/i18n.js';
 import { t } from '../lib/i18n.js';
 import * as api from '../lib/api.js';
+import { LiveClient } from '../lib/live.js';
 import { languageSwitcher, liveBadge, problemView } from '../lib/ui.js';
 import { form, field, input } from './common.js';
 import * as competitions from './competitions.js';
 import * as registration from './registration.js';
 import * as scheme from './scheme.js';
 import * as judging from './judging.js';
+import * as grid from './grid.js';
+import * as readiness from './readiness.js';
 import * as audit from './audit.js';
 import * as medals from './medals.js';
 
 const STORAGE_KEY = 'podium.admin';
 const main = document.getElementById('main');
 const side = document.getElementById('side');
-const badge = liveBadge();
+// Made after the strings are loaded, so the badge never shows a raw key.
+let badge = null;
 
 const SECTIONS = [
   { id: 'judging', label: 'admin.nav_progress', module: judging },
+  { id: 'grid', label: 'admin.nav_grid', module: grid },
+  { id: 'readiness', label: 'admin.nav_readiness', module: readiness },
   { id: 'settings', label: 'admin.nav_settings', module: competitions, view: 'settings' },
   { id: 'delegations', label: 'admin.nav_delegations', module: registration, view: 'delegations' },
   { id: 'skills', label: 'admin.nav_skills', module: scheme },
@@ -41,7 +47,7 @@ function loadSession() {
 const ctx = {
   session: loadSession(),
   comp: null,
-  badge,
+  get badge() { return badge; },
   cleanup: [],
   get token() { return this.session?.token; },
   async call(method, url, body, options = {}) {
@@ -71,9 +77,24 @@ const ctx = {
     return this.comp;
   },
   onLeave(fn) { this.cleanup.push(fn); },
+  /**
+   * A live client with this session's token that drives the header badge and ends the
+   * session when the server says it was revoked. Stopped when the section is left.
+   */
+  live(code) {
+    const client = new LiveClient(code, {
+      token: () => this.token,
+      onStatus: (s) => badge.update(s),
+      onRevoked: () => expire(),
+    });
+    badge.el.hidden = false;
+    this.onLeave(() => { client.stop(); badge.el.hidden = true; });
+    return client;
+  },
 };
 
 function expire() {
+  for (const fn of ctx.cleanup.splice(0)) { try { fn(); } catch { /* ignore */ } }
   sessionStorage.removeItem(STORAGE_KEY);
   ctx.session = null;
   showLogin(t('admin.session_expired'));
@@ -165,6 +186,7 @@ async function route() {
 
 async function start() {
   await i18n.init();
+  badge = liveBadge();
   const liveSlot = document.getElementById('live-slot');
   liveSlot.append(badge.el);
   badge.el.hidden = true;

@@ -87,7 +87,7 @@ export function splitList(text) {
 }
 
 export function stateBadge(state) {
-  const cls = { setup: '', marking: 'info', locked: 'warn', published: 'ok' }[state] || '';
+  const cls = { setup: '', marking: 'info', under_review: 'warn', locked: 'warn', published: 'ok' }[state] || '';
   return h('span', { class: ['badge', cls], dataset: { state } }, t(`state.${state}`));
 }
 

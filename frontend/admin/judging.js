@@ -1,13 +1,18 @@
 // Marking progress per skill, open discrepancies (accept a panel as it stands, with a
-// reason), lock / unlock / publish, and a preview of results (organizers see them before
-// publication). Progress follows the live `progress` channel when the socket works.
+// reason), readiness at a glance, lock (with accepted gaps) / unlock / publish, and a preview
+// of results (organizers see them before publication). Progress follows the live `progress`
+// channel when the socket works.
 import { h, replace } from '../lib/dom.js';
-import { t, number, localName } from '../lib/i18n.js';
+import { t, number, localName, problemMessage } from '../lib/i18n.js';
 import { path, Problem } from '../lib/api.js';
-import { LiveClient } from '../lib/live.js';
 import { toast, ask, confirmDialog, progressBar, problemView, medalBadge } from '../lib/ui.js';
 import { rankText, sharedRanks } from '../lib/results.js';
 import { stateBadge, download } from './common.js';
+import { lockSkill, acceptedGapsNote } from './lock.js';
+import { readinessBadge } from './readiness.js';
+
+/** States in which marks may still be entered, so the skill can be locked. */
+const OPEN_STATES = new Set(['setup', 'marking', 'under_review']);
 
 async function act(ctx, url, body, after) {
   try {
@@ -15,7 +20,7 @@ async function act(ctx, url, body, after) {
     toast(t('admin.done_ok'), 'ok');
     await after();
   } catch (problem) {
-    toast(problem.detail || problem.code, 'error');
+    toast(problemMessage(problem), 'error');
     return problem;
   }
   return null;
@@ -36,7 +41,16 @@ function resultsTable(c, data) {
       h('td', { class: 'num' }, number(r.raw, 2)),
       scaled ? h('td', { class: 'num' }, r.scaled != null ? number(r.scaled, 2) : '–') : null,
       h('td', null, r.status !== 'active' ? t(`status.${r.status}`) : medalBadge(r.medal)),
-      h('td', null, r.provisional ? h('span', { class: 'badge warn' }, t('board.provisional')) : null))))));
+      h('td', null,
+        r.provisional && !data.official ? h('span', { class: 'badge warn' }, t('board.provisional')) : null,
+        r.gaps_accepted ? h('span', { class: 'badge info gaps-accepted', title: t('lock.row_gaps_title') }, t('lock.row_gaps')) : null))))));
+}
+
+/** Official only while published; "under review" for a published skill reopened. */
+function officialBadge(data) {
+  if (data.official && data.state === 'published') return h('span', { class: 'badge ok' }, t('board.official'));
+  if (data.state === 'under_review') return h('span', { class: 'badge warn' }, t('board.under_review'));
+  return h('span', { class: 'badge warn' }, t('board.unofficial'));
 }
 
 function discrepancyList(ctx, c, skill, data, after) {
@@ -72,6 +86,9 @@ export async function render(ctx, el) {
     await Promise.all(c.skills.map(async (s) => {
       try { discrepancies.set(s.code, await ctx.get(path('competitions', code, 'skills', s.code, 'discrepancies'))); } catch { /* shown as unknown */ }
     }));
+    let readiness = null;
+    try { readiness = await ctx.get(path('competitions', code, 'readiness')); } catch (problem) { if (problem.status === 401) throw problem; }
+    const ready = new Map((readiness?.skills || []).map((r) => [r.skill, r]));
     const results = new Map();
     await Promise.all([...open.results].map(async (s) => {
       try { results.set(s, await ctx.get(path('competitions', code, 'skills', s, 'results'))); } catch (problem) { results.set(s, problem); }
@@ -82,8 +99,8 @@ export async function render(ctx, el) {
       const openCount = d ? d.open : null;
       const toggle = (set) => () => { if (set.has(s.code)) set.delete(s.code); else set.add(s.code); draw(); };
       const actions = [];
-      if (s.state === 'marking' || s.state === 'setup') {
-        actions.push(h('button', { type: 'button', class: 'button', dataset: { action: 'lock' }, on: { click: () => act(ctx, path('competitions', code, 'skills', s.code, 'lock'), {}, draw) } }, t('admin.lock')));
+      if (OPEN_STATES.has(s.state)) {
+        actions.push(h('button', { type: 'button', class: 'button', dataset: { action: 'lock' }, on: { click: () => lockSkill(ctx, s, draw) } }, t('admin.lock')));
       }
       if (s.state === 'locked') {
         actions.push(h('button', {
@@ -98,6 +115,7 @@ export async function render(ctx, el) {
         }, `${t('admin.unlock')}…`));
       }
       actions.push(h('button', { type: 'button', class: 'button', 'aria-expanded': String(open.results.has(s.code)), on: { click: toggle(open.results) } }, t('admin.show_results')));
+      actions.push(h('a', { class: 'button', href: `#/c/${encodeURIComponent(code)}/grid/${encodeURIComponent(s.code)}`, dataset: { action: 'grid' } }, t('admin.nav_grid')));
       const r = results.get(s.code);
       return h('article', { class: ['card', 'skill-status', open.results.has(s.code) && 'expanded'], dataset: { skill: s.code, state: s.state } },
         h('header', { class: 'row between' },
@@ -105,6 +123,7 @@ export async function render(ctx, el) {
           stateBadge(s.state)),
         progressBar(s.progress.marked, s.progress.expected),
         h('p', { class: 'row' },
+          readinessBadge(ready.get(s.code), `#/c/${encodeURIComponent(code)}/readiness/${encodeURIComponent(s.code)}`),
           openCount === null ? null : openCount > 0
             ? h('span', { class: 'badge warn', dataset: { open: openCount } }, t('admin.open_discrepancies', { count: openCount }))
             : h('span', { class: 'badge ok' }, t('admin.no_open_discrepancies'))),
@@ -113,8 +132,9 @@ export async function render(ctx, el) {
         h('div', { class: 'row' }, actions),
         r ? (r instanceof Problem ? problemView(r) : h('div', { class: 'stack' },
           h('div', { class: 'row' },
-            h('span', { class: r.official ? 'badge ok' : 'badge warn' }, r.official ? t('board.official') : t('board.unofficial')),
+            officialBadge(r),
             h('button', { type: 'button', class: 'button small', on: { click: () => download(`${path('competitions', code, 'skills', s.code, 'results')}?format=csv`, ctx.token, `${code}-${s.code}.csv`).catch((p) => toast(p.detail || p.code, 'error')) } }, t('admin.download_csv'))),
+          acceptedGapsNote(r.accepted_gaps),
           resultsTable(c, r))) : null);
     });
     replace(el,
@@ -126,8 +146,7 @@ export async function render(ctx, el) {
   await draw();
   // Live progress when the socket works; the page also refreshes after each action.
   let pending = null;
-  ctx.badge.el.hidden = false;
-  live = new LiveClient(code, { token: () => ctx.token, onStatus: (s) => ctx.badge.update(s) });
+  live = ctx.live(code);
   let first = true;
   live.subscribe('progress', () => {
     if (first) { first = false; return; }
@@ -135,5 +154,5 @@ export async function render(ctx, el) {
     pending = setTimeout(() => { if (el.isConnected && !document.querySelector('dialog[open]')) draw().catch(() => {}); }, 800);
   });
   live.start();
-  ctx.onLeave(() => { live.stop(); clearTimeout(pending); ctx.badge.el.hidden = true; });
+  ctx.onLeave(() => clearTimeout(pending));
 }

@@ -244,8 +244,12 @@ async function judges(ctx, el, state = {}) {
       table([t('admin.code'), t('admin.name'), t('admin.delegation'), t('admin.skills'), t('admin.role'), t('admin.login_code'), ''], rows)));
 }
 
-export async function render(ctx, el, { view }) {
-  if (view === 'entries') return entries(ctx, el);
-  if (view === 'judges') return judges(ctx, el);
+/**
+ * `#/c/CODE/entries[/SKILL[/ENTRY]]` filters by skill and opens an entry for editing;
+ * `#/c/CODE/judges[/JUDGE]` opens a judge (the readiness page links here).
+ */
+export async function render(ctx, el, { view, rest = [] }) {
+  if (view === 'entries') return entries(ctx, el, { filter: rest[0] || null, editing: rest[1] || null });
+  if (view === 'judges') return judges(ctx, el, { editing: rest[0] || null });
   return delegations(ctx, el);
 }
