@@ -32,7 +32,8 @@ const state = {
 };
 
 const main = document.getElementById('main');
-const badge = liveBadge();
+// Made once the strings are loaded, so it never shows a raw key.
+let badge = null;
 let cards = new Map();
 let medalsSlot = null;
 
@@ -60,14 +61,27 @@ function applySkill(code, data, snapshot) {
   s.official = Boolean(data.official);
   if (data.progress) s.progress = data.progress;
   if (snapshot) s.results = Array.isArray(data.results) ? [...data.results].sort(compareRows) : null;
+  if ('accepted_gaps' in data) s.acceptedGaps = data.accepted_gaps;
   else if (Array.isArray(data.rows)) s.results = mergeRows(s.results || [], data.rows, data.ranks);
   // The public board shows published results only, whatever a frame carries: a skill
   // unlocked for review must not show rankings that are being revised.
   if (!s.official) s.results = null;
   if (s.official) s.underReview = false;
   else if (hadOfficial && !s.results) s.underReview = true;
+  noteReview(s);
   for (const row of s.results || []) if (!state.delegations.has(row.delegation)) refreshCompetitionSoon();
   return true;
+}
+
+/** A published skill reopened for review says so in its state (`under_review`). */
+function noteReview(s) {
+  if (s.state === 'under_review') s.underReview = true;
+  else if (s.state === 'published') s.underReview = false;
+}
+
+/** "Official" only for published results with no provisional row. */
+function isOfficial(s) {
+  return s.official && s.state === 'published' && !(s.results || []).some((r) => r.provisional);
 }
 
 function applyProgress(data) {
@@ -76,6 +90,7 @@ function applyProgress(data) {
     const s = skill(p.skill);
     if (p.name) s.name = p.name;
     if (p.state) s.state = p.state;
+    noteReview(s);
     if (p.marked !== undefined) s.progress = { marked: p.marked, expected: p.expected };
     if (isNew && state.live && visible(p.skill)) followSkill(p.skill);
   }
@@ -93,6 +108,7 @@ function setCompetition(comp) {
     const entry = skill(s.code);
     entry.name = s.name;
     entry.state = s.state;
+    noteReview(entry);
     entry.standardise = s.standardise;
     if (s.progress) entry.progress = s.progress;
   }
@@ -179,11 +195,18 @@ function delegation(c) {
 
 function statusBadges(s) {
   const out = [];
-  if (s.official) out.push(h('span', { class: 'badge ok status-official' }, t('board.official')));
+  const official = isOfficial(s);
+  if (official) out.push(h('span', { class: 'badge ok status-official' }, t('board.official')));
   else if (s.underReview) out.push(h('span', { class: 'badge warn status-review' }, t('board.under_review')));
   else out.push(h('span', { class: 'badge warn status-unofficial' }, t('board.unofficial')));
-  if (!s.official) out.push(h('span', { class: 'badge state' }, t(`state.${s.state}`)));
+  // "Under review" says it all; a second badge with the state would repeat it.
+  if (!official && !(s.underReview && s.state === 'under_review')) out.push(h('span', { class: 'badge state' }, t(`state.${s.state}`)));
   return out;
+}
+
+/** Results signed off although some marks were missing (the organizers accepted the gaps). */
+function gapsAccepted(s) {
+  return Boolean(s.acceptedGaps) || (s.results || []).some((r) => r.gaps_accepted);
 }
 
 function skillTitle(s) {
@@ -201,8 +224,8 @@ function renderSkill(c) {
   replace(card.badges, statusBadges(s));
   const showResults = Array.isArray(s.results);
   replace(card.progress, showResults && s.official ? null : progressBar(s.progress.marked, s.progress.expected));
-  card.note.textContent = showResults ? '' : (s.underReview ? t('board.review_note') : t('board.progress_note'));
-  card.note.hidden = showResults;
+  card.note.textContent = showResults ? (gapsAccepted(s) ? t('board.gaps_note') : '') : (s.underReview ? t('board.review_note') : t('board.progress_note'));
+  card.note.hidden = !card.note.textContent;
   if (showResults) {
     if (!card.table) {
       card.table = new ResultsTable({ delegation, caption: t('board.results_of', { skill: s.name }) });
@@ -382,6 +405,7 @@ function startClock() {
 
 async function main_() {
   await i18n.init();
+  badge = liveBadge();
   document.getElementById('live-slot').append(badge.el);
   document.getElementById('lang-slot').append(languageSwitcher());
   i18n.onLanguageChange(() => render());

@@ -44,7 +44,7 @@ export class ResultsTable {
     for (const row of rows) {
       seen.add(row.entry);
       const shared = isShared(row.rank);
-      const key = JSON.stringify([row.rank, shared, row.raw, row.scaled, row.medal, row.status, row.members, row.delegation, row.provisional]);
+      const key = JSON.stringify([row.rank, shared, row.raw, row.scaled, row.medal, row.status, row.members, row.delegation, row.provisional, row.gaps_accepted]);
       let item = this.rows.get(row.entry);
       if (!item) {
         item = { tr: h('tr', { dataset: { entry: row.entry } }), key: null };
@@ -98,7 +98,8 @@ export class ResultsTable {
         h('span', { class: 'members' }, members || row.entry),
         h('span', { class: 'entry-code' }, row.entry),
         h('span', { class: 'deleg-inline' }, delegationName),
-        row.provisional ? h('span', { class: 'badge warn provisional' }, t('board.provisional')) : null),
+        row.provisional ? h('span', { class: 'badge warn provisional' }, t('board.provisional')) : null,
+        row.gaps_accepted ? h('span', { class: 'badge info gaps', title: t('board.gaps_row_title') }, t('board.gaps_row')) : null),
       h('td', { class: 'col-deleg' }, h('span', { class: 'deleg-code' }, row.delegation), ' ', h('span', { class: 'deleg-name' }, delegationName)),
       h('td', { class: 'col-score num' },
         h('span', { class: 'score' }, inactive ? '' : number(shownScore(row), 2)),
