@@ -1,10 +1,13 @@
-// The judge tablet: log in with a one-time code, pick skill and entry, mark aspects with
-// big buttons. Marks go to IndexedDB first and are sent by the outbox (judge/outbox.js);
-// offline they queue visibly. Discrepancy alerts and lock changes arrive live on
-// judge:{code}. The token lives in IndexedDB, never in the address.
+// The judge tablet: log in with a one-time code, pick skill and entry (search, "unmarked
+// only"), mark aspects with big buttons (Enter moves on to the next aspect). Marks go to
+// IndexedDB first and are sent by the outbox (judge/outbox.js); offline they queue visibly.
+// A measurement is one value per entry, whoever enters it: the tablet shows the current one
+// with who entered it and when, and changing it asks for a reason. Discrepancy alerts and
+// lock changes arrive live on judge:{code}; a revoked session sends the judge back to the
+// log-in. The token lives in IndexedDB, never in the address.
 import { h, replace, announce } from '../lib/dom.js';
 import * as i18n from '../lib/i18n.js';
-import { t, localName, number, fieldErrorMessage } from '../lib/i18n.js';
+import { t, localName, number, fieldErrorMessage, when } from '../lib/i18n.js';
 import { get, post, del, path, Problem } from '../lib/api.js';
 import { LiveClient } from '../lib/live.js';
 import { languageSwitcher, liveBadge, problemView, toast, ask, confirmDialog } from '../lib/ui.js';
@@ -17,14 +20,16 @@ const app = {
   db: null,
   outbox: null,
   session: null,
-  data: null, // {comp, me, entries, schemes}
-  serverMarks: new Map(), // "entry|aspect" → {value, id}
+  data: null, // {comp, me, judges, entries, schemes}
+  marks: new Map(), // id → a stored mark as GET …/marks gives it
+  serverMarks: new Map(), // "entry|aspect" → {value, id, judge, created_at, status}
   serverIds: new Set(),
+  filter: { query: '', unmarkedOnly: false },
   skill: null,
   entry: null,
   alerts: null, // judge channel state {judge, skills: [{skill, state, discrepancies}]}
   live: null,
-  badge: liveBadge(),
+  badge: null, // made once the strings are loaded, so it never shows a raw key
   slots: {},
   aspectUpdaters: new Map(),
   pollTimer: null,
@@ -53,6 +58,8 @@ function codeFromFragment() {
 
 function showLogin({ message, code = '' } = {}) {
   stopLive();
+  // No live connection before log-in: the badge would only say "not live".
+  app.badge.el.hidden = true;
   document.getElementById('logout').hidden = true;
   replace(document.getElementById('who'));
   replace(document.getElementById('sync-slot'));
@@ -85,7 +92,7 @@ function showLogin({ message, code = '' } = {}) {
       await enter(session);
     } catch (problem) {
       button.disabled = false;
-      replace(errorSlot, problemView(problem));
+      replace(errorSlot, problemView(problem), loginHint(problem));
       input.focus();
     }
   });
@@ -97,6 +104,12 @@ function showLogin({ message, code = '' } = {}) {
   }).catch(() => {});
   input.focus();
   if (code) form.requestSubmit();
+}
+
+/** What to do about a refused code: a used code needs a new one, a wrong one a second look. */
+function loginHint(problem) {
+  const key = { code_used: 'judge.code_used_hint', invalid_credentials: 'judge.code_wrong_hint' }[problem.code];
+  return key ? h('p', { class: 'hint login-hint', dataset: { code: problem.code } }, t(key)) : null;
 }
 
 async function logout() {
@@ -130,7 +143,9 @@ async function loadData(session) {
     const me = judges.find((j) => j.code === session.judge) || { code: session.judge, name: session.judge, skills: [] };
     const schemes = {};
     await Promise.all(me.skills.map(async (s) => { schemes[s] = await get(path('competitions', c, 'skills', s)); }));
-    const data = { comp, me, entries, schemes };
+    // Names of the judges, to say who entered a measurement.
+    const names = Object.fromEntries(judges.map((j) => [j.code, j.name]));
+    const data = { comp, me, judges: names, entries, schemes };
     await app.db.put('kv', data, cacheKey).catch(() => {});
     return data;
   } catch (problem) {
@@ -141,27 +156,69 @@ async function loadData(session) {
   }
 }
 
+/**
+ * The marks the server lets this judge read: their own, and the current measurement of each
+ * measured aspect of the entries they may mark, whoever entered it.
+ */
 async function loadServerMarks() {
   const s = app.session;
   if (!s) return;
   const cacheKey = `marks:${s.competition}|${s.judge}`;
   let marks;
   try {
-    marks = await get(path('competitions', s.competition, 'marks'), { token: s.token, query: { judge: s.judge } });
+    marks = await get(path('competitions', s.competition, 'marks'), { token: s.token });
     app.db.put('kv', marks, cacheKey).catch(() => {});
   } catch (problem) {
     if (problem.status === 401) { sessionExpired(); return; }
     marks = await app.db.get('kv', cacheKey).catch(() => null);
     if (!marks) return;
   }
+  app.marks = new Map(marks.map((m) => [m.id, m]));
+  indexMarks();
+}
+
+/** Fresh marks of one entry (a measurement may have changed on another tablet). */
+async function loadEntryMarks(entry) {
+  const s = app.session;
+  if (!s || !navigator.onLine) return;
+  let marks;
+  try {
+    marks = await get(path('competitions', s.competition, 'marks'), { token: s.token, query: { entry } });
+  } catch (problem) {
+    if (problem.status === 401) sessionExpired();
+    return;
+  }
+  for (const [id, m] of app.marks) if (m.entry === entry) app.marks.delete(id);
+  for (const m of marks) app.marks.set(m.id, m);
+  indexMarks();
+}
+
+/** (entry, aspect) → the aspect's kind, looked up through the entry's skill. */
+function kindLookup() {
+  const skillOf = new Map(app.data.entries.map((e) => [e.code, e.skill]));
+  const kinds = new Map();
+  for (const skill of Object.keys(app.data.schemes)) kinds.set(skill, new Map(aspectsOf(skill).map((x) => [x.code, x.kind])));
+  return (entry, aspect) => kinds.get(skillOf.get(entry))?.get(aspect);
+}
+
+/**
+ * The current server mark of each (entry, aspect) for this judge: for a measurement the
+ * latest standing mark of anyone, for a judgement the judge's own latest standing mark
+ * (a chief reads every judge's marks; only their own count here).
+ */
+function indexMarks() {
+  const me = app.session.judge;
+  const aspectKind = kindLookup();
   const map = new Map();
-  for (const m of [...marks].sort((a, b) => a.seq - b.seq)) {
-    if (m.judge && m.judge !== s.judge) continue;
-    if (m.void) map.delete(key(m.entry, m.aspect));
-    else map.set(key(m.entry, m.aspect), { value: m.value, id: m.id, status: 'synced' });
+  const sorted = [...app.marks.values()].sort((a, b) => a.seq - b.seq);
+  for (const m of sorted) {
+    if (m.void) continue;
+    const own = m.own ?? m.judge === me;
+    if (!own && aspectKind(m.entry, m.aspect) !== 'measurement') continue;
+    map.set(key(m.entry, m.aspect), { value: m.value, id: m.id, status: 'synced', judge: m.judge, created_at: m.created_at, own });
   }
   app.serverMarks = map;
-  app.serverIds = new Set(marks.map((m) => m.id));
+  app.serverIds = new Set(app.marks.keys());
   refreshMarks();
 }
 
@@ -171,9 +228,23 @@ function current(entry, aspect) {
   for (const m of app.outbox.marks) {
     if (m.entry !== entry || m.aspect !== aspect || m.status === 'rejected') continue;
     if (app.serverIds.has(m.id)) continue;
-    cur = { value: m.value, id: m.id, status: m.status };
+    cur = { value: m.value, id: m.id, status: m.status, judge: app.session.judge, created_at: m.createdAt, own: true };
   }
   return cur;
+}
+
+/** "you" or the judge's name (and code). */
+function judgeLabel(code) {
+  if (!code || code === app.session?.judge) return t('judge.by_you');
+  const name = app.data.judges?.[code];
+  return name && name !== code ? `${name} (${code})` : code;
+}
+
+/** A value as the judge sees it: No/Yes for a binary aspect, 0–3 for a judgement. */
+function valueText(aspect, value) {
+  if (aspect.kind === 'judgement') return number(value, 0);
+  if (aspect.mode === 'binary') return Number(value) > 0 ? t('judge.yes') : t('judge.no');
+  return number(value, 2);
 }
 
 function rejectedFor(entry, aspect) {
@@ -225,6 +296,7 @@ async function enter(session) {
   if (!skills.includes(app.skill)) app.skill = skills[0] || null;
   app.entry = null;
   document.getElementById('logout').hidden = false;
+  app.badge.el.hidden = false;
   renderWho();
   renderShell();
   await loadServerMarks();
@@ -233,6 +305,7 @@ async function enter(session) {
 }
 
 function sessionExpired() {
+  if (!app.session) return;
   app.db.delete('kv', 'session').catch(() => {});
   app.session = null;
   app.outbox.setToken(null);
@@ -260,6 +333,8 @@ function startLive() {
     onError: (error) => {
       if (error.code === 'unauthorized' || error.code === 'invalid_token') sessionExpired();
     },
+    // Logged out elsewhere, expired, or a new code was issued: marks on the tablet stay.
+    onRevoked: () => sessionExpired(),
   });
   app.live.subscribe(`judge:${s.judge}`, ({ data }) => applyAlerts(data));
   app.live.start();
@@ -322,6 +397,7 @@ function renderShell() {
   const panes = h('div', { class: 'panes', dataset: { view: app.entry ? 'sheet' : 'list' } }, app.slots.list, app.slots.sheet);
   app.slots.panes = panes;
   replace(main, h('div', { class: 'container wide' }, app.slots.rejected, app.slots.alerts, app.slots.tabs, panes));
+  buildList();
   renderSync();
   renderAlerts();
   renderTabs();
@@ -360,39 +436,94 @@ function renderTabs() {
   if (skills.length === 0) app.slots.tabs.append(h('p', { class: 'notice warn' }, t('judge.no_skills')));
 }
 
+/** The static parts of the entry list (title, note, search and filter), made once per shell. */
+function buildList() {
+  const search = h('input', {
+    type: 'search', id: 'entry-search', value: app.filter.query, autocomplete: 'off', spellcheck: 'false',
+    enterkeyhint: 'go', 'aria-controls': 'entry-items', placeholder: t('judge.search_placeholder'),
+    on: {
+      input: () => { app.filter.query = search.value; renderList(); },
+      // Enter opens the first entry that matches.
+      keydown: (ev) => {
+        if (ev.key !== 'Enter') return;
+        ev.preventDefault();
+        const first = app.listParts.items.querySelector('[data-entry]');
+        if (first) openEntry(first.dataset.entry);
+      },
+    },
+  });
+  const unmarked = h('input', {
+    type: 'checkbox', id: 'entry-unmarked', checked: app.filter.unmarkedOnly, 'aria-controls': 'entry-items',
+    on: { change: () => { app.filter.unmarkedOnly = unmarked.checked; renderList(); } },
+  });
+  app.listParts = {
+    title: h('h2', { id: 'entries-title' }),
+    note: h('p', { class: 'hint own-note' }),
+    tools: h('div', { class: 'list-tools', role: 'search' },
+      h('label', { for: 'entry-search', class: 'visually-hidden' }, t('judge.search_label')),
+      search,
+      h('label', { class: 'check', for: 'entry-unmarked' }, unmarked, ' ', t('judge.unmarked_only'))),
+    count: h('p', { class: 'list-count small', role: 'status' }),
+    empty: h('p', { class: 'muted' }),
+    items: h('ul', { class: 'entries', id: 'entry-items' }),
+  };
+  const p = app.listParts;
+  replace(app.slots.list, p.title, p.note, p.tools, p.count, p.empty, p.items);
+}
+
+/** Does the entry match the search (code, members, delegation code or name)? */
+function matches(e, query) {
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  return [e.code, ...(e.members || []), e.delegation, delegationName(e.delegation)].some((x) => String(x || '').toLowerCase().includes(q));
+}
+
 function renderList() {
   const skill = app.skill;
-  if (!skill) { replace(app.slots.list); return; }
+  if (!app.listParts) return;
+  app.slots.list.hidden = !skill;
+  if (!skill) return;
+  const p = app.listParts;
   const aspects = aspectsOf(skill).length;
-  const entries = entriesOf(skill);
+  const all = entriesOf(skill);
+  // The entry being marked stays listed, even when it no longer matches the filter.
+  const entries = all.filter((e) => e.code === app.entry || (matches(e, app.filter.query)
+    && (!app.filter.unmarkedOnly || markedCount(e.code, skill) < aspects)));
   const focused = document.activeElement?.closest?.('.entry-list [data-entry]')?.dataset.entry;
-  replace(app.slots.list,
-    h('h2', { id: 'entries-title' }, t('judge.entries_of', { skill: app.data.schemes[skill]?.name || skill })),
-    entries.length === 0 ? h('p', { class: 'muted' }, t('judge.no_entries')) : null,
-    h('ul', { class: 'entries' }, entries.map((e) => {
-      const done = markedCount(e.code, skill);
-      const waiting = app.outbox.pending().filter((m) => m.entry === e.code).length;
-      const bad = app.outbox.rejected().filter((m) => m.entry === e.code).length;
-      return h('li', null, h('button', {
-        type: 'button',
-        class: ['entry-button', e.code === app.entry && 'active', done === aspects && aspects > 0 && 'complete'],
-        'aria-current': e.code === app.entry ? 'true' : null,
-        dataset: { entry: e.code },
-        on: { click: () => openEntry(e.code) },
-      },
-      h('span', { class: 'entry-code' }, e.code),
-      h('span', { class: 'entry-members' }, (e.members || []).join(', ')),
-      h('span', { class: 'entry-deleg' }, delegationName(e.delegation)),
-      h('span', { class: 'entry-progress' }, t('judge.aspects_done', { done, total: aspects }),
-        waiting ? h('span', { class: 'badge warn' }, t('judge.waiting_short', { count: waiting })) : null,
-        bad ? h('span', { class: 'badge error' }, t('judge.rejected_short', { count: bad })) : null,
-        e.status && e.status !== 'active' ? h('span', { class: 'badge error' }, t(`status.${e.status}`)) : null)));
-    })));
+  p.title.textContent = t('judge.entries_of', { skill: app.data.schemes[skill]?.name || skill });
+  const own = app.data.me.delegation;
+  p.note.textContent = own ? t('judge.own_delegation_note', { delegation: delegationName(own) }) : '';
+  p.note.hidden = !own;
+  const filtered = entries.length !== all.length;
+  p.count.textContent = filtered ? t('judge.shown_of', { shown: entries.length, total: all.length }) : '';
+  p.count.hidden = !filtered;
+  p.empty.textContent = all.length === 0 ? t('judge.no_entries') : entries.length === 0 ? t('judge.no_match') : '';
+  p.empty.hidden = !p.empty.textContent;
+  replace(p.items, entries.map((e) => {
+    const done = markedCount(e.code, skill);
+    const waiting = app.outbox.pending().filter((m) => m.entry === e.code).length;
+    const bad = app.outbox.rejected().filter((m) => m.entry === e.code).length;
+    return h('li', null, h('button', {
+      type: 'button',
+      class: ['entry-button', e.code === app.entry && 'active', done === aspects && aspects > 0 && 'complete'],
+      'aria-current': e.code === app.entry ? 'true' : null,
+      dataset: { entry: e.code, done, total: aspects },
+      on: { click: () => openEntry(e.code) },
+    },
+    h('span', { class: 'entry-code' }, e.code),
+    h('span', { class: 'entry-members' }, (e.members || []).join(', ')),
+    h('span', { class: 'entry-deleg' }, delegationName(e.delegation)),
+    h('span', { class: 'entry-progress' }, t('judge.aspects_done', { done, total: aspects }),
+      waiting ? h('span', { class: 'badge warn' }, t('judge.waiting_short', { count: waiting })) : null,
+      bad ? h('span', { class: 'badge error' }, t('judge.rejected_short', { count: bad })) : null,
+      e.status && e.status !== 'active' ? h('span', { class: 'badge error' }, t(`status.${e.status}`)) : null)));
+  }));
   // Redrawn while the judge works (sync progress): keep the keyboard focus where it was.
-  if (focused) app.slots.list.querySelector(`[data-entry="${CSS.escape(focused)}"]`)?.focus();
+  if (focused) p.items.querySelector(`[data-entry="${CSS.escape(focused)}"]`)?.focus();
 }
 
 function openEntry(code, aspect) {
+  if (app.entry !== code) loadEntryMarks(code);
   app.entry = code;
   app.slots.panes.dataset.view = 'sheet';
   renderList();
@@ -427,19 +558,24 @@ function renderSheet() {
   const prev = list[index - 1];
   const next = list[index + 1];
   const scheme = app.data.schemes[skill];
+  const done = markedCount(entry.code, skill);
+  const total = aspectsOf(skill).length;
+  const head = h('div', { class: 'sheet-head', dataset: { entry: entry.code } },
+    h('button', { type: 'button', class: 'button back', on: { click: closeEntry } }, `‹ ${t('judge.back')}`),
+    h('h2', { tabindex: '-1' }, h('span', { class: 'entry-code' }, entry.code), ' ', h('span', { class: 'entry-members' }, (entry.members || []).join(', '))),
+    h('span', { class: 'entry-deleg' }, delegationName(entry.delegation)),
+    h('span', { class: 'row nav-buttons' },
+      h('button', { type: 'button', class: 'button', disabled: !prev, 'aria-label': t('judge.previous'), on: { click: () => prev && openEntry(prev.code) } }, '‹ ', h('span', { class: 'nav-code' }, prev ? prev.code : '')),
+      h('button', { type: 'button', class: 'button next-entry', disabled: !next, 'aria-label': t('judge.next'), on: { click: () => next && openEntry(next.code) } }, h('span', { class: 'nav-code' }, next ? next.code : ''), ' ›')),
+    h('span', { class: 'sheet-progress small', role: 'status' }, t('judge.aspects_done', { done, total })));
   replace(app.slots.sheet,
-    h('div', { class: 'sheet-head' },
-      h('button', { type: 'button', class: 'button back', on: { click: closeEntry } }, `‹ ${t('judge.back')}`),
-      h('h2', { tabindex: '-1' }, h('span', { class: 'entry-code' }, entry.code), ' ', h('span', { class: 'entry-members' }, (entry.members || []).join(', '))),
-      h('span', { class: 'entry-deleg' }, delegationName(entry.delegation)),
-      h('span', { class: 'row nav-buttons' },
-        h('button', { type: 'button', class: 'button', disabled: !prev, 'aria-label': t('judge.previous'), on: { click: () => prev && openEntry(prev.code) } }, `‹ ${prev ? prev.code : ''}`),
-        h('button', { type: 'button', class: 'button', disabled: !next, 'aria-label': t('judge.next'), on: { click: () => next && openEntry(next.code) } }, `${next ? next.code : ''} ›`))),
+    head,
     locked ? h('p', { class: 'notice warn lock-banner', role: 'status' }, t('judge.locked_banner', { skill: scheme?.name || skill })) : null,
     entry.status && entry.status !== 'active' ? h('p', { class: 'notice warn' }, t(`status.${entry.status}`)) : null,
     (scheme?.criteria || []).map((criterion) => h('section', { class: 'criterion' },
       h('h3', null, `${criterion.code} · ${criterion.name}`),
       criterion.aspects.map((aspect) => aspectCard(entry, aspect, locked)))));
+  app.observeSheetHead?.(head);
 }
 
 function aspectCard(entry, aspect, locked) {
@@ -454,20 +590,31 @@ function aspectCard(entry, aspect, locked) {
     const values = judgement ? JUDGEMENT_SCORES.map(String) : ['0', max];
     buttons = values.map((value, i) => h('button', {
       type: 'button',
-      class: ['score-button', judgement && `score-${i}`],
+      class: ['score-button', judgement && `score-${i}`, binary && (i ? 'yes' : 'no')],
       disabled: locked,
       dataset: { value },
-      on: { click: () => record(entry, aspect, value) },
+      on: {
+        click: () => record(entry, aspect, value),
+        // Enter chooses the score and moves on to the next aspect (Space only chooses).
+        keydown: async (ev) => {
+          if (ev.key !== 'Enter' || ev.repeat) return;
+          ev.preventDefault();
+          const outcome = await record(entry, aspect, value);
+          if (outcome === 'saved' || outcome === 'unchanged') focusNextAspect(aspect.code);
+        },
+      },
     },
-    h('span', { class: 'score-value' }, judgement ? value : number(value, 2)),
-    judgement ? h('span', { class: 'score-label' }, t(`judge.scale_${value}`)) : null));
+    h('span', { class: 'score-value' }, judgement ? value : binary ? (i ? t('judge.yes') : t('judge.no')) : number(value, 2)),
+    judgement ? h('span', { class: 'score-label' }, t(`judge.scale_${value}`)) : null,
+    binary ? h('span', { class: 'score-label' }, t('judge.points', { value: number(value, 2) })) : null));
     controls = h('div', { class: ['score-buttons', binary && 'binary'], role: 'group', 'aria-label': `${aspect.code} ${aspect.description}` }, buttons);
   } else {
     const inputId = `m-${entry.code}-${aspect.code}`;
     const input = h('input', {
       id: inputId, type: 'text', inputmode: 'decimal', autocomplete: 'off', class: 'measure-input', disabled: locked,
-      'aria-describedby': `${inputId}-max`, pattern: '[0-9]+([.,][0-9]{1,2})?',
+      enterkeyhint: 'next', 'aria-describedby': `${inputId}-max ${inputId}-status`, pattern: '[0-9]+([.,][0-9]{1,2})?',
     });
+    status.id = `${inputId}-status`;
     const error = h('span', { class: 'field-error', 'aria-live': 'assertive' });
     const form = h('form', { class: 'measure', novalidate: true },
       h('label', { for: inputId, class: 'visually-hidden' }, t('judge.value_for', { aspect: aspect.code })),
@@ -477,11 +624,22 @@ function aspectCard(entry, aspect, locked) {
       error);
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
+      // Enter in an empty field that already has a value: nothing to change, move on.
+      if (!input.value.trim() && current(entry.code, aspect.code)) {
+        error.textContent = '';
+        input.removeAttribute('aria-invalid');
+        focusNextAspect(aspect.code);
+        return;
+      }
       const parsed = parseMeasurement(input.value, max);
       if (parsed.error) { error.textContent = parsed.error; input.setAttribute('aria-invalid', 'true'); input.focus(); return; }
       error.textContent = '';
       input.removeAttribute('aria-invalid');
-      if (await record(entry, aspect, parsed.value)) input.value = '';
+      const outcome = await record(entry, aspect, parsed.value);
+      if (outcome === 'saved' || outcome === 'unchanged') {
+        input.value = '';
+        focusNextAspect(aspect.code);
+      }
     });
     controls = form;
   }
@@ -496,10 +654,19 @@ function aspectCard(entry, aspect, locked) {
     for (const b of buttons) b.setAttribute('aria-pressed', String(Boolean(cur) && Number(cur.value) === Number(b.dataset.value)));
     const discrepancy = openDiscrepancy(entry.code, aspect.code);
     card.classList.toggle('has-discrepancy', Boolean(discrepancy));
+    card.dataset.marked = String(Boolean(cur));
     if (cur) {
       const label = cur.status === 'synced' ? t('judge.status_synced') : t('judge.status_queued');
-      replace(status, h('span', { class: ['status-icon', `st-${cur.status === 'synced' ? 'synced' : 'queued'}`], 'aria-hidden': 'true' }),
-        t('judge.current', { value: judgement ? number(cur.value, 0) : number(cur.value, 2) }), ' · ', label);
+      const icon = h('span', { class: ['status-icon', `st-${cur.status === 'synced' ? 'synced' : 'queued'}`], 'aria-hidden': 'true' });
+      if (judgement) {
+        replace(status, icon, t('judge.current', { value: valueText(aspect, cur.value) }), ' · ', label);
+      } else {
+        // A measurement is the entry's, not the judge's: say whose it is and since when.
+        replace(status, icon,
+          h('span', { class: 'current-value' }, t('judge.current_measurement', { value: valueText(aspect, cur.value) })), ' · ',
+          h('span', { class: 'entered-by', dataset: { judge: cur.judge || '', own: String(cur.own !== false) } },
+            t('judge.entered_by', { who: judgeLabel(cur.judge), time: when(cur.created_at) })), ' · ', label);
+      }
     } else {
       replace(status, h('span', { class: 'muted' }, t('judge.not_marked')));
     }
@@ -511,6 +678,20 @@ function aspectCard(entry, aspect, locked) {
   return card;
 }
 
+/** Moves the focus to the next aspect's control, or to the next entry after the last one. */
+function focusNextAspect(code) {
+  const cards = [...app.slots.sheet.querySelectorAll('.aspect')];
+  const index = cards.findIndex((c) => c.dataset.aspect === code);
+  const next = cards[index + 1];
+  if (next) {
+    const target = next.querySelector('input.measure-input:not([disabled])')
+      || next.querySelector('.score-button[aria-pressed="true"]:not([disabled])')
+      || next.querySelector('.score-button:not([disabled])');
+    if (target) { target.focus(); return; }
+  }
+  app.slots.sheet.querySelector('.nav-buttons .next-entry:not([disabled])')?.focus();
+}
+
 /** "3,5" or "3.5" → "3.5"; refuses more than 2 decimals and values outside 0..max. */
 function parseMeasurement(text, max) {
   const clean = String(text).trim().replace(',', '.');
@@ -520,31 +701,49 @@ function parseMeasurement(text, max) {
   return { value: clean };
 }
 
-/** Records a mark (asking for a reason when it corrects one); resolves true when saved. */
+/** Asks why a mark is being changed, showing the value it replaces; resolves with the reason or null. */
+function askReason(entry, aspect, cur, value) {
+  const measurement = aspect.kind !== 'judgement';
+  return ask({
+    title: measurement ? t('judge.change_measurement_title') : t('judge.correction_title'),
+    message: [
+      h('span', { class: 'change-line' },
+        `${entry} · ${aspect.code}: `,
+        h('span', { class: 'old-value' }, cur ? valueText(aspect, cur.value) : '?'), ' → ',
+        h('strong', { class: 'new-value' }, valueText(aspect, value))),
+      cur && measurement ? h('span', { class: 'old-by' }, t('judge.old_entered_by', { who: judgeLabel(cur.judge), time: when(cur.created_at) })) : null,
+      h('span', { class: 'change-help' }, t('judge.correction_help')),
+    ],
+    label: t('judge.reason'),
+    confirm: t('judge.save_correction'),
+  });
+}
+
+/**
+ * Records a mark (asking for a reason when it changes one); resolves 'saved', 'unchanged'
+ * (the value is already the current one), 'cancelled' or 'locked'.
+ */
 async function record(entry, aspect, value) {
-  if (isLocked(app.skill)) { toast(t('judge.locked_banner', { skill: app.skill }), 'error'); return false; }
+  if (isLocked(app.skill)) { toast(t('judge.locked_banner', { skill: app.skill }), 'error'); return 'locked'; }
   const cur = current(entry.code, aspect.code);
   if (cur && Number(cur.value) === Number(value)) {
-    toast(t('judge.unchanged'));
-    return false;
+    toast(cur.own === false ? t('judge.unchanged_measurement') : t('judge.unchanged'));
+    return 'unchanged';
   }
   let reason = null;
   if (cur) {
-    reason = await ask({
-      title: t('judge.correction_title'),
-      message: t('judge.correction_message', { entry: entry.code, aspect: aspect.code, old: cur.value, value }),
-      label: t('judge.reason'),
-      confirm: t('judge.save_correction'),
-    });
-    if (reason === null) return false;
+    reason = await askReason(entry.code, aspect, cur, value);
+    if (reason === null) return 'cancelled';
   }
   await app.outbox.add({ entry: entry.code, aspect: aspect.code, value, reason });
-  announce(t('judge.saved', { aspect: aspect.code, value }));
-  return true;
+  announce(t('judge.saved', { aspect: aspect.code, value: valueText(aspect, value) }));
+  return 'saved';
 }
 
 function refreshMarks() {
   for (const update of app.aspectUpdaters.values()) update();
+  const progress = app.slots.sheet?.querySelector('.sheet-progress');
+  if (progress && app.entry) progress.textContent = t('judge.aspects_done', { done: markedCount(app.entry, app.skill), total: aspectsOf(app.skill).length });
   if (app.slots.list && app.data) renderList();
   renderSync();
   renderRejected();
@@ -575,7 +774,12 @@ function rejectedItem(m, { compact = false } = {}) {
 }
 
 async function resendWithReason(m) {
-  const reason = await ask({ title: t('judge.correction_title'), message: t('judge.correction_message', { entry: m.entry, aspect: m.aspect, old: '?', value: m.value }), label: t('judge.reason'), confirm: t('judge.save_correction') });
+  // Refused because a mark was there already (another judge's measurement, most likely):
+  // fetch it, so the judge sees what they are replacing.
+  await loadEntryMarks(m.entry);
+  const skill = app.data.entries.find((e) => e.code === m.entry)?.skill;
+  const aspect = aspectsOf(skill).find((a) => a.code === m.aspect) || { code: m.aspect, kind: 'measurement' };
+  const reason = await askReason(m.entry, aspect, current(m.entry, m.aspect), m.value);
   if (reason === null) return;
   await app.outbox.add({ entry: m.entry, aspect: m.aspect, value: m.value, reason });
 }
@@ -618,6 +822,29 @@ function renderAlerts() {
 
 // ------------------------------------------------------------------ start
 
+/**
+ * Keeps `--topbar-h` and `--sheet-head-h` (CSS) at the real heights of the sticky bars, which
+ * wrap differently with each language and width, so the entry being marked stays in view
+ * below the top bar and a focused aspect is never hidden behind either.
+ */
+function trackStickyHeights() {
+  if (typeof ResizeObserver !== 'function') return;
+  const root = document.documentElement.style;
+  const topbar = document.querySelector('.topbar');
+  const observer = new ResizeObserver(() => {
+    root.setProperty('--topbar-h', `${topbar.offsetHeight}px`);
+    const head = app.slots.sheet?.querySelector('.sheet-head');
+    if (head) root.setProperty('--sheet-head-h', `${head.offsetHeight}px`);
+  });
+  observer.observe(topbar);
+  let watched = null;
+  app.observeSheetHead = (head) => {
+    if (watched) observer.unobserve(watched);
+    watched = head;
+    observer.observe(head);
+  };
+}
+
 function registerServiceWorker() {
   // Browsers give service workers to secure contexts only (HTTPS or localhost). On a
   // plain-HTTP LAN the page still works: marks are kept in IndexedDB either way.
@@ -628,9 +855,12 @@ function registerServiceWorker() {
 async function start() {
   await i18n.init();
   i18n.preloadAll();
+  app.badge = liveBadge();
+  app.badge.el.hidden = true;
   document.getElementById('live-slot').append(app.badge.el);
   document.getElementById('lang-slot').append(languageSwitcher());
   document.getElementById('logout').addEventListener('click', logout);
+  trackStickyHeights();
   registerServiceWorker();
   try {
     app.db = await openStore();
