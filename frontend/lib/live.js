@@ -26,14 +26,17 @@ export class LiveClient {
    *   token: () => string|null   read at every (re)connect
    *   onStatus: ({state, attempt, retryAt}) => void   state: connecting|open|reconnecting|stopped
    *   onError: ({code, detail}, channel) => void       error frames from the server
+   *   onRevoked: ({reason}) => void   the session ended or its rights shrank: the server
+   *     now sends only what an anonymous viewer may see
    *   WebSocket: constructor (tests may inject one)
    */
-  constructor(code, { token = () => null, onStatus = () => {}, onError = () => {}, url, WebSocket: WS } = {}) {
+  constructor(code, { token = () => null, onStatus = () => {}, onError = () => {}, onRevoked = () => {}, url, WebSocket: WS } = {}) {
     this.code = code;
     this.url = url || liveUrl(code);
     this.token = token;
     this.onStatus = onStatus;
     this.onError = onError;
+    this.onRevoked = onRevoked;
     this.WS = WS || window.WebSocket;
     this.channels = new Map();
     this.ws = null;
@@ -208,6 +211,10 @@ export class LiveClient {
       this.onError(data || {}, channel ?? null);
       return;
     }
+    if (type === 'revoked') {
+      this.onRevoked(data || {});
+      return;
+    }
     const ch = channel ? this.channels.get(channel) : null;
     if (!ch) return;
     if (type === 'snapshot') {
@@ -222,7 +229,10 @@ export class LiveClient {
         return;
       }
       if (seq <= ch.seq) return; // replayed, already applied
-      if (seq !== ch.seq + 1) {
+      // A merged delta covers the changes `from` … `seq`; it applies on anything from
+      // `from - 1` on (its rows carry their latest state).
+      const from = typeof frame.from === 'number' ? frame.from : seq;
+      if (from > ch.seq + 1) {
         if (!ch.resyncing) this.resync(channel, ch);
         return;
       }

@@ -208,7 +208,8 @@ test('live.js: applies frames in seq order, resubscribes on a gap, resumes after
   const { LiveClient, backoffDelay } = await import(new URL('../../frontend/lib/live.js', import.meta.url));
   const states = [];
   const got = [];
-  const live = new LiveClient('MINI', { token: () => 'secret-token', WebSocket: FakeSocket, onStatus: (s) => states.push(s.state) });
+  const revoked = [];
+  const live = new LiveClient('MINI', { token: () => 'secret-token', WebSocket: FakeSocket, onStatus: (s) => states.push(s.state), onRevoked: (d) => revoked.push(d.reason) });
   live.subscribe('skill:IR', (m) => got.push([m.type, m.seq, m.data.n]));
   live.start();
   const ws = sockets[0];
@@ -224,6 +225,12 @@ test('live.js: applies frames in seq order, resubscribes on a gap, resumes after
   ws.frame({ type: 'delta', channel: 'skill:IR', seq: 42, data: { n: 'c' } });
   ws.frame({ type: 'delta', channel: 'skill:IR', seq: 43, data: { n: 'd' } });
   assert.deepEqual(got, [['snapshot', 40, 'a'], ['delta', 41, 'b'], ['delta', 42, 'c'], ['delta', 43, 'd']]);
+  // A merged delta covers from…seq: it applies on anything from `from - 1` on.
+  ws.frame({ type: 'delta', channel: 'skill:IR', from: 43, seq: 45, data: { n: 'merged' } });
+  ws.frame({ type: 'delta', channel: 'skill:IR', from: 44, seq: 46, data: { n: 'overlap' } });
+  assert.deepEqual(got.slice(4), [['delta', 45, 'merged'], ['delta', 46, 'overlap']]);
+  ws.frame({ type: 'revoked', channel: null, seq: null, data: { reason: 'logged out' } });
+  assert.deepEqual(revoked, ['logged out']);
   // The connection drops: reconnecting, then resumed from the last seq.
   ws.drop();
   assert.equal(live.state, 'reconnecting');
@@ -231,7 +238,7 @@ test('live.js: applies frames in seq order, resubscribes on a gap, resumes after
   const again = sockets[1];
   assert.ok(again, 'a new socket after the backoff');
   again.open();
-  assert.deepEqual(again.sent, [{ auth: 'secret-token' }, { subscribe: ['skill:IR'], since: { 'skill:IR': 43 } }]);
+  assert.deepEqual(again.sent, [{ auth: 'secret-token' }, { subscribe: ['skill:IR'], since: { 'skill:IR': 46 } }]);
   assert.deepEqual(states.slice(0, 4), ['connecting', 'open', 'reconnecting', 'reconnecting']);
   live.stop();
   // Backoff: grows, capped at 30 s, with jitter between half and all of the ceiling.
@@ -241,6 +248,21 @@ test('live.js: applies frames in seq order, resubscribes on a gap, resumes after
   assert.equal(backoffDelay(30, () => 1), 30000);
   assert.equal(backoffDelay(30, () => 0), 15000);
   delete globalThis.window;
+});
+
+test('results.js: compact deltas patch rows by number, then move ranks and medals', async () => {
+  const { mergeRows } = await import(new URL('../../frontend/lib/results.js', import.meta.url));
+  const rows = [
+    { i: 0, entry: 'A', raw: '5.00', rank: 1, medal: 'gold', criteria: { X: '5.00', Y: '0.00' } },
+    { i: 1, entry: 'B', raw: '4.00', rank: 2, medal: 'silver', criteria: { X: '4.00', Y: '0.00' } },
+  ];
+  const merged = mergeRows(rows, [{ i: 1, raw: '6.00', rank: 1, medal: 'gold', criteria: { Y: '2.00' } }], [0, 2], [0, 'silver']);
+  assert.deepEqual(merged.map((r) => [r.entry, r.raw, r.rank, r.medal, r.criteria]), [
+    ['B', '6.00', 1, 'gold', { X: '4.00', Y: '2.00' }],
+    ['A', '5.00', 2, 'silver', { X: '5.00', Y: '0.00' }],
+  ]);
+  assert.equal(rows[1].raw, '4.00', 'the rows held are not changed in place');
+  assert.equal(mergeRows(rows, [{ i: 7, raw: '1.00' }]), null, 'a row the page does not hold asks for a snapshot');
 });
 
 test('pages are served with a strict CSP and no inline script or style', async () => {
@@ -465,8 +487,10 @@ test('(b) a judge marks online and offline; every mark is stored exactly once', 
   await page.fill('dialog[open] textarea', 'second look');
   await page.click('dialog[open] button[type="submit"]');
   await page.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '1');
-  // Meanwhile the organizers withdraw the entry… no: they lock the skill.
-  await ok('POST', `/competitions/${code}/skills/LV/lock`, { body: {}, token });
+  // Meanwhile the organizers lock the skill (LV-AAA, the tablet's own delegation, is
+  // withdrawn first: an entry without any mark cannot be signed off).
+  await ok('POST', `/competitions/${code}/entries/LV-AAA/status`, { body: { status: 'withdrawn', reason: 'no judge' }, token });
+  await ok('POST', `/competitions/${code}/skills/LV/lock`, { body: { accept_missing: true, reason: 'e2e' }, token });
   await page.context().setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
   await page.waitForSelector('.rejected .rejected-item', { timeout: 20_000 });
