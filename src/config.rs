@@ -75,6 +75,15 @@ pub struct ServeArgs {
     /// Password of the `admin` account created on first start (else generated and printed).
     #[arg(long, env = "PODIUM_ADMIN_PASSWORD", hide_env_values = true, global = true)]
     pub admin_password: Option<String>,
+    /// Frames a live channel sends per second at most; faster changes are merged.
+    #[arg(long, env = "PODIUM_LIVE_RATE", default_value_t = 10.0, global = true)]
+    pub live_rate: f64,
+    /// Live websocket connections in all.
+    #[arg(long, env = "PODIUM_MAX_SOCKETS", default_value_t = 50_000, global = true)]
+    pub max_sockets: usize,
+    /// Live websocket connections from one address (a venue's NAT counts as one).
+    #[arg(long, env = "PODIUM_MAX_SOCKETS_PER_ADDRESS", default_value_t = 5_000, global = true)]
+    pub max_sockets_per_address: usize,
 }
 
 /// Everything `serve` needs, independent of how it was given.
@@ -84,6 +93,23 @@ pub struct Settings {
     pub bind: String,
     pub demo: bool,
     pub admin_password: Option<String>,
+    pub live_rate: f64,
+    pub max_sockets: usize,
+    pub max_sockets_per_address: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://podium.db?mode=rwc".into(),
+            bind: "127.0.0.1:8080".into(),
+            demo: true,
+            admin_password: None,
+            live_rate: 10.0,
+            max_sockets: 50_000,
+            max_sockets_per_address: 5_000,
+        }
+    }
 }
 
 impl Settings {
@@ -93,6 +119,9 @@ impl Settings {
             bind: serve.bind.clone(),
             demo: !serve.no_demo,
             admin_password: serve.admin_password.clone(),
+            live_rate: serve.live_rate,
+            max_sockets: serve.max_sockets,
+            max_sockets_per_address: serve.max_sockets_per_address,
         }
     }
 }

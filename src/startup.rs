@@ -1,21 +1,27 @@
 //! Builds the actix application: state, routes, middleware, problem+json for actix's
 //! own errors, the OpenAPI document and the embedded frontend.
 use crate::api::AppState;
+use crate::api::live::LiveState;
 use crate::api::openapi::ApiDoc;
 use crate::auth::Sessions;
 use crate::auth::limiter::LoginLimiter;
 use crate::config::Settings;
 use crate::error::{ApiError, ErrorCode, problem};
-use crate::live::Hub;
+use crate::live::{Hub, LiveConfig};
 use crate::service::Engine;
 use crate::store::Db;
+use actix_codec::Framed;
+use actix_http::{HttpService, Request, h1};
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
-use actix_web::dev::{Server, ServiceResponse};
+use actix_web::dev::{AppConfig, Server, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, web};
 use std::net::TcpListener;
+use std::time::Duration;
+use tokio::net::TcpStream;
 use utoipa::OpenApi;
 
 /// Largest JSON body accepted: a whole competition package.
@@ -30,15 +36,21 @@ impl Application {
     pub async fn build(settings: &Settings, db: Db) -> std::io::Result<Application> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let hub = Hub::start();
+        let hub = Hub::start(LiveConfig {
+            interval: Duration::from_secs_f64(1.0 / settings.live_rate.clamp(0.1, 1000.0)),
+            max_sockets: settings.max_sockets,
+            max_sockets_per_address: settings.max_sockets_per_address,
+            ..LiveConfig::default()
+        });
         let engine = Engine::start(db.clone(), hub.clone());
         if db.is_postgres() {
             crate::service::relay::spawn_listener(db.clone(), engine.clone(), hub.clone());
         }
         let sessions = web::Data::new(Sessions::new(db.clone()));
+        let live = LiveState { engine: engine.clone(), hub: hub.clone(), sessions: sessions.clone().into_inner() };
         let state = web::Data::new(AppState { db, engine, hub, login_limiter: LoginLimiter::default() });
         let openapi = ApiDoc::openapi();
-        let server = HttpServer::new(move || {
+        let app = move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(sessions.clone())
@@ -76,9 +88,26 @@ impl Application {
                 .service(web::scope("/api/v1").configure(crate::api::routes).default_service(web::to(api_not_found)))
                 .configure(crate::frontend::routes)
                 .default_service(web::to(api_not_found))
-        })
-        .listen(listener)?
-        .run();
+        };
+        // actix-web's HttpServer, with one addition: upgrades (live websockets) are taken over
+        // before the request dispatcher, so an idle live socket holds no HTTP buffers.
+        let server = Server::build()
+            .listen("podium", listener, move || {
+                let live = live.clone();
+                let upgrade = fn_service(move |(req, framed): (Request, Framed<TcpStream, h1::Codec>)| {
+                    crate::api::live::upgrade(live.clone(), req, framed)
+                });
+                let app = app().into_factory().map_err(|err: actix_web::Error| err.error_response());
+                // The timeouts of actix-web's HttpServer.
+                HttpService::build()
+                    .client_request_timeout(Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .h1_allow_half_closed(true)
+                    .upgrade(upgrade)
+                    .finish(map_config(app, |_| AppConfig::default()))
+                    .tcp()
+            })?
+            .run();
         Ok(Application { port, server })
     }
 

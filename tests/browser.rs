@@ -51,7 +51,7 @@ async fn the_pages_work_in_a_real_browser() {
     let url = format!("sqlite://{}?mode=rwc", dir.0.join("podium.db").display());
     let db = podium::store::Db::connect(&url).await.expect("connect and migrate");
     podium::service::setup::ensure_admin(&db, Some(ADMIN_PASSWORD)).await.expect("admin account");
-    let settings = Settings { database_url: url, bind: "127.0.0.1:0".into(), demo: false, admin_password: None };
+    let settings = Settings { database_url: url, bind: "127.0.0.1:0".into(), demo: false, ..Settings::default() };
     let app = Application::build(&settings, db).await.expect("build the app");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

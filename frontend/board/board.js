@@ -54,15 +54,22 @@ const visible = (c) => !only || c === only;
 /** Applies a skill frame; returns false when a delta needs results the page does not hold. */
 function applySkill(code, data, snapshot) {
   const s = skill(code);
-  if (!snapshot && data.official && Array.isArray(data.rows) && !Array.isArray(s.results)) return false;
+  // A delta carries only the header fields that changed.
+  const official = 'official' in data ? Boolean(data.official) : s.official;
+  const moves = Array.isArray(data.rows) || Array.isArray(data.ranks) || Array.isArray(data.medals);
+  if (!snapshot && official && moves && !Array.isArray(s.results)) return false;
   const hadOfficial = s.official && Array.isArray(s.results);
   if (data.name) s.name = data.name;
   if (data.state) s.state = data.state;
-  s.official = Boolean(data.official);
+  s.official = official;
   if (data.progress) s.progress = data.progress;
   if (snapshot) s.results = Array.isArray(data.results) ? [...data.results].sort(compareRows) : null;
+  else if (moves) {
+    const merged = mergeRows(s.results || [], data.rows, data.ranks, data.medals);
+    if (!merged) return false;
+    s.results = merged;
+  }
   if ('accepted_gaps' in data) s.acceptedGaps = data.accepted_gaps;
-  else if (Array.isArray(data.rows)) s.results = mergeRows(s.results || [], data.rows, data.ranks);
   // The public board shows published results only, whatever a frame carries: a skill
   // unlocked for review must not show rankings that are being revised.
   if (!s.official) s.results = null;

@@ -3,7 +3,8 @@
 // seq order, notices gaps and resubscribes with `since`, watches heartbeats and reconnects
 // with exponential backoff and jitter, resuming every channel from its last seq. A `revoked`
 // frame (the session ended or lost its rights) is passed to `onRevoked`; the socket carries
-// on as an anonymous viewer's and the token is no longer sent.
+// on with what an anonymous viewer sees, and a page that drops its session (so `token()`
+// returns null) reconnects as one.
 
 const HEARTBEAT_TIMEOUT_MS = 35_000;
 const BACKOFF_BASE_MS = 500;
@@ -40,7 +41,6 @@ export class LiveClient {
     this.onStatus = onStatus;
     this.onError = onError;
     this.onRevoked = onRevoked;
-    this.revoked = false;
     this.WS = WS || window.WebSocket;
     this.channels = new Map();
     this.ws = null;
@@ -134,8 +134,7 @@ export class LiveClient {
       if (this.ws !== ws) return;
       this.everOpened = true;
       this.setState('open');
-      // A revoked token would only be refused again: reconnect as what the server made us.
-      const token = this.revoked ? null : this.token();
+      const token = this.token();
       if (token) this.send({ auth: token });
       this.resubscribeAll();
       this.armWatchdog();
@@ -217,7 +216,6 @@ export class LiveClient {
       return;
     }
     if (type === 'revoked') {
-      this.revoked = true;
       try { this.onRevoked(data || {}); } catch (error) { console.error('revoked handler failed', error); }
       return;
     }
@@ -235,7 +233,10 @@ export class LiveClient {
         return;
       }
       if (seq <= ch.seq) return; // replayed, already applied
-      if (seq !== ch.seq + 1) {
+      // A merged delta covers the changes `from` … `seq`; it applies on anything from
+      // `from - 1` on (its rows carry their latest state).
+      const from = typeof frame.from === 'number' ? frame.from : seq;
+      if (from > ch.seq + 1) {
         if (!ch.resyncing) this.resync(channel, ch);
         return;
       }

@@ -9,17 +9,28 @@ export function compareRows(a, b) {
 }
 
 /**
- * Merges a delta into `rows` and re-sorts: `changed` (the delta's `rows`) replace rows by
- * entry code; `ranks` ({entry: [rank, medal]}) moves rows whose content did not change.
+ * Applies a delta to `rows` (a snapshot's rows, each with its number `i`) and re-sorts:
+ * `patches` (the delta's `rows`) carry only the fields that changed (of `criteria`, only the
+ * changed criteria); `ranks` and `medals` (`[i, value, i, value, …]`) move rows whose content
+ * did not change. Returns null when a patch names a row the page does not hold.
  */
-export function mergeRows(rows, changed, ranks) {
-  const byEntry = new Map((rows || []).map((r) => [r.entry, r]));
-  for (const row of changed || []) byEntry.set(row.entry, row);
-  for (const [entry, [rank, medal]] of Object.entries(ranks || {})) {
-    const row = byEntry.get(entry);
-    if (row) byEntry.set(entry, { ...row, rank, medal });
+export function mergeRows(rows, patches, ranks, medals) {
+  const byNumber = new Map((rows || []).map((r) => [r.i, { ...r }]));
+  for (const patch of patches || []) {
+    const row = byNumber.get(patch.i);
+    if (!row) return null;
+    for (const [key, value] of Object.entries(patch)) {
+      row[key] = key === 'criteria' ? { ...(row.criteria || {}), ...value } : value;
+    }
   }
-  return [...byEntry.values()].sort(compareRows);
+  for (const [list, field] of [[ranks, 'rank'], [medals, 'medal']]) {
+    for (let k = 0; k + 1 < (list || []).length; k += 2) {
+      const row = byNumber.get(list[k]);
+      if (!row) return null;
+      row[field] = list[k + 1];
+    }
+  }
+  return [...byNumber.values()].sort(compareRows);
 }
 
 /** The score a spectator sees: the scaled score of a standardised skill, else the raw total. */

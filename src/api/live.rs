@@ -1,39 +1,139 @@
-//! The websocket upgrade of the live protocol (docs/live-protocol.md).
-use super::State;
+//! The websocket upgrade of the live protocol (docs/live-protocol.md). Upgrades are taken
+//! over from actix-http before its request dispatcher, so a live socket keeps no HTTP
+//! buffers: the connection's own code reads it, and its shard writes to it.
 use crate::auth::Sessions;
-use crate::error::{ApiError, ApiResult, ErrorCode};
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::error::{ErrorCode, Problem};
+use crate::live::Hub;
+use crate::service::Engine;
+use actix_codec::Framed;
+use actix_http::{Request, h1};
+use bytes::BytesMut;
 use serde::Deserialize;
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+/// What the upgrade needs of the server.
+#[derive(Clone)]
+pub struct LiveState {
+    pub engine: Engine,
+    pub hub: Hub,
+    pub sessions: Arc<Sessions>,
+}
 
 #[derive(Deserialize)]
-pub struct LiveQuery {
+struct LiveQuery {
     token: Option<String>,
 }
 
-/// Upgrades to a websocket carrying the competition's live channels.
+/// Upgrades to a websocket carrying the competition's live channels. (Upgrade requests are
+/// served by [`upgrade`]; a plain GET lands here and is told to upgrade.)
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/live", tag = "live",
     params(("token" = Option<String>, Query, description = "a bearer token, for clients that cannot send one in a first message")),
-    responses((status = 101, description = "switching to the live protocol (docs/live-protocol.md)"), (status = 404, body = crate::error::Problem)))]
-pub async fn live(
-    req: HttpRequest,
-    body: web::Payload,
-    state: State,
-    sessions: web::Data<Sessions>,
-    code: web::Path<String>,
-    query: web::Query<LiveQuery>,
-) -> ApiResult<HttpResponse> {
-    let competition = state.engine.competition(&code).await?;
+    responses((status = 101, description = "switching to the live protocol (docs/live-protocol.md)"),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn live() -> crate::error::ApiResult<actix_web::HttpResponse> {
+    // Reached only without the upgrade headers: upgrades never get this far.
+    Err(crate::error::ApiError::bad_request(
+        ErrorCode::WebsocketRequired,
+        "this endpoint speaks websocket: send an upgrade",
+    ))
+}
+
+/// Serves one `Connection: Upgrade` request: a live websocket, or a problem response.
+pub async fn upgrade(
+    state: LiveState,
+    req: Request,
+    framed: Framed<TcpStream, h1::Codec>,
+) -> Result<(), actix_web::Error> {
+    let parts = framed.into_parts();
+    let (mut io, read_buf) = (parts.io, parts.read_buf);
+    match accept(&state, &req).await {
+        Ok((competition, caller, key)) => {
+            let Some(permit) = req.peer_addr().and_then(|a| state.hub.permit(a.ip())) else {
+                let detail = "the server holds as many live connections as it may; try again shortly";
+                return respond(&mut io, 503, ErrorCode::Unavailable, detail).await;
+            };
+            let accept = actix_http::ws::hash_key(key.as_bytes());
+            let head = format!(
+                "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-accept: {}\r\n\r\n",
+                String::from_utf8_lossy(&accept)
+            );
+            if io.write_all(head.as_bytes()).await.is_err() {
+                return Ok(());
+            }
+            // Only what the client sent after the request; the buffer itself is not kept.
+            let leftover = BytesMut::from(&read_buf[..]);
+            drop(read_buf);
+            crate::live::serve(state.hub, state.sessions, io, leftover, competition, caller, permit).await;
+            Ok(())
+        }
+        Err((status, code, detail)) => respond(&mut io, status, code, &detail).await,
+    }
+}
+
+type Refused = (u16, ErrorCode, String);
+
+/// Checks the request: its route, the websocket handshake, the competition and the token.
+async fn accept(
+    state: &LiveState,
+    req: &Request,
+) -> Result<(uuid::Uuid, Option<crate::model::Caller>, String), Refused> {
+    let path = req.path();
+    let code = path
+        .strip_prefix("/api/v1/competitions/")
+        .and_then(|rest| rest.strip_suffix("/live"))
+        .filter(|code| !code.is_empty() && !code.contains('/'))
+        .ok_or_else(|| (404, ErrorCode::NotFound, format!("no live endpoint at {path}")))?;
+    actix_http::ws::verify_handshake(req.head())
+        .map_err(|e| (400, ErrorCode::WebsocketRequired, format!("this endpoint speaks websocket: {e}")))?;
+    let key = req
+        .head()
+        .headers
+        .get(actix_http::header::SEC_WEBSOCKET_KEY)
+        .and_then(|k| k.to_str().ok())
+        .ok_or_else(|| (400, ErrorCode::WebsocketRequired, "no Sec-WebSocket-Key".to_owned()))?
+        .to_owned();
+    let competition = state
+        .engine
+        .competition(code)
+        .await
+        .map_err(|_| (404, ErrorCode::NotFound, format!("no competition '{code}'")))?;
+    let query: LiveQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
+        .map_err(|e| (400, ErrorCode::InvalidQuery, e.to_string()))?;
     let caller = match &query.token {
-        Some(token) => Some(sessions.resolve(token).await?.ok_or_else(|| {
-            ApiError::unauthorized(ErrorCode::InvalidToken, "the token is unknown, expired or revoked")
-        })?),
+        Some(token) => match state.sessions.resolve(token).await {
+            Ok(Some(caller)) => Some(caller),
+            _ => return Err((401, ErrorCode::InvalidToken, "the token is unknown, expired or revoked".into())),
+        },
         None => None,
     };
-    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|e| {
-        ApiError::bad_request(ErrorCode::WebsocketRequired, format!("this endpoint speaks websocket: {e}"))
-    })?;
-    let serve =
-        crate::live::socket::serve(state.hub.clone(), sessions.into_inner(), competition.id, caller, session, stream);
-    actix_web::rt::spawn(serve);
-    Ok(response)
+    Ok((competition.id, caller, key))
+}
+
+/// Answers with a problem document and closes the connection.
+async fn respond(io: &mut TcpStream, status: u16, code: ErrorCode, detail: &str) -> Result<(), actix_web::Error> {
+    let reason = actix_http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
+    let problem = Problem {
+        kind: format!("urn:podium:problem:{code}"),
+        title: reason.to_owned(),
+        status,
+        detail: detail.to_owned(),
+        code,
+        errors: Vec::new(),
+        extra: None,
+    };
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let retry = if status == 503 { "retry-after: 1\r\n" } else { "" };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\n{retry}connection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = io.write_all(head.as_bytes()).await;
+    let _ = io.write_all(&body).await;
+    let _ = io.shutdown().await;
+    Ok(())
 }

@@ -1,10 +1,10 @@
 //! What each live channel carries: its snapshot, and the changes between two versions of the
 //! model (its deltas). Pure functions of the model.
 use crate::domain::kinds::{JudgeRole, MedalOrder, SkillState};
-use crate::model::{Channel, Competition, JudgeIx};
+use crate::model::{Channel, Competition, JudgeIx, SkillIx};
 use crate::scoring::{Discrepancy, EntryResult};
-use crate::view::{medals_json, progress_rows, result_row, result_rows, skill_header};
-use serde_json::{Value, json};
+use crate::view::{medals_json, progress_rows, result_row, skill_header};
+use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
 /// How a change reaches subscribers: a delta on top of what they have, or a new snapshot
@@ -29,9 +29,18 @@ fn with(mut header: Value, key: &str, value: Value) -> Value {
     header
 }
 
-fn rows_delta(header: Value, changed: &[Value], ranks: &serde_json::Map<String, Value>) -> Value {
-    let data = with(header, "rows", Value::Array(changed.to_vec()));
-    if ranks.is_empty() { data } else { with(data, "ranks", Value::Object(ranks.clone())) }
+/// Each entry's row number within its skill (`i`), by entry code: snapshots number their
+/// rows so that deltas can address them in a few bytes.
+fn row_numbers(c: &Competition, s: SkillIx) -> HashMap<String, usize> {
+    let mut codes: Vec<&str> = c.skills[s].entries.iter().map(|&e| c.entries[e].code.as_str()).collect();
+    codes.sort_unstable();
+    codes.into_iter().enumerate().map(|(i, code)| (code.to_owned(), i)).collect()
+}
+
+/// A skill's result rows as a snapshot carries them: the API's rows, each with its `i`.
+fn numbered_rows(c: &Competition, s: SkillIx) -> Vec<Value> {
+    let numbers = row_numbers(c, s);
+    c.skills[s].result.entries.iter().map(|r| with(result_row(c, r), "i", json!(numbers.get(&r.entry)))).collect()
 }
 
 /// What a channel carries now (the `data` of a snapshot); `None` if it does not exist.
@@ -39,12 +48,12 @@ pub fn snapshot(c: &Competition, channel: &Channel) -> Option<Value> {
     Some(match channel {
         Channel::Skill(code) => {
             let s = c.skill(code)?;
-            with(skill_header(c, s), "results", Value::Array(result_rows(c, s)))
+            with(skill_header(c, s), "results", Value::Array(numbered_rows(c, s)))
         }
         Channel::PublicSkill(code) => {
             let s = c.skill(code)?;
             if c.skills[s].state == SkillState::Published {
-                with(skill_header(c, s), "results", Value::Array(result_rows(c, s)))
+                with(skill_header(c, s), "results", Value::Array(numbered_rows(c, s)))
             } else {
                 skill_header(c, s)
             }
@@ -119,8 +128,47 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
     out
 }
 
-/// A skill's private results (the rows that changed; a standardised skill may change all)
-/// and its public view.
+/// The header fields that changed (`name`, `state`, `official`, `progress`).
+fn header_patch(before: &Value, after: &Value) -> Map<String, Value> {
+    let mut patch = Map::new();
+    if let Some(after) = after.as_object() {
+        for (key, value) in after {
+            if key != "skill" && before.get(key) != Some(value) {
+                patch.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    patch
+}
+
+/// The fields of a result row that changed; of its criteria, only those that changed.
+fn row_patch(before: &Value, after: &Value) -> Map<String, Value> {
+    let mut patch = Map::new();
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else { return patch };
+    for (key, value) in after {
+        let old = before.get(key);
+        if old == Some(value) {
+            continue;
+        }
+        match (key.as_str(), old.and_then(Value::as_object), value.as_object()) {
+            ("criteria", Some(old), Some(new)) => {
+                let changed: Map<String, Value> =
+                    new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                patch.insert(key.clone(), Value::Object(changed));
+            }
+            _ => {
+                patch.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    patch
+}
+
+/// A skill's private results and its public view. A delta carries only what changed: the
+/// header fields that changed, a patch per changed row (`rows: [{i, …fields}]`), and rows
+/// whose only change is their place as `ranks: [i, rank, …]` and `medals: [i, medal, …]`
+/// (a mark that moves one entry shifts every row it passes). A standardised skill may
+/// change every row.
 fn skill_changes(before: &Competition, after: &Competition, code: &str, out: &mut Vec<Change>) {
     let (Some(b), Some(a)) = (before.skill(code), after.skill(code)) else {
         return;
@@ -128,47 +176,63 @@ fn skill_changes(before: &Competition, after: &Competition, code: &str, out: &mu
     let (bs, as_) = (&before.skills[b], &after.skills[a]);
     let members = |c: &Competition, entry: &str| c.entry(entry).map(|e| c.entries[e].members.clone());
     let old: HashMap<&str, &EntryResult> = bs.result.entries.iter().map(|r| (r.entry.as_str(), r)).collect();
-    // Compared on the computed results first, so unchanged rows are never serialized. A row
-    // whose only change is its place (rank, and the medal that goes with it) travels as
-    // `ranks: {entry: [rank, medal]}`, about 20 bytes instead of a whole row: a mark that
-    // moves one entry up the board shifts every row it passes.
-    let mut changed: Vec<Value> = Vec::new();
-    let mut ranks = serde_json::Map::new();
-    for r in &as_.result.entries {
-        let same_members = members(before, &r.entry) == members(after, &r.entry);
-        match old.get(r.entry.as_str()) {
-            Some(o) if *o == r && same_members => {}
-            Some(o) if same_members && EntryResult { rank: r.rank, medal: r.medal, ..(*o).clone() } == *r => {
-                ranks.insert(r.entry.clone(), json!([r.rank, r.medal]));
-            }
-            _ => changed.push(result_row(after, r)),
-        }
-    }
     // Entries added or removed: a snapshot says it more simply than a delta.
     let (old_rows, new_rows) = (&bs.result.entries, &as_.result.entries);
-    let removed = old_rows.len() != new_rows.len() || new_rows.iter().any(|r| !old.contains_key(r.entry.as_str()));
-    let header_changed = skill_header(before, b) != skill_header(after, a);
+    let reshaped = old_rows.len() != new_rows.len() || new_rows.iter().any(|r| !old.contains_key(r.entry.as_str()));
+    let numbers = row_numbers(after, a);
+    // Compared on the computed results first, so unchanged rows are never serialized.
+    let mut rows: Vec<Value> = Vec::new();
+    let mut ranks: Vec<Value> = Vec::new();
+    let mut medals: Vec<Value> = Vec::new();
+    for r in new_rows.iter().filter(|_| !reshaped) {
+        let Some(o) = old.get(r.entry.as_str()) else { continue };
+        let same_members = members(before, &r.entry) == members(after, &r.entry);
+        if *o == r && same_members {
+            continue;
+        }
+        let i = numbers.get(&r.entry).copied().unwrap_or_default();
+        if same_members && (EntryResult { rank: r.rank, medal: r.medal, ..(*o).clone() }) == *r {
+            if r.rank != o.rank {
+                ranks.extend([json!(i), json!(r.rank)]);
+            }
+            if r.medal != o.medal {
+                medals.extend([json!(i), json!(r.medal)]);
+            }
+            continue;
+        }
+        let patch = row_patch(&result_row(before, o), &result_row(after, r));
+        rows.push(with(Value::Object(patch), "i", json!(i)));
+    }
+    let header = header_patch(&skill_header(before, b), &skill_header(after, a));
+    let delta = |header: &Map<String, Value>, with_rows: bool| {
+        let mut data = header.clone();
+        for (key, list) in [("rows", &rows), ("ranks", &ranks), ("medals", &medals)] {
+            if with_rows && !list.is_empty() {
+                data.insert(key.into(), Value::Array(list.clone()));
+            }
+        }
+        Value::Object(data)
+    };
+    let moved = !rows.is_empty() || !ranks.is_empty() || !medals.is_empty();
     let private = Channel::Skill(code.to_owned());
-    if removed {
+    if reshaped {
         if let Some(data) = snapshot(after, &private) {
             out.push(Change { channel: private, kind: ChangeKind::Snapshot, data });
         }
-    } else if !changed.is_empty() || !ranks.is_empty() || header_changed {
-        let data = rows_delta(skill_header(after, a), &changed, &ranks);
-        out.push(Change { channel: private, kind: ChangeKind::Delta, data });
+    } else if moved || !header.is_empty() {
+        out.push(Change { channel: private, kind: ChangeKind::Delta, data: delta(&header, true) });
     }
     let was = bs.state == SkillState::Published;
     let is = as_.state == SkillState::Published;
     let public = Channel::PublicSkill(code.to_owned());
-    if was != is || (is && removed) {
+    if was != is || (is && reshaped) {
         if let Some(data) = snapshot(after, &public) {
             out.push(Change { channel: public, kind: ChangeKind::Snapshot, data });
         }
-    } else if is && (!changed.is_empty() || !ranks.is_empty() || header_changed) {
-        let data = rows_delta(skill_header(after, a), &changed, &ranks);
-        out.push(Change { channel: public, kind: ChangeKind::Delta, data });
-    } else if header_changed {
-        out.push(Change { channel: public, kind: ChangeKind::Delta, data: skill_header(after, a) });
+    } else if is && (moved || !header.is_empty()) {
+        out.push(Change { channel: public, kind: ChangeKind::Delta, data: delta(&header, true) });
+    } else if !header.is_empty() {
+        out.push(Change { channel: public, kind: ChangeKind::Delta, data: delta(&header, false) });
     }
 }
 

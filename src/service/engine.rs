@@ -218,14 +218,14 @@ impl Worker {
         competition: Uuid,
         decide: impl Fn(&Competition) -> Result<Decision, Rejection>,
     ) -> ApiResult<Done> {
-        let (outcome, model, numbered) = self
+        let ((outcome, structure), model, numbered) = self
             .settle(competition, |c| {
                 let decision = decide(c)?;
-                Ok((decision.outcome.clone(), decision))
+                Ok(((decision.outcome.clone(), decision.structure), decision))
             })
             .await?;
         if let Some(model) = &model {
-            self.hub.publish(model.clone(), numbered);
+            self.hub.publish(model.clone(), numbered, structure);
         }
         Ok(Done { outcome, model })
     }
@@ -250,7 +250,7 @@ impl Worker {
                 }
                 // Replies first: a tablet's acknowledgement never waits for the fan-out.
                 if let Some(model) = model {
-                    self.hub.publish(model, numbered);
+                    self.hub.publish(model, numbered, false);
                 }
             }
             Err(ApiError::Internal(error)) if jobs.len() > 1 => {

@@ -37,6 +37,8 @@ async fn listen(db: &Db, engine: &Engine, hub: &Hub) -> Result<(), StoreError> {
             }
         };
         let changes = notice.changes(&model);
-        hub.publish(model, changes);
+        // The refresh handed the hub the new model already, and with it every subscription was
+        // checked against the policy again.
+        hub.publish(model, changes, false);
     }
 }

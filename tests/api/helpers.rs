@@ -82,7 +82,8 @@ pub async fn spawn_on(url: String, dir: Option<tempdir::TempDir>) -> TestApp {
     let db = podium::store::Db::connect(&url).await.expect("connect and migrate");
     podium::service::setup::ensure_admin(&db, Some(ADMIN_PASSWORD)).await.expect("admin account");
     let settings =
-        Settings { database_url: url.clone(), bind: "127.0.0.1:0".into(), demo: false, admin_password: None };
+        // Every change is its own frame (no coalescing) unless a test asks for the default rate.
+        Settings { database_url: url.clone(), bind: "127.0.0.1:0".into(), demo: false, live_rate: 1000.0, ..Settings::default() };
     let app = Application::build(&settings, db).await.expect("build the app");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

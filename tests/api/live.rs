@@ -77,23 +77,34 @@ async fn snapshot_delta_and_resume_without_gaps(app: TestApp) {
     let delta = skill_delta.expect("a delta on skill:S1");
     assert_eq!(delta["type"], "delta");
     assert_eq!(delta["seq"].as_i64(), Some(s0 + 1));
+    // Rows are addressed by the `i` the snapshot gave them, and carry only what changed.
+    let row_of = |entry: &str| {
+        snapshot["data"]["results"].as_array().unwrap().iter().find(|r| r["entry"] == entry).unwrap()["i"].clone()
+    };
     let rows = delta["data"]["rows"].as_array().unwrap();
-    assert!(rows.iter().any(|r| r["entry"] == "S1-BBB" && r["raw"] == "7.50"), "{delta}");
-    // The rows it overtook only moved: they travel as compact ranks, not whole rows.
+    assert!(rows.iter().any(|r| r["i"] == row_of("S1-BBB") && r["raw"] == "7.50"), "{delta}");
+    assert!(rows[0].get("delegation").is_none(), "unchanged fields stay home: {delta}");
+    // The rows it overtook only moved: they travel as compact ranks and medals, not rows.
     assert_eq!(rows.len(), 1, "{delta}");
-    assert_eq!(delta["data"]["ranks"], json!({"S1-AAA": [2, "silver"], "S1-CCC": [2, "silver"]}), "{delta}");
+    assert_eq!(delta["data"]["ranks"], json!([row_of("S1-AAA"), 2, row_of("S1-CCC"), 2]), "{delta}");
+    assert_eq!(delta["data"]["medals"], json!([row_of("S1-AAA"), "silver", row_of("S1-CCC"), "silver"]), "{delta}");
     drop(socket);
     // Two changes while away, then resume from the last seq seen.
     post_mark(&app, &ja, "S1-CCC", "6.00").await;
     post_mark(&app, &ja, "S1-BBB", "8.00").await;
     let mut socket = connect(&app, Some(&app.admin_token)).await;
     send(&mut socket, json!({"subscribe": ["skill:S1"], "since": {"skill:S1": s0 + 1}})).await;
+    // The missed changes come as one merged delta covering both seqs (`from` … `seq`).
     let a = next(&mut socket).await;
-    let b = next(&mut socket).await;
-    assert_eq!((a["type"].as_str(), a["seq"].as_i64()), (Some("delta"), Some(s0 + 2)), "{a}");
-    assert_eq!((b["type"].as_str(), b["seq"].as_i64()), (Some("delta"), Some(s0 + 3)), "{b}");
-    // S1-BBB from 7.50 to 8.00 moves nobody: the delta carries that one row, not the board.
-    assert_eq!(b["data"]["rows"].as_array().map(Vec::len), Some(1), "{b}");
+    assert_eq!(
+        (a["type"].as_str(), a["from"].as_i64(), a["seq"].as_i64()),
+        (Some("delta"), Some(s0 + 2), Some(s0 + 3)),
+        "{a}"
+    );
+    // S1-BBB from 7.50 to 8.00 moves nobody: the delta carries the two changed rows, not the board.
+    let changed: Vec<&Value> = a["data"]["rows"].as_array().unwrap().iter().map(|r| &r["i"]).collect();
+    assert_eq!(changed, vec![&row_of("S1-BBB"), &row_of("S1-CCC")], "{a}");
+    nothing_within(&mut socket, Duration::from_millis(300)).await;
     // Up to date: nothing more is sent on resume.
     let mut socket = connect(&app, Some(&app.admin_token)).await;
     send(&mut socket, json!({"subscribe": ["skill:S1"], "since": {"skill:S1": s0 + 3}})).await;
@@ -239,5 +250,6 @@ async fn two_instances_on_one_postgres_database_share_live_updates() {
     post_mark(&b, &jb, "S1-CCC", "3.00").await;
     let (da, db) = (next(&mut on_a).await, next(&mut on_b).await);
     assert_eq!(da["seq"], db["seq"]);
-    assert!(da["data"]["rows"].as_array().unwrap().iter().any(|r| r["entry"] == "S1-CCC"));
+    let ccc = sa["data"]["results"].as_array().unwrap().iter().find(|r| r["entry"] == "S1-CCC").unwrap()["i"].clone();
+    assert!(da["data"]["rows"].as_array().unwrap().iter().any(|r| r["i"] == ccc), "{da}");
 }

@@ -208,7 +208,8 @@ test('live.js: applies frames in seq order, resubscribes on a gap, resumes after
   const { LiveClient, backoffDelay } = await import(new URL('../../frontend/lib/live.js', import.meta.url));
   const states = [];
   const got = [];
-  const live = new LiveClient('MINI', { token: () => 'secret-token', WebSocket: FakeSocket, onStatus: (s) => states.push(s.state) });
+  const revoked = [];
+  const live = new LiveClient('MINI', { token: () => 'secret-token', WebSocket: FakeSocket, onStatus: (s) => states.push(s.state), onRevoked: (d) => revoked.push(d.reason) });
   live.subscribe('skill:IR', (m) => got.push([m.type, m.seq, m.data.n]));
   live.start();
   const ws = sockets[0];
@@ -224,6 +225,12 @@ test('live.js: applies frames in seq order, resubscribes on a gap, resumes after
   ws.frame({ type: 'delta', channel: 'skill:IR', seq: 42, data: { n: 'c' } });
   ws.frame({ type: 'delta', channel: 'skill:IR', seq: 43, data: { n: 'd' } });
   assert.deepEqual(got, [['snapshot', 40, 'a'], ['delta', 41, 'b'], ['delta', 42, 'c'], ['delta', 43, 'd']]);
+  // A merged delta covers from…seq: it applies on anything from `from - 1` on.
+  ws.frame({ type: 'delta', channel: 'skill:IR', from: 43, seq: 45, data: { n: 'merged' } });
+  ws.frame({ type: 'delta', channel: 'skill:IR', from: 44, seq: 46, data: { n: 'overlap' } });
+  assert.deepEqual(got.slice(4), [['delta', 45, 'merged'], ['delta', 46, 'overlap']]);
+  ws.frame({ type: 'revoked', channel: null, seq: null, data: { reason: 'logged out' } });
+  assert.deepEqual(revoked, ['logged out']);
   // The connection drops: reconnecting, then resumed from the last seq.
   ws.drop();
   assert.equal(live.state, 'reconnecting');
@@ -231,21 +238,23 @@ test('live.js: applies frames in seq order, resubscribes on a gap, resumes after
   const again = sockets[1];
   assert.ok(again, 'a new socket after the backoff');
   again.open();
-  assert.deepEqual(again.sent, [{ auth: 'secret-token' }, { subscribe: ['skill:IR'], since: { 'skill:IR': 43 } }]);
+  assert.deepEqual(again.sent, [{ auth: 'secret-token' }, { subscribe: ['skill:IR'], since: { 'skill:IR': 46 } }]);
   assert.deepEqual(states.slice(0, 4), ['connecting', 'open', 'reconnecting', 'reconnecting']);
   live.stop();
-  // A revoked session: the page hears of it, the socket carries on with the public variants
-  // (their snapshots replace what the page had), and a reconnect no longer sends the token.
-  const revoked = [];
+  // A revoked session: the page hears of it and drops its token, the socket carries on with
+  // the public variants (their snapshots replace what the page had), and a reconnect sends
+  // no token.
+  const revokedToo = [];
   const pub = [];
-  const live2 = new LiveClient('MINI', { token: () => 'old-token', WebSocket: FakeSocket, onRevoked: (d) => revoked.push(d.reason) });
+  let pageToken = 'old-token';
+  const live2 = new LiveClient('MINI', { token: () => pageToken, WebSocket: FakeSocket, onRevoked: (d) => { revokedToo.push(d.reason); pageToken = null; } });
   live2.subscribe('skill:IR', (m) => pub.push([m.type, m.seq]));
   live2.start();
   const ws2 = sockets.at(-1);
   ws2.open();
   ws2.frame({ type: 'snapshot', channel: 'skill:IR', seq: 90, data: {} });
   ws2.frame({ type: 'revoked', channel: null, seq: null, data: { reason: 'logged_out' } });
-  assert.deepEqual(revoked, ['logged_out']);
+  assert.deepEqual(revokedToo, ['logged_out']);
   ws2.frame({ type: 'snapshot', channel: 'skill:IR', seq: 3, data: {} });
   ws2.frame({ type: 'delta', channel: 'skill:IR', seq: 4, data: {} });
   assert.deepEqual(pub, [['snapshot', 90], ['snapshot', 3], ['delta', 4]], 'the public snapshot replaces the private seq');
@@ -263,6 +272,21 @@ test('live.js: applies frames in seq order, resubscribes on a gap, resumes after
   assert.equal(backoffDelay(30, () => 1), 30000);
   assert.equal(backoffDelay(30, () => 0), 15000);
   delete globalThis.window;
+});
+
+test('results.js: compact deltas patch rows by number, then move ranks and medals', async () => {
+  const { mergeRows } = await import(new URL('../../frontend/lib/results.js', import.meta.url));
+  const rows = [
+    { i: 0, entry: 'A', raw: '5.00', rank: 1, medal: 'gold', criteria: { X: '5.00', Y: '0.00' } },
+    { i: 1, entry: 'B', raw: '4.00', rank: 2, medal: 'silver', criteria: { X: '4.00', Y: '0.00' } },
+  ];
+  const merged = mergeRows(rows, [{ i: 1, raw: '6.00', rank: 1, medal: 'gold', criteria: { Y: '2.00' } }], [0, 2], [0, 'silver']);
+  assert.deepEqual(merged.map((r) => [r.entry, r.raw, r.rank, r.medal, r.criteria]), [
+    ['B', '6.00', 1, 'gold', { X: '4.00', Y: '2.00' }],
+    ['A', '5.00', 2, 'silver', { X: '5.00', Y: '0.00' }],
+  ]);
+  assert.equal(rows[1].raw, '4.00', 'the rows held are not changed in place');
+  assert.equal(mergeRows(rows, [{ i: 7, raw: '1.00' }]), null, 'a row the page does not hold asks for a snapshot');
 });
 
 test('pages are served with a strict CSP and no inline script or style', async () => {

@@ -1,0 +1,280 @@
+//! The hub's state, owned by one task (see [`super::Hub`]): per competition its current model
+//! and per channel the last seq, the frames emitted lately (the replay ring), a cached
+//! snapshot, the subscribers and the changes held back by the channel's rate. Plain methods,
+//! so it is tested without a runtime; frames leave through the shards' queues.
+mod conns;
+
+pub use conns::{ClientRequest, Revocation};
+
+use super::channel::{self, Change, ChangeKind};
+use super::frame::Frame;
+use super::merge::merge;
+use super::shard::{ShardId, ShardMsg};
+use super::{ConnId, LiveConfig, Stats};
+use crate::model::{Caller, Channel, Competition};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc::UnboundedSender;
+use uuid::Uuid;
+
+/// An emitted frame kept for resuming clients, with its data for merging.
+struct Emitted {
+    data: Arc<Value>,
+    frame: Arc<Frame>,
+}
+
+/// Changes held back because the channel emitted less than one interval ago.
+struct Held {
+    from: i64,
+    seq: i64,
+    /// Some held change was a snapshot: a fresh snapshot goes out instead.
+    snapshot: bool,
+    data: Value,
+}
+
+#[derive(Default)]
+pub(super) struct ChannelState {
+    /// The seq of the last change numbered, emitted or held.
+    seq: i64,
+    ring: VecDeque<Emitted>,
+    snapshot: Option<Arc<Frame>>,
+    pub(super) subscribers: HashMap<ConnId, ShardId>,
+    last_emit: Option<Instant>,
+    held: Option<Held>,
+    /// A merged catch-up frame, kept while the channel does not move: lagging viewers at
+    /// the same seq share it.
+    catch_up: Option<(i64, Arc<Frame>)>,
+}
+
+pub(super) struct CompetitionHub {
+    pub(super) model: Arc<Competition>,
+    seqs: HashMap<String, i64>,
+    pub(super) channels: HashMap<Channel, ChannelState>,
+}
+
+/// A connection as the hub knows it.
+pub(super) struct ConnReg {
+    pub(super) shard: ShardId,
+    pub(super) competition: Uuid,
+    pub(super) caller: Option<Caller>,
+    /// Client channel name → the channel it resolved to (public or private).
+    pub(super) subs: BTreeMap<String, Channel>,
+    /// When its recent `since` replays were served (bounded per window).
+    pub(super) replays: VecDeque<Instant>,
+}
+
+pub struct HubState {
+    stats: Arc<Stats>,
+    config: LiveConfig,
+    shards: Vec<Option<UnboundedSender<ShardMsg>>>,
+    pub(super) competitions: HashMap<Uuid, CompetitionHub>,
+    pub(super) conns: HashMap<ConnId, ConnReg>,
+}
+
+impl HubState {
+    pub fn new(stats: Arc<Stats>, config: LiveConfig) -> HubState {
+        HubState { stats, config, shards: Vec::new(), competitions: HashMap::new(), conns: HashMap::new() }
+    }
+
+    pub fn add_shard(&mut self, id: ShardId, tx: UnboundedSender<ShardMsg>) {
+        if self.shards.len() <= id.0 {
+            self.shards.resize(id.0 + 1, None);
+        }
+        self.shards[id.0] = Some(tx);
+    }
+
+    pub(super) fn send(&self, shard: ShardId, message: ShardMsg) {
+        if let Some(Some(tx)) = self.shards.get(shard.0) {
+            let _ = tx.send(message);
+        }
+    }
+
+    /// Every socket gets a close frame (the server is stopping).
+    pub fn close_all(&self, code: u16, reason: &str) {
+        for tx in self.shards.iter().flatten() {
+            let _ = tx.send(ShardMsg::CloseAll { code, reason: reason.to_owned() });
+        }
+    }
+
+    /// A competition was (re)loaded: later snapshots come from this model, numbered from the
+    /// database's sequences; subscriptions are checked against it again.
+    pub fn loaded(&mut self, model: Arc<Competition>, seqs: HashMap<String, i64>) {
+        let id = model.id;
+        let hub = self.competitions.entry(id).or_insert_with(|| CompetitionHub {
+            model: model.clone(),
+            seqs: HashMap::new(),
+            channels: HashMap::new(),
+        });
+        hub.model = model;
+        for (key, seq) in seqs {
+            let known = hub.seqs.entry(key.clone()).or_default();
+            *known = (*known).max(seq);
+            if let Some(channel) = Channel::from_key(&key)
+                && let Some(state) = hub.channels.get_mut(&channel)
+                && state.seq < seq
+            {
+                // Changed elsewhere beyond what was relayed: the ring cannot bridge the gap.
+                state.seq = seq;
+                state.ring.clear();
+                state.held = None;
+            }
+        }
+        for state in hub.channels.values_mut() {
+            state.snapshot = None;
+            state.catch_up = None;
+        }
+        self.recheck(id, false);
+    }
+
+    /// The competition is gone: its subscribers hear nothing more.
+    pub fn forget(&mut self, competition: Uuid) {
+        self.competitions.remove(&competition);
+    }
+
+    /// Committed changes, numbered by the database. A channel emits at most one frame per
+    /// interval: changes arriving faster are merged into the next frame.
+    pub fn publish(&mut self, model: Arc<Competition>, changes: Vec<(Change, i64)>, structure: bool, now: Instant) {
+        let id = model.id;
+        let hub = self.competitions.entry(id).or_insert_with(|| CompetitionHub {
+            model: model.clone(),
+            seqs: HashMap::new(),
+            channels: HashMap::new(),
+        });
+        hub.model = model;
+        for state in hub.channels.values_mut() {
+            state.snapshot = None;
+        }
+        let interval = self.config.interval;
+        let mut due = Vec::new();
+        for (change, seq) in changes {
+            let known = hub.seqs.entry(change.channel.key()).or_default();
+            if seq <= *known {
+                continue; // relayed already
+            }
+            *known = seq;
+            let state = hub.channels.entry(change.channel.clone()).or_default();
+            state.seq = seq;
+            state.catch_up = None;
+            let snapshot = change.kind == ChangeKind::Snapshot;
+            state.held = Some(match state.held.take() {
+                Some(held) if held.snapshot || snapshot => {
+                    Held { from: held.from, seq, snapshot: true, data: Value::Null }
+                }
+                Some(held) => {
+                    let data = merge(&change.channel, &held.data, &change.data);
+                    Held { from: held.from, seq, snapshot: false, data }
+                }
+                None => Held { from: seq, seq, snapshot, data: change.data },
+            });
+            if state.last_emit.is_none_or(|at| now.duration_since(at) >= interval) {
+                due.push(change.channel);
+            }
+        }
+        for channel in due {
+            self.emit_held(id, &channel, now);
+        }
+        if structure {
+            self.recheck(id, false);
+        }
+    }
+
+    /// Emits the channels whose held changes are due; returns when the next one is.
+    pub fn flush(&mut self, now: Instant) -> Option<Instant> {
+        let interval = self.config.interval;
+        let mut due = Vec::new();
+        let mut next: Option<Instant> = None;
+        for (id, hub) in &self.competitions {
+            for (channel, state) in &hub.channels {
+                if state.held.is_none() {
+                    continue;
+                }
+                let at = state.last_emit.map_or(now, |t| t + interval);
+                if at <= now {
+                    due.push((*id, channel.clone()));
+                } else {
+                    next = Some(next.map_or(at, |n| n.min(at)));
+                }
+            }
+        }
+        for (id, channel) in due {
+            self.emit_held(id, &channel, now);
+        }
+        next
+    }
+
+    fn emit_held(&mut self, id: Uuid, channel: &Channel, now: Instant) {
+        let Some(hub) = self.competitions.get_mut(&id) else { return };
+        let model = hub.model.clone();
+        let Some(state) = hub.channels.get_mut(channel) else { return };
+        let Some(held) = state.held.take() else { return };
+        state.last_emit = Some(now);
+        let (frame, data) = if held.snapshot {
+            let Some(data) = channel::snapshot(&model, channel) else { return };
+            (Frame::channel(channel, true, 1, held.seq, &data), data)
+        } else {
+            (Frame::channel(channel, false, held.from, held.seq, &held.data), held.data)
+        };
+        let frame = Arc::new(frame);
+        if frame.snapshot {
+            state.ring.clear();
+            state.snapshot = Some(frame.clone());
+        } else {
+            state.ring.push_back(Emitted { data: Arc::new(data), frame: frame.clone() });
+            while state.ring.len() > self.config.ring {
+                state.ring.pop_front();
+            }
+        }
+        let mut shards: Vec<ShardId> = state.subscribers.values().copied().collect();
+        shards.sort_unstable();
+        shards.dedup();
+        self.stats.frames.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for shard in shards {
+            self.send(shard, ShardMsg::Frame { competition: id, frame: frame.clone() });
+        }
+    }
+
+    /// What a subscriber with `last` needs of a channel: nothing, the emitted frames after it
+    /// merged into one, or a fresh snapshot when the ring does not reach back (or the
+    /// replay would be larger than a snapshot is worth).
+    pub(super) fn catch_up(&mut self, id: Uuid, channel: &Channel, last: Option<i64>) -> Option<Vec<Arc<Frame>>> {
+        let hub = self.competitions.get_mut(&id)?;
+        let seq = hub.seqs.get(&channel.key()).copied().unwrap_or(0);
+        let model = hub.model.clone();
+        let state = hub.channels.entry(channel.clone()).or_default();
+        state.seq = state.seq.max(seq);
+        let emitted = state.ring.back().map_or(state.seq, |e| e.frame.seq);
+        if let Some(last) = last {
+            // Up to date, or only held changes are newer: they are on their way.
+            if last >= emitted || last >= state.seq {
+                return Some(Vec::new());
+            }
+            if state.ring.front().is_some_and(|e| e.frame.from <= last + 1) {
+                if let Some((at, frame)) = &state.catch_up
+                    && *at == last
+                {
+                    return Some(vec![frame.clone()]);
+                }
+                let newer: Vec<&Emitted> = state.ring.iter().filter(|e| e.frame.seq > last).collect();
+                if newer.len() == 1 {
+                    return Some(vec![newer[0].frame.clone()]);
+                }
+                let data = newer.iter().skip(1).fold((*newer[0].data).clone(), |m, e| merge(channel, &m, &e.data));
+                let from = newer[0].frame.from;
+                let frame = Arc::new(Frame::channel(channel, false, from, emitted, &data));
+                state.catch_up = Some((last, frame.clone()));
+                return Some(vec![frame]);
+            }
+        }
+        if state.snapshot.is_none() || state.snapshot.as_ref().is_some_and(|s| s.seq != state.seq) {
+            let data = channel::snapshot(&model, channel)?;
+            state.snapshot = Some(Arc::new(Frame::channel(channel, true, 1, state.seq, &data)));
+        }
+        state.snapshot.clone().map(|s| vec![s])
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests;

@@ -1,0 +1,398 @@
+//! A shard: the sockets of one server thread and their subscriptions. The hub sends each
+//! frame once per shard; the shard writes the shared bytes straight to every subscribed
+//! socket (no task hop, no channel per connection), and only a socket that cannot take them
+//! at once keeps a bounded queue, flushed in one vectored write when it drains. A socket
+//! that falls further behind loses its queue and later gets one merged catch-up frame.
+use super::frame::{self, Frame};
+use super::{ConnId, Hub, Stats};
+use crate::model::Channel;
+use bytes::Bytes;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, IoSlice};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::Instant;
+use tokio::sync::{Notify, mpsc};
+use uuid::Uuid;
+
+/// Which shard (server thread) a connection lives on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ShardId(pub usize);
+
+/// Bytes a socket may have queued before its frames are dropped for a catch-up.
+const MAX_PENDING: usize = 64 * 1024;
+/// Slices written at once.
+const MAX_SLICES: usize = 64;
+
+/// What the hub tells a shard; in order, so a subscription always precedes its frames.
+#[derive(Debug)]
+pub enum ShardMsg {
+    Frame {
+        competition: Uuid,
+        frame: Arc<Frame>,
+    },
+    Subscribed {
+        conn: ConnId,
+        competition: Uuid,
+        channel: Channel,
+        replaced: Option<Channel>,
+        since: Option<i64>,
+        first: Vec<Arc<Frame>>,
+    },
+    Unsubscribed {
+        conn: ConnId,
+        competition: Uuid,
+        channel: Channel,
+    },
+    /// A frame for one connection outside the channels (`error`, `revoked`).
+    Send {
+        conn: ConnId,
+        frame: Arc<Frame>,
+    },
+    CatchUp {
+        conn: ConnId,
+        channel: Channel,
+        frame: Arc<Frame>,
+    },
+    /// The server is stopping: every socket gets a close frame.
+    CloseAll {
+        code: u16,
+        reason: String,
+    },
+}
+
+/// The write side of a socket, as the shard needs it.
+pub trait Wire {
+    /// Writes what the socket takes now without waiting; `Ok(0)` when it takes nothing.
+    fn try_write(&self, slices: &[IoSlice<'_>]) -> io::Result<usize>;
+    fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+}
+
+impl Wire for tokio::net::TcpStream {
+    fn try_write(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self.try_write_vectored(slices) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+            other => other,
+        }
+    }
+
+    fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_write_ready(cx)
+    }
+}
+
+struct Slot {
+    wire: Rc<dyn Wire>,
+    competition: Uuid,
+    /// The seq of the last frame written per subscribed channel (-1: none yet).
+    last: HashMap<Channel, i64>,
+    pending: VecDeque<Bytes>,
+    pending_bytes: usize,
+    /// Channels whose frames were dropped while the queue was full.
+    behind: Vec<Channel>,
+    wake: Rc<Notify>,
+    last_sent: Instant,
+    broken: bool,
+}
+
+impl Slot {
+    /// Writes bytes now if nothing is queued, else queues them (bounded). Returns false when
+    /// the queue is full and the bytes were not taken.
+    fn write(&mut self, bytes: &Bytes, stats: &Stats) -> bool {
+        if self.broken {
+            return true;
+        }
+        self.last_sent = Instant::now();
+        if self.pending.is_empty() {
+            match self.wire.try_write(&[IoSlice::new(bytes)]) {
+                Ok(n) if n == bytes.len() => {
+                    stats.deliveries.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
+                Ok(n) => self.queue(bytes.slice(n..)),
+                Err(_) => self.fail(),
+            }
+            stats.deliveries.fetch_add(1, Ordering::Relaxed);
+            return true;
+        }
+        if self.pending_bytes + bytes.len() > MAX_PENDING {
+            stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        self.queue(bytes.clone());
+        stats.deliveries.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+
+    fn queue(&mut self, bytes: Bytes) {
+        self.pending_bytes += bytes.len();
+        self.pending.push_back(bytes);
+        self.wake.notify_one();
+    }
+
+    fn fail(&mut self) {
+        self.broken = true;
+        self.pending.clear();
+        self.pending_bytes = 0;
+        self.wake.notify_one();
+    }
+
+    /// Writes what is queued, several frames in one vectored write.
+    fn flush(&mut self) {
+        while !self.pending.is_empty() && !self.broken {
+            let slices: Vec<IoSlice<'_>> = self.pending.iter().take(MAX_SLICES).map(|b| IoSlice::new(b)).collect();
+            match self.wire.try_write(&slices) {
+                Ok(0) => return,
+                Ok(mut n) => {
+                    self.pending_bytes -= n;
+                    while n > 0 {
+                        let Some(front) = self.pending.front_mut() else { break };
+                        if n >= front.len() {
+                            n -= front.len();
+                            self.pending.pop_front();
+                        } else {
+                            *front = front.slice(n..);
+                            n = 0;
+                        }
+                    }
+                }
+                Err(_) => self.fail(),
+            }
+        }
+        if self.pending.is_empty() {
+            // Release what a burst made the queue hold.
+            self.pending = VecDeque::new();
+        }
+    }
+
+    /// Writes a channel frame if it continues what the socket has (gapless), skips it if
+    /// the socket has it already, and reports a gap.
+    fn deliver(&mut self, channel: &Channel, frame: &Arc<Frame>, stats: &Stats) -> Delivery {
+        let Some(&last) = self.last.get(channel) else { return Delivery::Skipped };
+        if !frame.snapshot && frame.seq <= last {
+            return Delivery::Skipped;
+        }
+        if !frame.snapshot && frame.from > last + 1 {
+            // A socket that fell behind asks for what it lacks once its queue drained.
+            return if self.behind.contains(channel) { Delivery::Skipped } else { Delivery::Gap };
+        }
+        if self.write(&frame.bytes, stats) {
+            self.last.insert(channel.clone(), frame.seq);
+            self.behind.retain(|c| c != channel);
+            Delivery::Written
+        } else {
+            if !self.behind.contains(channel) {
+                self.behind.push(channel.clone());
+            }
+            Delivery::Dropped
+        }
+    }
+}
+
+enum Delivery {
+    Written,
+    Skipped,
+    Gap,
+    Dropped,
+}
+
+/// The shard's state, shared by its receiving task and its connections' tasks (one thread).
+pub struct ShardState {
+    id: ShardId,
+    hub: Hub,
+    slots: HashMap<ConnId, Slot>,
+    subs: HashMap<(Uuid, Channel), Vec<ConnId>>,
+}
+
+#[derive(Clone)]
+pub struct Shard(Rc<RefCell<ShardState>>);
+
+thread_local! {
+    static CURRENT: RefCell<Option<Shard>> = const { RefCell::new(None) };
+}
+
+impl Shard {
+    /// This thread's shard, started on first use (a server thread's first live socket).
+    pub fn current(hub: &Hub) -> Shard {
+        CURRENT.with(|current| {
+            let mut current = current.borrow_mut();
+            if let Some(shard) = current.as_ref() {
+                return shard.clone();
+            }
+            let (tx, rx) = mpsc::unbounded_channel();
+            let id = hub.add_shard(tx);
+            let shard = Shard(Rc::new(RefCell::new(ShardState {
+                id,
+                hub: hub.clone(),
+                slots: HashMap::new(),
+                subs: HashMap::new(),
+            })));
+            actix_web::rt::spawn(shard.clone().receive(rx));
+            *current = Some(shard.clone());
+            shard
+        })
+    }
+
+    pub fn id(&self) -> ShardId {
+        self.0.borrow().id
+    }
+
+    async fn receive(self, mut rx: mpsc::UnboundedReceiver<ShardMsg>) {
+        let mut batch = Vec::with_capacity(64);
+        while rx.recv_many(&mut batch, 64).await > 0 {
+            let mut state = self.0.borrow_mut();
+            for message in batch.drain(..) {
+                state.handle(message);
+            }
+        }
+    }
+
+    pub fn attach(&self, conn: ConnId, competition: Uuid, wire: Rc<dyn Wire>, wake: Rc<Notify>) {
+        let slot = Slot {
+            wire,
+            competition,
+            last: HashMap::new(),
+            pending: VecDeque::new(),
+            pending_bytes: 0,
+            behind: Vec::new(),
+            wake,
+            last_sent: Instant::now(),
+            broken: false,
+        };
+        self.0.borrow_mut().slots.insert(conn, slot);
+    }
+
+    pub fn detach(&self, conn: ConnId) {
+        let mut state = self.0.borrow_mut();
+        if let Some(slot) = state.slots.remove(&conn) {
+            for channel in slot.last.keys() {
+                if let Some(list) = state.subs.get_mut(&(slot.competition, channel.clone())) {
+                    list.retain(|c| *c != conn);
+                }
+            }
+        }
+    }
+
+    /// Writes a frame of the connection's own (an error, a pong, a heartbeat, a close).
+    pub fn send(&self, conn: ConnId, bytes: &Bytes) {
+        let mut state = self.0.borrow_mut();
+        let stats = state.hub.stats.clone();
+        if let Some(slot) = state.slots.get_mut(&conn) {
+            slot.write(bytes, &stats);
+        }
+    }
+
+    /// Whether the connection has bytes waiting for the socket to drain, or broke.
+    pub fn status(&self, conn: ConnId) -> (bool, bool, Instant) {
+        let state = self.0.borrow();
+        state.slots.get(&conn).map_or((false, true, Instant::now()), |s| (!s.pending.is_empty(), s.broken, s.last_sent))
+    }
+
+    /// Waits for the socket to take more, then writes what is queued; once drained, asks the
+    /// hub for what the connection missed meanwhile.
+    pub fn poll_flush(&self, conn: ConnId, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.0.borrow_mut();
+        let Some(slot) = state.slots.get_mut(&conn) else { return Poll::Ready(()) };
+        loop {
+            if slot.pending.is_empty() || slot.broken {
+                break;
+            }
+            match slot.wire.poll_writable(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(_)) => slot.fail(),
+                Poll::Ready(Ok(())) => {
+                    let before = slot.pending_bytes;
+                    slot.flush();
+                    if slot.pending_bytes == before && !slot.pending.is_empty() {
+                        // Readiness was stale: wait for the next edge.
+                        continue;
+                    }
+                }
+            }
+        }
+        let behind: Vec<(Channel, i64)> = std::mem::take(&mut slot.behind)
+            .into_iter()
+            .map(|c| {
+                let last = slot.last.get(&c).copied().unwrap_or(-1);
+                (c, last)
+            })
+            .collect();
+        let competition = slot.competition;
+        for (channel, last) in behind {
+            state.hub.behind(conn, competition, channel, last);
+        }
+        Poll::Ready(())
+    }
+}
+
+impl ShardState {
+    fn handle(&mut self, message: ShardMsg) {
+        let stats = self.hub.stats.clone();
+        match message {
+            ShardMsg::Frame { competition, frame } => {
+                let Some(channel) = &frame.channel else { return };
+                let Some(conns) = self.subs.get(&(competition, channel.clone())) else { return };
+                let mut gaps = Vec::new();
+                for conn in conns {
+                    let Some(slot) = self.slots.get_mut(conn) else { continue };
+                    match slot.deliver(channel, &frame, &stats) {
+                        Delivery::Gap => gaps.push((*conn, slot.last.get(channel).copied().unwrap_or(-1))),
+                        Delivery::Written | Delivery::Skipped | Delivery::Dropped => {}
+                    }
+                }
+                for (conn, last) in gaps {
+                    self.hub.behind(conn, competition, channel.clone(), last);
+                }
+            }
+            ShardMsg::Subscribed { conn, competition, channel, replaced, since, first } => {
+                let Some(slot) = self.slots.get_mut(&conn) else { return };
+                if let Some(old) = replaced {
+                    slot.last.remove(&old);
+                    if let Some(list) = self.subs.get_mut(&(competition, old)) {
+                        list.retain(|c| *c != conn);
+                    }
+                }
+                slot.last.insert(channel.clone(), since.unwrap_or(-1));
+                slot.behind.retain(|c| *c != channel);
+                for frame in &first {
+                    slot.deliver(&channel, frame, &stats);
+                }
+                let list = self.subs.entry((competition, channel)).or_default();
+                if !list.contains(&conn) {
+                    list.push(conn);
+                }
+            }
+            ShardMsg::Unsubscribed { conn, competition, channel } => {
+                if let Some(slot) = self.slots.get_mut(&conn) {
+                    slot.last.remove(&channel);
+                    slot.behind.retain(|c| *c != channel);
+                }
+                if let Some(list) = self.subs.get_mut(&(competition, channel)) {
+                    list.retain(|c| *c != conn);
+                }
+            }
+            ShardMsg::Send { conn, frame } => {
+                if let Some(slot) = self.slots.get_mut(&conn) {
+                    slot.write(&frame.bytes, &stats);
+                }
+            }
+            ShardMsg::CatchUp { conn, channel, frame, .. } => {
+                if let Some(slot) = self.slots.get_mut(&conn) {
+                    slot.deliver(&channel, &frame, &stats);
+                }
+            }
+            ShardMsg::CloseAll { code, reason } => {
+                let bytes = frame::close_frame(code, &reason);
+                for slot in self.slots.values_mut() {
+                    slot.write(&bytes, &stats);
+                    slot.broken = true;
+                    slot.wake.notify_one();
+                }
+            }
+        }
+        self.subs.retain(|_, list| !list.is_empty());
+    }
+}
