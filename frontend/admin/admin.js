@@ -5,7 +5,7 @@ import * as i18n from '../lib/i18n.js';
 import { t } from '../lib/i18n.js';
 import * as api from '../lib/api.js';
 import { LiveClient } from '../lib/live.js';
-import { languageSwitcher, liveBadge, problemView } from '../lib/ui.js';
+import { languageSwitcher, liveBadge, problemView, toast } from '../lib/ui.js';
 import { form, field, input } from './common.js';
 import * as competitions from './competitions.js';
 import * as registration from './registration.js';
@@ -85,13 +85,28 @@ const ctx = {
     const client = new LiveClient(code, {
       token: () => this.token,
       onStatus: (s) => badge.update(s),
-      onRevoked: () => expire(),
+      onRevoked: () => revoked(),
     });
     badge.el.hidden = false;
     this.onLeave(() => { client.stop(); badge.el.hidden = true; });
     return client;
   },
 };
+
+/**
+ * The server says the session ended or its rights changed (its reason is free text): a 401
+ * from /session/me ends it (ctx.call shows the log-in); otherwise the page is drawn again
+ * with what the session may still see.
+ */
+async function revoked() {
+  try {
+    await ctx.get(api.path('session', 'me'));
+  } catch {
+    return;
+  }
+  toast(t('admin.rights_changed'));
+  route();
+}
 
 function expire() {
   for (const fn of ctx.cleanup.splice(0)) { try { fn(); } catch { /* ignore */ } }

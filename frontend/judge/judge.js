@@ -280,7 +280,8 @@ function markedCount(entry, skill) {
 
 // ------------------------------------------------------------------ entering the app
 
-async function enter(session) {
+/** Loads the judge's data and shows the app; `keepEntry` stays on the open entry if it can. */
+async function enter(session, { keepEntry = false } = {}) {
   app.session = session;
   await app.outbox.use({ competition: session.competition, judge: session.judge, token: session.token });
   replace(main, h('p', { class: 'container muted' }, t('common.loading')));
@@ -294,7 +295,8 @@ async function enter(session) {
   }
   const skills = app.data.me.skills;
   if (!skills.includes(app.skill)) app.skill = skills[0] || null;
-  app.entry = null;
+  const stays = keepEntry && app.data.entries.some((e) => e.code === app.entry && e.skill === app.skill);
+  if (!stays) app.entry = null;
   document.getElementById('logout').hidden = false;
   app.badge.el.hidden = false;
   renderWho();
@@ -333,13 +335,31 @@ function startLive() {
     onError: (error) => {
       if (error.code === 'unauthorized' || error.code === 'invalid_token') sessionExpired();
     },
-    // Logged out elsewhere, expired, or a new code was issued: marks on the tablet stay.
-    onRevoked: () => sessionExpired(),
+    onRevoked: () => revoked(),
   });
   app.live.subscribe(`judge:${s.judge}`, ({ data }) => applyAlerts(data));
   app.live.start();
   pollAlerts();
   app.pollTimer = setInterval(() => { if (app.live?.state !== 'open') pollAlerts(); }, 30_000);
+}
+
+/**
+ * The server says the session ended or its rights changed (its reason is free text): ask
+ * which. Ended (logged out elsewhere, expired, a new code issued): back to the log-in, marks
+ * on the tablet kept. Still valid: reload what the judge may mark, and follow it live again.
+ */
+async function revoked() {
+  const s = app.session;
+  if (!s) return;
+  try {
+    await get(path('session', 'me'), { token: s.token });
+  } catch (problem) {
+    if (problem.status === 401) sessionExpired();
+    return;
+  }
+  if (app.session !== s) return;
+  toast(t('judge.rights_changed'));
+  await enter(s, { keepEntry: true });
 }
 
 function stopLive() {

@@ -1036,51 +1036,84 @@ test('(h) the tablet: shared measurements with who and when, reasons for changes
   await page.context().close();
 });
 
-test('(i) a revoked session ends the console and the tablet, live; the board carries on', async () => {
+/**
+ * Puts the page's live socket through a proxy that forwards everything both ways and can
+ * add a frame from the "server" side. Resolves with `push(frame)` and `heard()`: whether
+ * the real server itself sent a frame of that type.
+ */
+async function liveProxy(page) {
+  const sockets = [];
+  const seen = new Set();
+  await page.routeWebSocket(/\/live$/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      try { seen.add(JSON.parse(message).type); } catch { /* not JSON */ }
+      ws.send(message);
+    });
+    sockets.push(ws);
+  });
+  return {
+    push: (frame) => { for (const ws of sockets) ws.send(JSON.stringify(frame)); },
+    heard: (type) => seen.has(type),
+  };
+}
+
+const REVOKED = { type: 'revoked', channel: null, seq: null, data: { reason: 'your session ended or your rights changed' } };
+
+/** Waits for the server's own revoked frame; pushes one when it does not come (and says so). */
+async function expectRevoked(proxy, what) {
+  const until = Date.now() + 2000;
+  while (Date.now() < until && !proxy.heard('revoked')) await new Promise((r) => setTimeout(r, 100));
+  if (!proxy.heard('revoked')) {
+    console.log(`      NOTE: the server sent no revoked frame after ${what}; the test sends one in its place`);
+    proxy.push(REVOKED);
+  }
+}
+
+test('(i) revoked: an ended session sends the console and the tablet to the log-in, live; rights changed reload; the board carries on', async () => {
   const code = 'E2E-REVOKE';
   await freshCompetition(code);
-  // Does this server tell sockets that their session ended? (A probe from a page.)
-  const probe = await newPage();
-  await probe.goto(`${base}/board/${code}`);
-  const probeToken = (await ok('POST', '/session', { body: { username: 'admin', password: adminPassword } })).token;
-  const heard = await probe.evaluate(async ([c, tok]) => {
-    const ws = new WebSocket(`ws://${location.host}/api/v1/competitions/${c}/live`);
-    const frames = [];
-    ws.onmessage = (e) => frames.push(JSON.parse(e.data));
-    await new Promise((r) => { ws.onopen = r; });
-    ws.send(JSON.stringify({ auth: tok, subscribe: ['progress'] }));
-    await new Promise((r) => setTimeout(r, 300));
-    await fetch('/api/v1/session', { method: 'DELETE', headers: { Authorization: `Bearer ${tok}` } });
-    await new Promise((r) => setTimeout(r, 1500));
-    ws.close();
-    return frames.some((f) => f.type === 'revoked');
-  }, [code, probeToken]);
-  await probe.context().close();
-  if (!heard) {
-    console.log('      NOTE: this server sends no "revoked" frame yet; only live.js handles it (tested above)');
-    return 'skip';
-  }
+  // The console: logged out elsewhere (its token deleted).
   const consolePage = await newPage();
+  const consoleProxy = await liveProxy(consolePage);
   await consoleAt(consolePage, `#/c/${code}/grid/LV`);
   await waitLive(consolePage);
   const consoleToken = await consolePage.evaluate(() => JSON.parse(sessionStorage.getItem('podium.admin')).token);
+  await ok('DELETE', '/session', { token: consoleToken });
+  await expectRevoked(consoleProxy, 'a log-out');
+  await consolePage.waitForSelector('form.login-form .notice.warn', { timeout: 5000 });
+  assert.match(await text(consolePage, 'form.login-form .notice.warn'), /session has ended/);
+
+  // The tablet: a revoked frame while the session is still valid (rights changed) reloads
+  // and stays on the entry; after a new code was issued (the session ended) it logs out.
   const tablet = await newPage();
+  const tabletProxy = await liveProxy(tablet);
   await tablet.goto(`${base}/judge`);
   await tablet.fill('#code', await issueCode(code, 'J-LV-A'));
   await tablet.click('form.login button[type="submit"]');
   await tablet.waitForSelector('.entry-button');
   await waitLive(tablet);
-  const board = await newPage();
-  await board.goto(`${base}/board/${code}`);
-  await waitLive(board);
-
-  await ok('DELETE', '/session', { token: consoleToken });
-  await consolePage.waitForSelector('form.login-form .notice.warn', { timeout: 5000 });
-  // A new code for the judge ends the tablet's session.
+  await tablet.click('.entry-button[data-entry="LV-BBB"]');
+  tabletProxy.push(REVOKED);
+  await tablet.waitForSelector('.toast:has-text("assignments changed")');
+  await tablet.waitForSelector('.sheet-head[data-entry="LV-BBB"]');
+  assert.equal(await tablet.locator('form.login').count(), 0, 'still logged in');
+  await waitLive(tablet);
   await issueCode(code, 'J-LV-A');
+  await expectRevoked(tabletProxy, 'a new code');
   await tablet.waitForSelector('form.login .notice.warn', { timeout: 5000 });
   assert.match(await text(tablet, 'form.login .notice.warn'), /session has ended/);
+  assert.equal(await tablet.locator('.live-badge:visible').count(), 0);
+
+  // The board has no session: a revoked frame changes nothing.
+  const board = await newPage();
+  const boardProxy = await liveProxy(board);
+  await board.goto(`${base}/board/${code}`);
+  await waitLive(board);
+  boardProxy.push(REVOKED);
+  await board.waitForTimeout(300);
   assert.equal(await board.getAttribute('.live-badge', 'data-state'), 'open');
+  await board.waitForSelector('#skill-XS table.results');
   for (const p of [consolePage, tablet, board]) { assertClean(p); await p.context().close(); }
 });
 
