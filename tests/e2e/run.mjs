@@ -804,10 +804,10 @@ test('(e) the console grid follows marks live: have/needed, who scored, who has 
 
   // A judge scores LV-BBB on the tablet's behalf (over the API): the grid follows, live.
   const judge = await judgeToken(code, 'J-LV-A');
-  const started = Date.now();
   await markAs(code, judge, [['LV-BBB', 'J1', '2']]);
+  const started = Date.now();
   await page.waitForSelector('table.marking-grid tr[data-entry="LV-BBB"] td[data-aspect="J1"][data-missing="false"]', { timeout: 3000 });
-  console.log(`      the grid followed the mark in ${Date.now() - started} ms`);
+  console.log(`      the grid followed the mark in ${Date.now() - started} ms (300 ms of it the debounce)`);
   assert.match(await cellOf('LV-BBB', 'J1').innerText(), /1\/1/);
   assert.match(await text(page, 'table.marking-grid tr[data-entry="LV-BBB"] td[data-aspect="J1"] .scored'), /J-LV-A/);
   assert.equal(await page.locator('table.marking-grid tr[data-entry="LV-BBB"] td[data-aspect="J1"] .pending').count(), 0);
