@@ -3,6 +3,7 @@ use super::State;
 use crate::auth::{Sessions, secret};
 use crate::domain::kinds::Role;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::live::Revocation;
 use crate::model::record::SessionRecord;
 use crate::model::{Caller, Outcome};
 use crate::store;
@@ -104,6 +105,13 @@ pub async fn create_session(
 pub async fn delete_session(state: State, sessions: web::Data<Sessions>, caller: Caller) -> ApiResult<HttpResponse> {
     store::account::revoke_session(&state.db, caller.session_id).await?;
     sessions.forget_session(caller.session_id);
+    // Its live sockets drop to the public view, on every instance.
+    let revocation = Revocation::Session(caller.session_id);
+    state.hub.revoke(revocation);
+    if state.db.is_postgres() {
+        let payload = crate::live::relay::encode_revocation(state.engine.instance(), revocation);
+        store::notify::notify_now(&state.db, payload).await?;
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

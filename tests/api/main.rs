@@ -9,6 +9,7 @@ mod fixtures;
 mod integrity;
 mod judging;
 mod live;
+mod live_limits;
 mod marks;
 mod package;
 mod registration;
