@@ -65,6 +65,7 @@ error_codes!(
     TooPrecise = "too_precise",
     OutOfRange = "out_of_range",
     InvalidDate = "invalid_date",
+    InvalidTimezone = "invalid_timezone",
     InvalidId = "invalid_id",
     InvalidMark = "invalid_mark",
     InvalidValue = "invalid_value",
