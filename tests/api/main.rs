@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod durability;
 mod fixtures;
+mod hygiene;
 mod judging;
 mod live;
 mod marks;
