@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod durability;
 mod fixtures;
+mod hygiene;
 mod integrity;
 mod judging;
 mod live;
