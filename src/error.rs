@@ -33,6 +33,7 @@ error_codes!(
     Unauthorized = "unauthorized",
     InvalidToken = "invalid_token",
     InvalidCredentials = "invalid_credentials",
+    CodeUsed = "code_used",
     CredentialsRequired = "credentials_required",
     TooManyRequests = "too_many_requests",
     Forbidden = "forbidden",
@@ -64,6 +65,7 @@ error_codes!(
     TooPrecise = "too_precise",
     OutOfRange = "out_of_range",
     InvalidDate = "invalid_date",
+    InvalidTimezone = "invalid_timezone",
     InvalidId = "invalid_id",
     InvalidMark = "invalid_mark",
     InvalidValue = "invalid_value",
@@ -163,9 +165,9 @@ pub enum Rejection {
     /// 422: well-formed, but some items break the rules; every one is listed.
     #[error("{detail}")]
     Invalid { detail: String, errors: Vec<FieldError> },
-    /// 429
-    #[error("too many attempts, try again in a minute")]
-    TooManyRequests,
+    /// 429 with `Retry-After`: the seconds until the caller's budget has room again.
+    #[error("too many failed attempts, try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
 }
 
 impl Rejection {
@@ -212,7 +214,7 @@ impl Rejection {
             | Rejection::NotFound { code, .. }
             | Rejection::Conflict { code, .. } => *code,
             Rejection::Invalid { .. } => ErrorCode::ValidationFailed,
-            Rejection::TooManyRequests => ErrorCode::TooManyRequests,
+            Rejection::TooManyRequests { .. } => ErrorCode::TooManyRequests,
         }
     }
 
@@ -224,7 +226,7 @@ impl Rejection {
             Rejection::NotFound { .. } => StatusCode::NOT_FOUND,
             Rejection::Conflict { .. } => StatusCode::CONFLICT,
             Rejection::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Rejection::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Rejection::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -343,6 +345,12 @@ fn problem_with(
     response.body(serde_json::to_vec(&body).unwrap_or_default())
 }
 
+fn insert_retry_after(response: &mut HttpResponse, seconds: u64) {
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -367,9 +375,7 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable { detail, retry_after } => {
                 let mut response = problem(self.status_code(), self.code(), detail, Vec::new());
-                if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
+                insert_retry_after(&mut response, *retry_after);
                 response
             }
             ApiError::Rejected(rejection) => {
@@ -378,7 +384,11 @@ impl ResponseError for ApiError {
                     Rejection::Conflict { extra, .. } => (Vec::new(), extra.clone()),
                     _ => (Vec::new(), None),
                 };
-                problem_with(self.status_code(), self.code(), &rejection.to_string(), errors, extra)
+                let mut response = problem_with(self.status_code(), self.code(), &rejection.to_string(), errors, extra);
+                if let Rejection::TooManyRequests { retry_after } = rejection {
+                    insert_retry_after(&mut response, *retry_after);
+                }
+                response
             }
         }
     }

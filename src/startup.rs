@@ -43,10 +43,11 @@ impl Application {
             ..LiveConfig::default()
         });
         let engine = Engine::start(db.clone(), hub.clone());
-        if db.is_postgres() {
-            crate::service::relay::spawn_listener(db.clone(), engine.clone(), hub.clone());
-        }
         let sessions = web::Data::new(Sessions::new(db.clone()));
+        if db.is_postgres() {
+            let listening = sessions.clone().into_inner();
+            crate::service::relay::spawn_listener(db.clone(), engine.clone(), hub.clone(), listening);
+        }
         let live = LiveState { engine: engine.clone(), hub: hub.clone(), sessions: sessions.clone().into_inner() };
         let state = web::Data::new(AppState { db, engine, hub, login_limiter: LoginLimiter::default() });
         let openapi = ApiDoc::openapi();

@@ -15,6 +15,9 @@ pub struct Model {
     /// SHA-256 (hex) of the current one-time code; cleared when used.
     pub login_code_hash: Option<String>,
     pub login_code_issued_at: Option<DateTimeUtc>,
+    /// SHA-256 (hex) of the last code used to log in, so that reusing it can be told apart
+    /// from a wrong code.
+    pub used_code_hash: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,6 +2,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_schema;
+mod m20261130_000001_add_used_code_hash;
 mod m20261130_000002_add_skill_accepted_gaps;
 
 pub struct Migrator;
@@ -11,6 +12,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261125_000001_create_schema::Migration),
+            Box::new(m20261130_000001_add_used_code_hash::Migration),
             Box::new(m20261130_000002_add_skill_accepted_gaps::Migration),
         ]
     }

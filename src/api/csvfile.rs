@@ -35,10 +35,11 @@ pub fn list(cell: Option<&String>) -> Vec<String> {
     cell.map(|c| c.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
 }
 
-/// A CSV download.
+/// A CSV download. Every cell goes through [`defuse`]: exports carry names users typed.
 pub fn response(name: &str, rows: Vec<Vec<String>>) -> ApiResult<HttpResponse> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
+    for mut row in rows {
+        row.iter_mut().for_each(defuse);
         writer.write_record(row).map_err(ApiError::internal)?;
     }
     let bytes = writer.into_inner().map_err(|e| ApiError::internal_msg(e.to_string()))?;
@@ -46,4 +47,42 @@ pub fn response(name: &str, rows: Vec<Vec<String>>) -> ApiResult<HttpResponse> {
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.csv\"")))
         .body(bytes))
+}
+
+/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@` (or a tab or carriage return
+/// before one) as a formula: such a cell gets a leading `'`, which they show as text
+/// (OWASP's advice on CSV injection). A plain number (`-1.50`) is left alone: it is no
+/// formula, and a leading `'` would turn it into text.
+fn defuse(cell: &mut String) {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(cell) {
+        cell.insert(0, '\'');
+    }
+}
+
+/// `-` digits, optionally `.` digits.
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && all_digits(fraction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_defused_and_numbers_are_not() {
+        let defused = |cell: &str| {
+            let mut cell = cell.to_owned();
+            defuse(&mut cell);
+            cell
+        };
+        for risky in ["=1+1", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1", "-", "=", "-1.", "-.5"] {
+            assert_eq!(defused(risky), format!("'{risky}"));
+        }
+        for safe in ["CHN", "1", "-1", "-1.50", "12.00", "", "a=b", " =1", "'=1"] {
+            assert_eq!(defused(safe), safe);
+        }
+    }
 }

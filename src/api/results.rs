@@ -48,10 +48,17 @@ pub async fn get_results(
         }
         let skill = &c.skills[s];
         let mut rows = vec![
-            ["rank", "entry", "delegation", "members", "raw", "scaled", "medal", "status"].map(String::from).to_vec(),
+            ["rank", "entry", "delegation", "members", "raw", "scaled", "medal", "status", "tied"]
+                .map(String::from)
+                .to_vec(),
         ];
+        let mut holders = std::collections::HashMap::new();
+        for rank in skill.result.entries.iter().filter_map(|r| r.rank) {
+            *holders.entry(rank).or_insert(0) += 1;
+        }
         for r in &skill.result.entries {
             let members = c.entry(&r.entry).map(|e| c.entries[e].members.join("; ")).unwrap_or_default();
+            let tied = r.rank.is_some_and(|rank| holders.get(&rank).is_some_and(|n| *n > 1));
             rows.push(vec![
                 r.rank.map(|x| x.to_string()).unwrap_or_default(),
                 r.entry.clone(),
@@ -61,6 +68,7 @@ pub async fn get_results(
                 r.scaled.map(dec).unwrap_or_default(),
                 r.medal.map(|m| json!(m).as_str().unwrap_or_default().to_owned()).unwrap_or_default(),
                 json!(r.status).as_str().unwrap_or_default().to_owned(),
+                tied.to_string(),
             ]);
         }
         return csvfile::response(&format!("{}-{}", c.code, skill.code()), rows);
@@ -103,15 +111,15 @@ pub async fn get_medals(
     let all = query.all.unwrap_or(false);
     if wants_csv(&query.format)? {
         let mut rows = vec![
-            ["rank", "delegation", "name", "gold", "silver", "bronze", "excellence", "total", "points"]
+            ["rank", "delegation", "name", "gold", "silver", "bronze", "excellence", "total", "points", "tied"]
                 .map(String::from)
                 .to_vec(),
         ];
         for r in medal_rows(&c, order, all) {
             let name = c.delegation(&r.delegation).map(|d| c.delegations[d].name.clone()).unwrap_or_default();
-            let rank = if r.shared { format!("={}", r.rank) } else { r.rank.to_string() };
+            // A shared rank is a plain number and `tied`: `=2` reads as a formula.
             rows.push(vec![
-                rank,
+                r.rank.to_string(),
                 r.delegation,
                 name,
                 r.gold.to_string(),
@@ -120,6 +128,7 @@ pub async fn get_medals(
                 r.excellence.to_string(),
                 r.total.to_string(),
                 r.points.to_string(),
+                r.shared.to_string(),
             ]);
         }
         return csvfile::response(&format!("{}-medals", c.code), rows);

@@ -1,14 +1,16 @@
 //! Log-in (password or a judge's one-time code) and log-out.
 use super::State;
-use crate::auth::{Sessions, secret};
+use crate::auth::{Sessions, limiter, secret};
 use crate::domain::kinds::Role;
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorCode, Rejection};
+use crate::live::Revocation;
 use crate::model::record::SessionRecord;
 use crate::model::{Caller, Outcome};
 use crate::store;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
+use std::time::Instant;
 use uuid::Uuid;
 
 /// A working day: a session expires after it.
@@ -37,7 +39,16 @@ fn wrong_credentials() -> ApiError {
     ApiError::unauthorized(ErrorCode::InvalidCredentials, "wrong user name, password or code")
 }
 
+fn too_many(wait: std::time::Duration) -> ApiError {
+    // Whole seconds, rounded up: a client that waits that long finds room.
+    let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    Rejection::TooManyRequests { retry_after: retry_after.max(1) }.into()
+}
+
 /// Log in with `{"username", "password"}` or a judge's one-time `{"code"}`.
+///
+/// Every attempt is charged to the log-in budgets before any slow work and refunded when it
+/// succeeds (see `auth::limiter`).
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = CreateSessionRequest,
     responses((status = 201, body = SessionResponse), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn create_session(
@@ -45,11 +56,7 @@ pub async fn create_session(
     req: HttpRequest,
     body: web::Json<CreateSessionRequest>,
 ) -> ApiResult<HttpResponse> {
-    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let key = format!("{ip}|{}", body.username.as_deref().unwrap_or("code"));
-    if !state.login_limiter.allow(&key) {
-        return Err(crate::error::Rejection::TooManyRequests.into());
-    }
+    let address = limiter::address_key(req.peer_addr().map(|a| a.ip()));
     let token = secret::new_token();
     let now = Utc::now();
     let session = SessionRecord {
@@ -64,31 +71,50 @@ pub async fn create_session(
     let expires_at = session.expires_at;
     let response = match (&body.username, &body.password, &body.code) {
         (Some(username), Some(password), None) => {
+            let limits = limiter::password_limits(&address, username);
+            let charge = state.login_limiter.charge(&limits, Instant::now()).map_err(too_many)?;
             let account = store::account::find_by_username(&state.db, username).await?;
             let hash = account.as_ref().map(|a| a.password_hash.clone());
-            // Verify on a blocking thread: argon2 is deliberately slow.
+            // Verify on a blocking thread: argon2 is deliberately slow. An unknown user name
+            // is verified too (against a dummy hash), so it answers no faster.
             let password = password.clone();
-            let ok = web::block(move || hash.is_some_and(|h| secret::verify_password(&password, &h)))
+            let ok = web::block(move || secret::verify_password_or_dummy(&password, hash.as_deref()))
                 .await
                 .map_err(ApiError::internal)?;
             let Some(account) = account.filter(|_| ok) else {
-                state.login_limiter.fail(&key);
                 return Err(wrong_credentials());
             };
             store::account::create_session(&state.db, &SessionRecord { account_id: Some(account.id), ..session })
                 .await?;
+            charge.refund();
             SessionResponse { token, role: Role::Admin, expires_at, judge: None, competition: None }
         }
         (None, None, Some(code)) => {
             let hash = secret::sha256_hex(&secret::normalise_code(code));
-            let Some(competition) = store::competition::find_by_login_code(&state.db, &hash).await? else {
-                state.login_limiter.fail(&key);
-                return Err(wrong_credentials());
+            let limits = limiter::code_limits(&address, &hash);
+            let charge = state.login_limiter.charge(&limits, Instant::now()).map_err(too_many)?;
+            let redeemed = match store::competition::find_by_login_code(&state.db, &hash).await? {
+                Some(competition) => state.engine.redeem(competition, hash.clone(), session).await,
+                None => Err(wrong_credentials()),
             };
-            let done = state.engine.redeem(competition, hash, session).await?;
+            let done = match redeemed {
+                Ok(done) => done,
+                // Used already (here, or a moment ago by a concurrent log-in): say so, so that
+                // a judge whose tablet lost the first answer asks for a new code instead of
+                // retyping this one.
+                Err(e) if e.code() == ErrorCode::InvalidCredentials => {
+                    if store::competition::find_by_used_code(&state.db, &hash).await?.is_some() {
+                        let detail = "this code was used already; ask the organizer for a new one";
+                        return Err(ApiError::unauthorized(ErrorCode::CodeUsed, detail));
+                    }
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            };
             let (Outcome::Session { judge, role }, Some(model)) = (done.outcome, done.model) else {
                 return Err(ApiError::internal_msg("a log-in answered without its session"));
             };
+            charge.refund();
             SessionResponse { token, role, expires_at, judge: Some(judge), competition: Some(model.code.clone()) }
         }
         _ => {
@@ -104,6 +130,13 @@ pub async fn create_session(
 pub async fn delete_session(state: State, sessions: web::Data<Sessions>, caller: Caller) -> ApiResult<HttpResponse> {
     store::account::revoke_session(&state.db, caller.session_id).await?;
     sessions.forget_session(caller.session_id);
+    // Its live sockets drop to the public view, on every instance.
+    let revocation = Revocation::Session(caller.session_id);
+    state.hub.revoke(revocation);
+    if state.db.is_postgres() {
+        let payload = crate::live::relay::encode_revocation(state.engine.instance(), revocation);
+        store::notify::notify_now(&state.db, payload).await?;
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

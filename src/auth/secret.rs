@@ -14,6 +14,19 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
+/// The argon2 hash (default parameters) of a password nobody knows: a log-in with an unknown
+/// user name is verified against it, so that it costs what a known one does and the answer's
+/// timing does not tell which user names exist.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$qtgkpr5/dFUnyXuqPEGihg$K0k3Mr70ysCc7413IhbuoWKnsc3Xvv2uOBcbK33gDPM";
+
+/// Verifies a password against an account's hash, or against [`DUMMY_HASH`] (always false)
+/// when there is no such account: the same argon2 work either way.
+pub fn verify_password_or_dummy(password: &str, hash: Option<&str>) -> bool {
+    let matched = verify_password(password, hash.unwrap_or(DUMMY_HASH));
+    matched && hash.is_some()
+}
+
 /// A random 256-bit bearer token, URL-safe.
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
@@ -55,6 +68,17 @@ mod tests {
         assert!(verify_password("correct horse", &hash));
         assert!(!verify_password("wrong horse", &hash));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_does_and_matches_nothing() {
+        let real = hash_password("correct horse").unwrap_or_default();
+        let params = |h: &str| PasswordHash::new(h).map(|p| p.params.to_string()).unwrap_or_default();
+        assert!(params(DUMMY_HASH).contains("m="), "{DUMMY_HASH}");
+        assert_eq!(params(DUMMY_HASH), params(&real), "same argon2 parameters as a new hash");
+        assert!(!verify_password_or_dummy("correct horse", None));
+        assert!(verify_password_or_dummy("correct horse", Some(&real)));
+        assert!(!verify_password_or_dummy("wrong horse", Some(&real)));
     }
 
     #[test]

@@ -20,6 +20,11 @@ impl Code {
         if !text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
             return Err("may contain only letters A-Z, digits, '-', '_' and '.'");
         }
+        // `.` and `..` are path segments of their own: a URL holding one addresses another
+        // resource (clients and proxies resolve them away).
+        if text.chars().all(|c| c == '.') {
+            return Err("must not be made of dots only");
+        }
         Ok(Code(text.to_owned()))
     }
 
@@ -57,5 +62,10 @@ mod tests {
         assert!(Code::parse("").is_err());
         assert!(Code::parse("a/b").is_err());
         assert!(Code::parse("ИР").is_err());
+        for dots in [".", "..", "...", " .. "] {
+            assert!(Code::parse(dots).is_err(), "{dots}");
+        }
+        assert!(Code::parse("A.B").is_ok());
+        assert!(Code::parse(".A").is_ok());
     }
 }

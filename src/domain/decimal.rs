@@ -31,6 +31,8 @@ pub enum DecimalError {
     TooPrecise,
     #[error("out of range")]
     OutOfRange,
+    #[error("not a plain decimal (digits, then optionally '.' and at most 2 decimals)")]
+    NotPlain,
 }
 
 impl Centi {
@@ -72,6 +74,48 @@ impl Centi {
         match value {
             serde_json::Value::Number(number) => Centi::parse(&number.to_string()),
             serde_json::Value::String(text) => Centi::parse(text),
+            _ => Err(DecimalError::NotANumber),
+        }
+    }
+
+    /// Reads a mark's value strictly: a plain decimal, `-?[0-9]+(\.[0-9]+)?`, as a keypad
+    /// types it and as [`Centi`] displays it. No whitespace, `+`, exponent, or bare `.5`/`5.`:
+    /// a mark is evidence, and what is stored must be what was plainly written. Leading zeros
+    /// (`05.5`) read as written. Decimals past the second must be zeros (`5.250` is `5.25`,
+    /// `1.005` is too precise); a `-` reads, for the range check to name it out of range.
+    pub fn parse_mark(text: &str) -> Result<Centi, DecimalError> {
+        let unsigned = text.strip_prefix('-');
+        let digits = unsigned.unwrap_or(text);
+        let (whole, fraction) = match digits.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (digits, None),
+        };
+        let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !plain(whole) || fraction.is_some_and(|f| !plain(f)) {
+            return Err(DecimalError::NotPlain);
+        }
+        let fraction = fraction.unwrap_or_default();
+        if fraction.bytes().skip(2).any(|b| b != b'0') {
+            return Err(DecimalError::TooPrecise);
+        }
+        let hundredths = fraction.bytes().chain(std::iter::repeat(b'0')).take(2);
+        let mut value: i128 = 0;
+        for b in whole.bytes().chain(hundredths) {
+            value = value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(i128::from(b - b'0')))
+                .ok_or(DecimalError::OutOfRange)?;
+        }
+        let value = if unsigned.is_some() { -value } else { value };
+        i64::try_from(value).map(Centi).map_err(|_| DecimalError::OutOfRange)
+    }
+
+    /// A mark's value from JSON, by [`Centi::parse_mark`]: a string, or a number written
+    /// the same plain way (`serde_json` keeps a number's text, so `1e1` is refused too).
+    pub fn from_mark_json(value: &serde_json::Value) -> Result<Centi, DecimalError> {
+        match value {
+            serde_json::Value::Number(number) => Centi::parse_mark(&number.to_string()),
+            serde_json::Value::String(text) => Centi::parse_mark(text),
             _ => Err(DecimalError::NotANumber),
         }
     }
@@ -148,10 +192,52 @@ mod tests {
         assert_eq!(Centi::round(Decimal::from_str("0.2249").unwrap()), Centi(22));
     }
 
+    #[test]
+    fn marks_are_plain_decimals() {
+        let read = |text: &str| Centi::parse_mark(text);
+        for (text, centi) in [("5", 500), ("5.25", 525), ("5.2", 520), ("0", 0), ("05.5", 550), ("5.250", 525)] {
+            assert_eq!(read(text), Ok(Centi(centi)), "{text}");
+        }
+        assert_eq!(read("-1"), Ok(Centi(-100)), "read, then refused by the range check");
+        for text in
+            ["  5 ", " 5", "5 ", "+5", "1e-2", "1E2", "5.", ".5", "", "-", "--1", "-+1", "5,5", "0x10", "٥", "5.2.1"]
+        {
+            assert_eq!(read(text), Err(DecimalError::NotPlain), "{text:?}");
+        }
+        assert_eq!(read("1.005"), Err(DecimalError::TooPrecise));
+        assert_eq!(read("99999999999999999999999"), Err(DecimalError::OutOfRange));
+        assert_eq!(read(&"9".repeat(100)), Err(DecimalError::OutOfRange));
+    }
+
+    #[test]
+    fn json_marks_read_strings_and_plain_numbers_only() {
+        let read = |json: &str| Centi::from_mark_json(&serde_json::from_str(json).unwrap());
+        assert_eq!(read("5.25"), Ok(Centi(525)));
+        assert_eq!(read("5"), Ok(Centi(500)));
+        assert_eq!(read("\"5.25\""), Ok(Centi(525)));
+        assert_eq!(read("1e1"), Err(DecimalError::NotPlain));
+        assert_eq!(read("1675e-2"), Err(DecimalError::NotPlain));
+        assert_eq!(read("\"+5\""), Err(DecimalError::NotPlain));
+        assert_eq!(read("true"), Err(DecimalError::NotANumber));
+        assert_eq!(read("null"), Err(DecimalError::NotANumber));
+    }
+
     proptest! {
         #[test]
         fn display_parses_back(n in -10_000_000i64..10_000_000) {
             prop_assert_eq!(Centi::parse(&Centi(n).to_string()), Ok(Centi(n)));
+        }
+
+        #[test]
+        fn every_centi_displays_as_a_mark_the_strict_parser_reads_back(n in any::<i64>()) {
+            prop_assert_eq!(Centi::parse_mark(&Centi(n).to_string()), Ok(Centi(n)));
+        }
+
+        #[test]
+        fn the_strict_parser_never_reads_what_the_lenient_one_reads_differently(text in "[-+ .eE0-9]{0,12}") {
+            if let Ok(strict) = Centi::parse_mark(&text) {
+                prop_assert_eq!(Centi::parse(&text), Ok(strict));
+            }
         }
     }
 }

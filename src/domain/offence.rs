@@ -55,6 +55,18 @@ impl Offences {
         }
     }
 
+    /// A mark's value, read strictly ([`Centi::from_mark_json`]): refused as `invalid_value`,
+    /// the same as over the API.
+    pub fn mark_value(&mut self, pointer: &str, value: &serde_json::Value) -> Option<Centi> {
+        match Centi::from_mark_json(value) {
+            Ok(centi) => Some(centi),
+            Err(error) => {
+                self.push(pointer, ErrorCode::InvalidValue, format!("{value} is {error}"));
+                None
+            }
+        }
+    }
+
     pub fn choice<T>(&mut self, pointer: &str, text: &str, parse: fn(&str) -> Option<T>, choices: String) -> Option<T> {
         let parsed = parse(text);
         if parsed.is_none() {

@@ -210,7 +210,7 @@ impl Package {
                 };
                 let judge = resolve(&judge_ix, format!("{at}/judge"), "judge", &mark.judge, &mut offences);
                 let entry = resolve(&entry_ix, format!("{at}/entry"), "entry", &mark.entry, &mut offences);
-                let value = offences.decimal(&format!("{at}/value"), &mark.value);
+                let value = offences.mark_value(&format!("{at}/value"), &mark.value);
                 // Checks that depend on an invalid entry, skill or judge are skipped: that
                 // one's own offence is named already.
                 let Some((entry, Some(plan))) = entry.map(|e| (e, &entries[e])) else { continue };

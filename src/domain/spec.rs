@@ -291,6 +291,15 @@ impl CompetitionInput {
         let code = offences.code(&format!("{at}/code"), &self.code);
         let name = offences.text(&format!("{at}/name"), &self.name, 200);
         let timezone = offences.text(&format!("{at}/timezone"), &self.timezone, 64);
+        // An IANA name, the one spelling every clock understands (browsers' `Intl`, chrono-tz):
+        // "Beijing" or "GMT+8" would leave each client to guess.
+        if !timezone.is_empty() && timezone.parse::<chrono_tz::Tz>().is_err() {
+            offences.push(
+                format!("{at}/timezone"),
+                ErrorCode::InvalidTimezone,
+                format!("'{timezone}' is not an IANA time zone name such as Asia/Shanghai"),
+            );
+        }
         let medal_order =
             offences.choice(&format!("{at}/medal_order"), &self.medal_order, MedalOrder::parse, MedalOrder::choices());
         let mut date = |field: &str, value: &Option<String>| {

@@ -114,10 +114,29 @@ pub async fn serve(
     let close = connection.run(&stream, &wake).await;
     if let Close::With(code, reason) = close {
         shard.send(id, &frame::close_frame(code, reason));
+        // What is queued, the close frame last, gets a moment to reach the client; then the
+        // socket lingers until the client closes, reading what it still sends: closing a
+        // socket with unread input resets it, and the client would lose the close frame.
+        let _ = tokio::time::timeout(Duration::from_secs(1), poll_fn(|cx| shard.poll_flush(id, cx))).await;
+        let _ = socket2::SockRef::from(&*stream).shutdown(std::net::Shutdown::Write);
+        let _ = tokio::time::timeout(Duration::from_secs(1), drain(&stream)).await;
     }
     shard.detach(id);
     hub.disconnect(id);
     drop(permit);
+}
+
+/// Reads and discards until the client closes its side.
+async fn drain(stream: &TcpStream) {
+    let mut scrap = [0u8; 1024];
+    while stream.readable().await.is_ok() {
+        match stream.try_read(&mut scrap) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
 }
 
 impl Connection {

@@ -2,6 +2,7 @@
 //! it numbered; every instance listens, refreshes its model of that competition and passes
 //! the same frames, with the same sequence numbers, to its own viewers. This module is the
 //! notifications' wire format; the engine sends and receives them.
+use super::Revocation;
 use super::channel::{self, Change, ChangeKind};
 use crate::model::{Channel, Competition};
 use serde::{Deserialize, Serialize};
@@ -12,15 +13,31 @@ use uuid::Uuid;
 /// snapshot" markers.
 const MAX_PAYLOAD: usize = 7000;
 
+/// What one instance tells the others.
 #[derive(Serialize, Deserialize)]
-pub struct Notice {
-    pub instance: Uuid,
-    pub competition: Uuid,
-    changes: Vec<Numbered>,
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// A write's numbered live changes (re-read the competition, pass the frames on).
+    Changes { instance: Uuid, competition: Uuid, changes: Vec<Numbered> },
+    /// A session, or every session of a judge, ended: its sockets drop to the public view.
+    Revoked { instance: Uuid, revocation: Revocation },
+}
+
+impl Notice {
+    pub fn instance(&self) -> Uuid {
+        match self {
+            Notice::Changes { instance, .. } | Notice::Revoked { instance, .. } => *instance,
+        }
+    }
+}
+
+/// The notification of a revocation.
+pub fn encode_revocation(instance: Uuid, revocation: Revocation) -> String {
+    serde_json::to_string(&Notice::Revoked { instance, revocation }).unwrap_or_default()
 }
 
 #[derive(Serialize, Deserialize)]
-struct Numbered {
+pub struct Numbered {
     channel: String,
     seq: i64,
     snapshot: bool,
@@ -35,7 +52,7 @@ pub fn encode(instance: Uuid, competition: Uuid, changes: &[(Change, i64)]) -> V
     let mut batch: Vec<Numbered> = Vec::new();
     let mut size = 0;
     let flush = |batch: &mut Vec<Numbered>, payloads: &mut Vec<String>| {
-        let notice = Notice { instance, competition, changes: std::mem::take(batch) };
+        let notice = Notice::Changes { instance, competition, changes: std::mem::take(batch) };
         payloads.push(serde_json::to_string(&notice).unwrap_or_default());
     };
     for (change, seq) in changes {
@@ -61,10 +78,10 @@ pub fn decode(payload: &str) -> Option<Notice> {
     serde_json::from_str(payload).ok()
 }
 
-impl Notice {
-    /// The numbered changes, against the refreshed model for those sent without data.
-    pub fn changes(self, model: &Competition) -> Vec<(Change, i64)> {
-        self.changes
+/// The numbered changes of a notice, against the refreshed model for those sent without data.
+pub fn changes(numbered: Vec<Numbered>, model: &Competition) -> Vec<(Change, i64)> {
+    {
+        numbered
             .into_iter()
             .filter_map(|n| {
                 let channel = Channel::from_key(&n.channel)?;

@@ -396,3 +396,61 @@ impl ShardState {
         self.subs.retain(|_, list| !list.is_empty());
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// A socket that takes nothing until told to take everything.
+    struct Stalled(Cell<bool>);
+
+    impl Wire for Stalled {
+        fn try_write(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+            Ok(if self.0.get() { slices.iter().map(|s| s.len()).sum() } else { 0 })
+        }
+
+        fn poll_writable(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[test]
+    fn a_viewer_that_does_not_read_holds_a_bounded_queue_and_later_catches_up() {
+        let wire = Rc::new(Stalled(Cell::new(false)));
+        let mut slot = Slot {
+            wire: wire.clone(),
+            competition: Uuid::nil(),
+            last: HashMap::from([(Channel::Progress, 0)]),
+            pending: VecDeque::new(),
+            pending_bytes: 0,
+            behind: Vec::new(),
+            wake: Rc::new(Notify::new()),
+            last_sent: Instant::now(),
+            broken: false,
+        };
+        let stats = Stats::default();
+        let data = serde_json::json!({ "skills": [{ "pad": "x".repeat(1000) }] });
+        for seq in 1..=1000 {
+            let frame = Arc::new(Frame::channel(&Channel::Progress, false, seq, seq, &data));
+            slot.deliver(&Channel::Progress, &frame, &stats);
+            assert!(slot.pending_bytes <= MAX_PENDING, "the queue never grows past its bound");
+        }
+        // Once the queue is full the channel is marked behind: later frames are not
+        // queued (and not counted again) until a catch-up continues from `last`.
+        assert!(stats.dropped.load(Ordering::Relaxed) >= 1);
+        assert_eq!(slot.behind, vec![Channel::Progress], "it will ask for what it missed");
+        let last = slot.last[&Channel::Progress];
+        assert!(last < 100, "frames after the queue filled were not counted as sent");
+        // The socket drains: the queue empties (and gives its memory back).
+        wire.0.set(true);
+        slot.flush();
+        assert_eq!((slot.pending.len(), slot.pending_bytes, slot.pending.capacity()), (0, 0, 0));
+        // A merged catch-up continues where it left off; an older frame is skipped.
+        let catch_up = Arc::new(Frame::channel(&Channel::Progress, false, last + 1, 1000, &data));
+        assert!(matches!(slot.deliver(&Channel::Progress, &catch_up, &stats), Delivery::Written));
+        let stale = Arc::new(Frame::channel(&Channel::Progress, false, 999, 999, &data));
+        assert!(matches!(slot.deliver(&Channel::Progress, &stale, &stats), Delivery::Skipped));
+    }
+}

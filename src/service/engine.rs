@@ -9,9 +9,11 @@ use super::models::Models;
 use crate::error::Rejection;
 use crate::error::{ApiError, ApiResult};
 use crate::live::channel::{self, Change};
-use crate::live::{Hub, relay};
+use crate::live::{Hub, Revocation, relay};
 use crate::model::record::SessionRecord;
-use crate::model::{Caller, Command, Competition, Decision, MarkGroup, MarkIn, Outcome, decide, redeem_login_code};
+use crate::model::{
+    Caller, Command, Competition, Decision, MarkGroup, MarkIn, Outcome, Write, decide, redeem_login_code,
+};
 use crate::store::{self, Db, StoreError, Tx};
 use chrono::Utc;
 use std::sync::Arc;
@@ -363,12 +365,27 @@ impl Worker {
             .zip(keys)
             .map(|(change, key)| (change, numbers.get(&key).copied().unwrap_or(0)))
             .collect();
+        // A reissued code ends the judge's sessions: their sockets drop to the public view.
+        let revoked: Vec<Revocation> = decision
+            .writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::RevokeJudgeSessions(judge) => Some(Revocation::Judge(*judge)),
+                _ => None,
+            })
+            .collect();
         if self.db.is_postgres() && decision.model.is_some() {
             for payload in relay::encode(self.instance, id, &numbered) {
                 store::notify::notify(&tx, payload).await?;
             }
+            for revocation in &revoked {
+                store::notify::notify(&tx, relay::encode_revocation(self.instance, *revocation)).await?;
+            }
         }
         tx.commit().await?;
+        for revocation in revoked {
+            self.hub.revoke(revocation);
+        }
         let Some(mut after) = decision.model.take() else {
             self.models.forget(id);
             self.hub.forget(id);

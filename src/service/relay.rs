@@ -2,16 +2,18 @@
 //! re-read into this instance's model, and its live changes reach this instance's viewers
 //! with the same sequence numbers.
 use super::Engine;
-use crate::live::{Hub, relay};
+use crate::auth::Sessions;
+use crate::live::{Hub, Revocation, relay};
 use crate::store::notify::Listener;
 use crate::store::{Db, StoreError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Listens until the process ends, reconnecting after errors.
-pub fn spawn_listener(db: Db, engine: Engine, hub: Hub) {
+pub fn spawn_listener(db: Db, engine: Engine, hub: Hub, sessions: Arc<Sessions>) {
     tokio::spawn(async move {
         loop {
-            if let Err(error) = listen(&db, &engine, &hub).await {
+            if let Err(error) = listen(&db, &engine, &hub, &sessions).await {
                 tracing::warn!(%error, "live relay: listening failed; retrying");
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -19,16 +21,27 @@ pub fn spawn_listener(db: Db, engine: Engine, hub: Hub) {
     });
 }
 
-async fn listen(db: &Db, engine: &Engine, hub: &Hub) -> Result<(), StoreError> {
+async fn listen(db: &Db, engine: &Engine, hub: &Hub, sessions: &Sessions) -> Result<(), StoreError> {
     let mut listener = Listener::connect(db).await?;
     loop {
         let payload = listener.recv().await?;
         let Some(notice) = relay::decode(&payload) else { continue };
-        if notice.instance == engine.instance() {
+        if notice.instance() == engine.instance() {
             continue;
         }
+        let (competition, numbered) = match notice {
+            relay::Notice::Changes { competition, changes, .. } => (competition, changes),
+            relay::Notice::Revoked { revocation, .. } => {
+                match revocation {
+                    Revocation::Session(id) => sessions.forget_session(id),
+                    Revocation::Judge(id) => sessions.forget_judge(id),
+                }
+                hub.revoke(revocation);
+                continue;
+            }
+        };
         // The model first, so snapshots and REST reads show the new state.
-        let model = match engine.refresh(notice.competition).await {
+        let model = match engine.refresh(competition).await {
             Ok(Some(model)) => model,
             Ok(None) => continue,
             Err(error) => {
@@ -36,7 +49,7 @@ async fn listen(db: &Db, engine: &Engine, hub: &Hub) -> Result<(), StoreError> {
                 continue;
             }
         };
-        let changes = notice.changes(&model);
+        let changes = relay::changes(numbered, &model);
         // The refresh handed the hub the new model already, and with it every subscription was
         // checked against the policy again.
         hub.publish(model, changes, false);

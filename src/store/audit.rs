@@ -4,6 +4,7 @@ use super::error::StoreError;
 use crate::model::decision::AuditRecord;
 use chrono::{DateTime, Utc};
 use entity::audit_event;
+use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -65,6 +66,22 @@ pub struct AuditEvent {
     pub reason: Option<String>,
 }
 
+/// A LIKE pattern that matches `text` literally between the wildcards `before` and `after`:
+/// `%`, `_` and `\` in what a user typed are escaped. The escape character is named in the
+/// query (`ESCAPE '\'`) because SQLite has none by default.
+fn literal_like(text: &str, before: &str, after: &str) -> LikeExpr {
+    let mut pattern = String::with_capacity(text.len() + 4);
+    pattern.push_str(before);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push_str(after);
+    LikeExpr::new(pattern).escape('\\')
+}
+
 pub async fn find(db: &Db, competition_id: Uuid, filter: &AuditFilter) -> Result<Vec<AuditEvent>, StoreError> {
     let mut query = audit_event::Entity::find().filter(audit_event::Column::CompetitionId.eq(competition_id));
     if let Some(skill) = filter.skill_id {
@@ -74,10 +91,10 @@ pub async fn find(db: &Db, competition_id: Uuid, filter: &AuditFilter) -> Result
         query = query.filter(audit_event::Column::Actor.eq(actor.as_str()));
     }
     if let Some(action) = &filter.action {
-        query = query.filter(audit_event::Column::Action.starts_with(action.as_str()));
+        query = query.filter(audit_event::Column::Action.like(literal_like(action, "", "%")));
     }
     if let Some(subject) = &filter.subject {
-        query = query.filter(audit_event::Column::Subject.contains(subject.as_str()));
+        query = query.filter(audit_event::Column::Subject.like(literal_like(subject, "%", "%")));
     }
     if let Some(after) = filter.after_id {
         query = query.filter(audit_event::Column::Id.gt(after));

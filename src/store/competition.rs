@@ -31,6 +31,12 @@ pub async fn find_by_login_code(db: &Db, code_hash: &str) -> Result<Option<Uuid>
     Ok(judge.map(|j| j.competition_id))
 }
 
+/// The competition whose judge last logged in with this (now used) one-time code, if any.
+pub async fn find_by_used_code(db: &Db, code_hash: &str) -> Result<Option<Uuid>, StoreError> {
+    let judge = judge::Entity::find().filter(judge::Column::UsedCodeHash.eq(code_hash)).one(&db.0).await?;
+    Ok(judge.map(|j| j.competition_id))
+}
+
 async fn skills(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<SkillRecord>, StoreError> {
     let rows = skill::Entity::find()
         .filter(skill::Column::Id.is_in(ids.to_vec()))

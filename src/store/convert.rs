@@ -226,6 +226,7 @@ pub fn judge_rows(competition_id: Uuid, j: &JudgeRecord) -> (judge::Model, Vec<j
         role: j.role,
         login_code_hash: j.login_code_hash.clone(),
         login_code_issued_at: None,
+        used_code_hash: None,
     };
     let skills = j.skill_ids.iter().map(|s| judge_skill::Model { judge_id: j.id, skill_id: *s }).collect();
     (row, skills)

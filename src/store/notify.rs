@@ -19,6 +19,13 @@ pub async fn notify(tx: &Tx, payload: String) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Sends a notification now, outside any write (a log-out).
+pub async fn notify_now(db: &Db, payload: String) -> Result<(), StoreError> {
+    let tx = db.begin().await?;
+    notify(&tx, payload).await?;
+    tx.commit().await
+}
+
 /// A connection listening on [`CHANNEL`].
 pub struct Listener(sea_orm::sqlx::postgres::PgListener);
 

@@ -180,6 +180,7 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                     let mut active = row.into_active_model().reset_all();
                     active.login_code_hash = sea_orm::ActiveValue::NotSet;
                     active.login_code_issued_at = sea_orm::ActiveValue::NotSet;
+                    active.used_code_hash = sea_orm::ActiveValue::NotSet;
                     judge::Entity::update(active).exec(db).await.map_err(StoreError::from_constraint)?;
                     judge_skill::Entity::delete_many()
                         .filter(judge_skill::Column::JudgeId.eq(record.id))
@@ -200,9 +201,11 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                     .await?;
             }
             Write::RedeemLoginCode { judge: id, hash } => {
-                // Single use: only the transaction that clears the code gets a session.
+                // Single use: only the transaction that clears the code gets a session. The
+                // hash is kept as the used one, so a second try is told "used", not "wrong".
                 let cleared = judge::Entity::update_many()
                     .col_expr(judge::Column::LoginCodeHash, Expr::value(Option::<String>::None))
+                    .col_expr(judge::Column::UsedCodeHash, Expr::value(hash.clone()))
                     .filter(judge::Column::Id.eq(*id))
                     .filter(judge::Column::LoginCodeHash.eq(hash.as_str()))
                     .exec(db)

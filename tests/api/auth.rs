@@ -159,8 +159,102 @@ async fn actix_errors_are_problems_too(app: TestApp) {
     assert_eq!(app.get("/healthz", None).await.0, StatusCode::OK);
 }
 
+async fn issue_code(app: &TestApp, judge: &str) -> String {
+    let (status, body) =
+        app.admin_post(&format!("/api/v1/competitions/MINI2025/judges/{judge}/code"), &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["code"].as_str().unwrap().to_owned()
+}
+
+async fn a_valid_code_logs_in_after_ten_wrong_codes_from_the_same_address(app: TestApp) {
+    assert_eq!(app.import(&fixture("mini.json")).await.0, StatusCode::CREATED);
+    let code = issue_code(&app, "J-IR-RUS").await;
+    // Every tablet of a venue comes from one address: their typos must not lock out the rest.
+    for i in 0..12 {
+        let response =
+            app.request(Method::POST, "/api/v1/session", None, Some(&json!({"code": format!("WRONG{i:05}")}))).await;
+        assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    let (status, body) = app.post("/api/v1/session", None, &json!({"code": code})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // One same wrong code, retried, is limited on its own.
+    let mut limited = None;
+    for _ in 0..12 {
+        let response = app.request(Method::POST, "/api/v1/session", None, Some(&json!({"code": "TYPO23TYPO"}))).await;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(response);
+            break;
+        }
+    }
+    let response = limited.expect("a retried wrong code is limited");
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+    let other = issue_code(&app, "J-IR-CHN").await;
+    assert_eq!(app.post("/api/v1/session", None, &json!({"code": other})).await.0, StatusCode::CREATED);
+}
+
+async fn a_used_code_answers_code_used(app: TestApp) {
+    assert_eq!(app.import(&fixture("mini.json")).await.0, StatusCode::CREATED);
+    let first = issue_code(&app, "J-IR-RUS").await;
+    assert_eq!(app.post("/api/v1/session", None, &json!({"code": first})).await.0, StatusCode::CREATED);
+    let response = app.request(Method::POST, "/api/v1/session", None, Some(&json!({"code": first}))).await;
+    assert_problem(response, StatusCode::UNAUTHORIZED, "code_used").await;
+    // A new code works once. Only a judge's last used code is remembered: an older one is
+    // just wrong, like any code that never was.
+    let second = issue_code(&app, "J-IR-RUS").await;
+    assert_eq!(app.post("/api/v1/session", None, &json!({"code": second.to_lowercase()})).await.0, StatusCode::CREATED);
+    for (code, answer) in
+        [(second.as_str(), "code_used"), (&first, "invalid_credentials"), ("ZZZZZZZZZZ", "invalid_credentials")]
+    {
+        let response = app.request(Method::POST, "/api/v1/session", None, Some(&json!({"code": code}))).await;
+        assert_problem(response, StatusCode::UNAUTHORIZED, answer).await;
+    }
+    // Two tablets racing with one code: one session, and the other hears "used".
+    let third = json!({"code": issue_code(&app, "J-IR-RUS").await});
+    let (a, b) = tokio::join!(
+        app.request(Method::POST, "/api/v1/session", None, Some(&third)),
+        app.request(Method::POST, "/api/v1/session", None, Some(&third))
+    );
+    let (winner, loser) = if a.status() == StatusCode::CREATED { (a, b) } else { (b, a) };
+    assert_eq!(winner.status(), StatusCode::CREATED);
+    assert_problem(loser, StatusCode::UNAUTHORIZED, "code_used").await;
+}
+
+async fn rotating_user_names_from_one_address_is_limited(app: TestApp) {
+    let mut limited = None;
+    for i in 0..40 {
+        let body = json!({"username": format!("user{i}"), "password": "guess"});
+        let response = app.request(Method::POST, "/api/v1/session", None, Some(&body)).await;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some((i, response));
+            break;
+        }
+        assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    let (tries, response) = limited.expect("rotating user names is limited");
+    assert!(tries <= 30, "limited after {tries} tries");
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().expect("Retry-After in seconds");
+    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
+}
+
+async fn concurrent_failures_never_exceed_the_budget(app: TestApp) {
+    // Twenty wrong passwords at once: the check and the charge are one step, so no more
+    // than the account's budget of ten reach argon2.
+    let body = json!({"username": "admin", "password": "guess"});
+    let attempts = (0..20).map(|_| app.request(Method::POST, "/api/v1/session", None, Some(&body)));
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts).await.iter().map(|r| r.status()).collect();
+    let wrong = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((wrong, limited), (10, 10), "{statuses:?}");
+}
+
 on_both_databases!(
     anonymous_writes_are_refused,
+    a_valid_code_logs_in_after_ten_wrong_codes_from_the_same_address,
+    a_used_code_answers_code_used,
+    rotating_user_names_from_one_address_is_limited,
+    concurrent_failures_never_exceed_the_budget,
     wrong_passwords_and_codes_get_problems,
     a_judge_code_is_single_use_and_log_out_revokes,
     actix_errors_are_problems_too,

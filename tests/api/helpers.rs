@@ -79,11 +79,27 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 pub async fn spawn_on(url: String, dir: Option<tempdir::TempDir>) -> TestApp {
+    spawn_with(url, dir, |_| {}).await
+}
+
+/// Starts the server with settings of a test's own (caps, the live rate).
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let (url, dir) = database_url(backend).await?;
+    Some(spawn_with(url, dir, configure).await)
+}
+
+pub async fn spawn_with(url: String, dir: Option<tempdir::TempDir>, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let db = podium::store::Db::connect(&url).await.expect("connect and migrate");
     podium::service::setup::ensure_admin(&db, Some(ADMIN_PASSWORD)).await.expect("admin account");
-    let settings =
-        // Every change is its own frame (no coalescing) unless a test asks for the default rate.
-        Settings { database_url: url.clone(), bind: "127.0.0.1:0".into(), demo: false, live_rate: 1000.0, ..Settings::default() };
+    // Every change is its own frame (no coalescing) unless a test asks for another rate.
+    let mut settings = Settings {
+        database_url: url.clone(),
+        bind: "127.0.0.1:0".into(),
+        demo: false,
+        live_rate: 1000.0,
+        ..Settings::default()
+    };
+    configure(&mut settings);
     let app = Application::build(&settings, db).await.expect("build the app");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp, token: Option<&str>) -> Socket {
+pub async fn connect(app: &TestApp, token: Option<&str>) -> Socket {
     let base = app.base.replace("http://", "ws://");
     let url = match token {
         Some(t) => format!("{base}/api/v1/competitions/SMALL/live?token={t}"),
@@ -20,12 +20,12 @@ async fn connect(app: &TestApp, token: Option<&str>) -> Socket {
     tokio_tungstenite::connect_async(url).await.expect("websocket").0
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub async fn send(socket: &mut Socket, message: Value) {
     socket.send(Message::Text(message.to_string().into())).await.expect("send");
 }
 
 /// The next non-heartbeat frame, or a panic after 5 s.
-async fn next(socket: &mut Socket) -> Value {
+pub async fn next(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
             .await
@@ -41,13 +41,13 @@ async fn next(socket: &mut Socket) -> Value {
     }
 }
 
-async fn nothing_within(socket: &mut Socket, wait: Duration) {
+pub async fn nothing_within(socket: &mut Socket, wait: Duration) {
     if let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(wait, socket.next()).await {
         panic!("unexpected frame {text}");
     }
 }
 
-async fn post_mark(app: &TestApp, token: &str, entry: &str, value: &str) {
+pub async fn post_mark(app: &TestApp, token: &str, entry: &str, value: &str) {
     let mut m = mark(entry, "M1", json!(value));
     m["reason"] = json!("live test");
     let (status, body) = app.marks(token, &[m]).await;

@@ -23,7 +23,8 @@ pub struct ClientRequest {
 }
 
 /// Why a connection drops to a narrower view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Revocation {
     Session(Uuid),
     Judge(Uuid),
@@ -128,22 +129,30 @@ impl HubState {
 
     /// Checks every subscription of a connection against its caller and the current model:
     /// a channel it may no longer read is left (or traded for its public view, with a fresh
-    /// snapshot). `revoked` says the caller's rights were cut: the client hears so first.
+    /// snapshot). When rights were cut (`revoked`, or a channel narrowed) the client hears
+    /// so first, before any frame of the narrower view.
     pub(super) fn resubscribe(&mut self, conn: ConnId, revoked: bool) {
         let Some(reg) = self.conns.get(&conn) else { return };
         let (shard, competition) = (reg.shard, reg.competition);
         let Some(hub) = self.competitions.get(&competition) else { return };
         let mut moves = Vec::new();
+        let mut narrowed = false;
         for (name, channel) in &reg.subs {
             match policy::channel(reg.caller.as_ref(), &hub.model, name) {
                 Ok(allowed) if allowed == *channel => {}
-                Ok(allowed) => moves.push((name.clone(), Some(allowed))),
-                Err(_) => moves.push((name.clone(), None)),
+                Ok(allowed) => {
+                    narrowed |= matches!(allowed, Channel::PublicSkill(_));
+                    moves.push((name.clone(), Some(allowed)));
+                }
+                Err(_) => {
+                    narrowed = true;
+                    moves.push((name.clone(), None));
+                }
             }
         }
-        if revoked {
-            let frame =
-                Arc::new(Frame::control("revoked", &json!({ "reason": "your session ended or your rights changed" })));
+        if revoked || narrowed {
+            let reason = if revoked { "your session ended" } else { "your rights changed" };
+            let frame = Arc::new(Frame::control("revoked", &json!({ "reason": reason })));
             self.send(shard, ShardMsg::Send { conn, frame });
         }
         for (name, allowed) in moves {
@@ -159,17 +168,7 @@ impl HubState {
         let conns: Vec<ConnId> =
             self.conns.iter().filter(|(_, r)| r.competition == competition).map(|(id, _)| *id).collect();
         for conn in conns {
-            let before = self.conns.get(&conn).map(|r| r.subs.clone());
             self.resubscribe(conn, revoked);
-            // Losing a channel is a revocation the client is told of.
-            let narrowed = self.conns.get(&conn).is_some_and(|r| Some(&r.subs) != before.as_ref());
-            if narrowed
-                && !revoked
-                && let Some(reg) = self.conns.get(&conn)
-            {
-                let frame = Arc::new(Frame::control("revoked", &json!({ "reason": "your rights changed" })));
-                self.send(reg.shard, ShardMsg::Send { conn, frame });
-            }
         }
     }
 

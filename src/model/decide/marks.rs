@@ -67,7 +67,7 @@ impl MarkGroup {
             let entry = c.entry(&m.entry);
             let judge = policy::marking_judge(caller, c, m.judge.as_deref());
             let aspect = entry.and_then(|e| c.skill_of(e).aspect_ix(&m.aspect));
-            let value = Centi::from_json(&m.value);
+            let value = Centi::from_mark_json(&m.value);
             if let Some((_, stored)) = c.find_mark(m.id) {
                 let same = entry == Some(stored.entry)
                     && aspect == Some(stored.aspect)
