@@ -358,8 +358,7 @@ async function revoked() {
     return;
   }
   if (app.session !== s) return;
-  toast(t('judge.rights_changed'));
-  await enter(s, { keepEntry: true });
+  await reassigned();
 }
 
 function stopLive() {
@@ -389,6 +388,7 @@ async function pollAlerts() {
 }
 
 function applyAlerts(data) {
+  if (assignmentsChanged(data)) { reassigned(); return; }
   const before = app.data ? Object.fromEntries(app.data.me.skills.map((skill) => [skill, isLocked(skill)])) : {};
   const openBefore = countOpen(app.alerts);
   app.alerts = data;
@@ -398,6 +398,26 @@ function applyAlerts(data) {
   else refreshMarks();
   const openNow = countOpen(data);
   if (openNow > openBefore) announce(t('judge.new_discrepancy'));
+}
+
+/** The judge channel lists the judge's skills: other skills than the tablet holds? */
+function assignmentsChanged(data) {
+  if (!app.data || !Array.isArray(data?.skills)) return false;
+  const live = data.skills.map((x) => x.skill).sort().join();
+  return live !== [...app.data.me.skills].sort().join();
+}
+
+let reloading = false;
+/** The judge was given other skills: reload what they may mark, staying on the entry if it can. */
+async function reassigned() {
+  if (reloading || !app.session) return;
+  reloading = true;
+  try {
+    toast(t('judge.rights_changed'));
+    await enter(app.session, { keepEntry: true });
+  } finally {
+    reloading = false;
+  }
 }
 
 function countOpen(alerts) {

@@ -1065,7 +1065,7 @@ async function expectRevoked(proxy, what) {
   assert.ok(proxy.heard('revoked'), `the server sent a revoked frame after ${what}`);
 }
 
-test('(i) revoked: an ended session sends the console and the tablet to the log-in, live; rights changed reload; the board carries on', async () => {
+test('(i) revoked: an ended session sends the console and the tablet to the log-in, live; changed rights reload; the board carries on', async () => {
   const code = 'E2E-REVOKE';
   await freshCompetition(code);
   // The console: logged out elsewhere (its token deleted).
@@ -1094,6 +1094,11 @@ test('(i) revoked: an ended session sends the console and the tablet to the log-
   await tablet.waitForSelector('.toast:has-text("assignments changed")');
   await tablet.waitForSelector('.sheet-head[data-entry="LV-BBB"]');
   assert.equal(await tablet.locator('form.login').count(), 0, 'still logged in');
+  await waitLive(tablet);
+  // Given another skill, the tablet follows (the judge channel lists the new skills).
+  await ok('PUT', `/competitions/${code}/judges/J-LV-A`, { body: { code: 'J-LV-A', name: `Judge ${XSS}`, delegation: 'AAA', role: 'judge', skills: ['LV', 'DS'] }, token: await admin() });
+  await tablet.waitForSelector('.skill-tabs .tab:has-text("Discrepancies")', { timeout: 5000 });
+  await tablet.waitForSelector('.sheet-head[data-entry="LV-BBB"]');
   await waitLive(tablet);
   await issueCode(code, 'J-LV-A');
   await expectRevoked(tabletProxy, 'a new code');
