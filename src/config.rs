@@ -84,6 +84,32 @@ pub struct ServeArgs {
     /// Live websocket connections from one address (a venue's NAT counts as one).
     #[arg(long, env = "PODIUM_MAX_SOCKETS_PER_ADDRESS", default_value_t = 5_000, global = true)]
     pub max_sockets_per_address: usize,
+    /// Serve HTTPS with this certificate chain (PEM); needs `--tls-key`.
+    #[arg(long, env = "PODIUM_TLS_CERT", requires = "tls_key", conflicts_with = "tls_self_signed", global = true)]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, env = "PODIUM_TLS_KEY", requires = "tls_cert", global = true)]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate for this machine's addresses, signed by a venue CA kept
+    /// in `--tls-dir`; tablets install the CA from `/ca.pem` (or `/ca.crt`).
+    #[arg(long, env = "PODIUM_TLS_SELF_SIGNED", global = true)]
+    pub tls_self_signed: bool,
+    /// Where `--tls-self-signed` keeps its venue CA.
+    #[arg(long, env = "PODIUM_TLS_DIR", default_value = "podium-tls", global = true)]
+    pub tls_dir: PathBuf,
+    /// More host names or addresses for the self-signed certificate (repeatable).
+    #[arg(long = "tls-name", env = "PODIUM_TLS_NAMES", value_delimiter = ',', global = true)]
+    pub tls_names: Vec<String>,
+    /// With HTTPS: also listen here for plain HTTP that redirects to it (e.g. `0.0.0.0:80`).
+    #[arg(long, env = "PODIUM_REDIRECT_BIND", global = true)]
+    pub redirect_bind: Option<String>,
+}
+
+/// Where the HTTPS certificate comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsSource {
+    Files { cert: PathBuf, key: PathBuf },
+    SelfSigned { dir: PathBuf, names: Vec<String> },
 }
 
 /// Everything `serve` needs, independent of how it was given.
@@ -96,6 +122,9 @@ pub struct Settings {
     pub live_rate: f64,
     pub max_sockets: usize,
     pub max_sockets_per_address: usize,
+    /// HTTPS, or plain HTTP when `None`.
+    pub tls: Option<TlsSource>,
+    pub redirect_bind: Option<String>,
 }
 
 impl Default for Settings {
@@ -108,6 +137,8 @@ impl Default for Settings {
             live_rate: 10.0,
             max_sockets: 50_000,
             max_sockets_per_address: 5_000,
+            tls: None,
+            redirect_bind: None,
         }
     }
 }
@@ -122,6 +153,14 @@ impl Settings {
             live_rate: serve.live_rate,
             max_sockets: serve.max_sockets,
             max_sockets_per_address: serve.max_sockets_per_address,
+            tls: match (&serve.tls_cert, &serve.tls_key) {
+                (Some(cert), Some(key)) => Some(TlsSource::Files { cert: cert.clone(), key: key.clone() }),
+                _ if serve.tls_self_signed => {
+                    Some(TlsSource::SelfSigned { dir: serve.tls_dir.clone(), names: serve.tls_names.clone() })
+                }
+                _ => None,
+            },
+            redirect_bind: serve.redirect_bind.clone(),
         }
     }
 }

@@ -59,7 +59,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             let app = Application::build(&settings, db)
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
-            tracing::info!(port = app.port(), "Podium serves http://{}", settings.bind);
+            match app.tls() {
+                None => tracing::info!(port = app.port(), "Podium serves http://{}", settings.bind),
+                Some(tls) => {
+                    tracing::info!(
+                        port = app.port(),
+                        "Podium serves https://{} (plain http there redirects)",
+                        settings.bind
+                    );
+                    if tls.serves_ca {
+                        println!("HTTPS certificate for: {}", tls.names.join(", "));
+                        println!("Venue CA SHA-256 fingerprint: {}", tls.fingerprint);
+                        println!(
+                            "Tablets install the CA from http://<this machine>:{}/ca (check the fingerprint)",
+                            app.port()
+                        );
+                    } else {
+                        println!("HTTPS certificate SHA-256 fingerprint: {}", tls.fingerprint);
+                    }
+                }
+            }
             app.run_until_stopped().await.map_err(|e| e.to_string())
         }
         Command::Import { file } => {

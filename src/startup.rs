@@ -11,7 +11,7 @@ use crate::live::{Hub, LiveConfig};
 use crate::service::Engine;
 use crate::store::Db;
 use actix_codec::Framed;
-use actix_http::{HttpService, Request, h1};
+use actix_http::{Request, h1};
 use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{AppConfig, Server, ServiceResponse};
@@ -27,15 +27,31 @@ use utoipa::OpenApi;
 /// Largest JSON body accepted: a whole competition package.
 pub const MAX_JSON_BYTES: usize = 32 * 1024 * 1024;
 
+mod tls;
+
 pub struct Application {
     port: u16,
     server: Server,
+    tls: Option<TlsInfo>,
+}
+
+/// What a venue needs to know of the HTTPS the server speaks.
+#[derive(Debug, Clone)]
+pub struct TlsInfo {
+    /// SHA-256 of the certificate tablets trust (the venue CA when self-signed).
+    pub fingerprint: String,
+    /// Whether the venue CA is served at `/ca.pem` and `/ca.crt`.
+    pub serves_ca: bool,
+    /// The names and addresses of a self-signed certificate.
+    pub names: Vec<String>,
 }
 
 impl Application {
     pub async fn build(settings: &Settings, db: Db) -> std::io::Result<Application> {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
+        let tls = settings.tls.as_ref().map(tls::prepare).transpose().map_err(std::io::Error::other)?;
+        let ca = tls.as_ref().and_then(|t| t.ca.clone());
         let hub = Hub::start(LiveConfig {
             interval: Duration::from_secs_f64(1.0 / settings.live_rate.clamp(0.1, 1000.0)),
             max_sockets: settings.max_sockets,
@@ -86,39 +102,76 @@ impl Application {
                 .service(
                     utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi-ui.json", openapi.clone()),
                 )
+                .configure(|config| tls::ca_routes(config, ca.clone()))
                 .service(web::scope("/api/v1").configure(crate::api::routes).default_service(web::to(api_not_found)))
                 .configure(crate::frontend::routes)
                 .default_service(web::to(api_not_found))
         };
         // actix-web's HttpServer, with one addition: upgrades (live websockets) are taken over
         // before the request dispatcher, so an idle live socket holds no HTTP buffers.
-        let server = Server::build()
-            .listen("podium", listener, move || {
+        let builder = Server::build();
+        let builder = match &tls {
+            None => builder.listen("podium", listener, move || {
                 let live = live.clone();
                 let upgrade = fn_service(move |(req, framed): (Request, Framed<TcpStream, h1::Codec>)| {
                     crate::api::live::upgrade(live.clone(), req, framed)
                 });
                 let app = app().into_factory().map_err(|err: actix_web::Error| err.error_response());
-                // The timeouts of actix-web's HttpServer.
-                HttpService::build()
-                    .client_request_timeout(Duration::from_secs(5))
-                    .client_disconnect_timeout(Duration::from_secs(1))
-                    .h1_allow_half_closed(true)
-                    .upgrade(upgrade)
-                    .finish(map_config(app, |_| AppConfig::default()))
-                    .tcp()
-            })?
-            .run();
-        Ok(Application { port, server })
+                http_service().upgrade(upgrade).finish(map_config(app, |_| AppConfig::default())).tcp()
+            })?,
+            Some(venue) => {
+                let acceptor = tokio_rustls::TlsAcceptor::from(venue.config.clone());
+                let ca = venue.ca.clone();
+                let builder = builder.listen("podium", listener, move || {
+                    let live = live.clone();
+                    let upgrade = fn_service(move |(req, framed): (Request, Framed<tls::Stream, h1::Codec>)| {
+                        crate::api::live::upgrade(live.clone(), req, framed)
+                    });
+                    let app = app().into_factory().map_err(|err: actix_web::Error| err.error_response());
+                    let https = http_service().upgrade(upgrade).finish(map_config(app, |_| AppConfig::default()));
+                    tls::one_port(https, acceptor.clone(), ca.clone())
+                })?;
+                match &settings.redirect_bind {
+                    Some(address) => {
+                        let ca = venue.ca.clone();
+                        builder
+                            .listen("redirect", TcpListener::bind(address)?, move || tls::redirect(ca.clone(), port))?
+                    }
+                    None => builder,
+                }
+            }
+        };
+        let server = builder.run();
+        let tls = tls.map(|t| TlsInfo { fingerprint: t.fingerprint, serves_ca: t.ca.is_some(), names: t.names });
+        Ok(Application { port, server, tls })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// `Some` when the server speaks HTTPS.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// actix-http's service with the timeouts of actix-web's HttpServer.
+fn http_service<T, S>() -> actix_http::HttpServiceBuilder<T, S>
+where
+    S: actix_service::ServiceFactory<Request, Config = ()>,
+    S::Error: Into<actix_http::Response<BoxBody>> + 'static,
+    S::InitError: std::fmt::Debug,
+    <S::Service as actix_service::Service<Request>>::Future: 'static,
+{
+    actix_http::HttpServiceBuilder::default()
+        .client_request_timeout(Duration::from_secs(5))
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .h1_allow_half_closed(true)
 }
 
 fn json_config() -> web::JsonConfig {

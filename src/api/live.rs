@@ -4,6 +4,7 @@
 use crate::auth::Sessions;
 use crate::error::{ErrorCode, Problem};
 use crate::live::Hub;
+use crate::live::IntoSocket;
 use crate::service::Engine;
 use actix_codec::Framed;
 use actix_http::{Request, h1};
@@ -11,7 +12,6 @@ use bytes::BytesMut;
 use serde::Deserialize;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 
 /// What the upgrade needs of the server.
 #[derive(Clone)]
@@ -44,10 +44,10 @@ pub async fn live() -> crate::error::ApiResult<actix_web::HttpResponse> {
 }
 
 /// Serves one `Connection: Upgrade` request: a live websocket, or a problem response.
-pub async fn upgrade(
+pub async fn upgrade<Io: IntoSocket>(
     state: LiveState,
     req: Request,
-    framed: Framed<TcpStream, h1::Codec>,
+    framed: Framed<Io, h1::Codec>,
 ) -> Result<(), actix_web::Error> {
     let parts = framed.into_parts();
     let (mut io, read_buf) = (parts.io, parts.read_buf);
@@ -68,7 +68,8 @@ pub async fn upgrade(
             // Only what the client sent after the request; the buffer itself is not kept.
             let leftover = BytesMut::from(&read_buf[..]);
             drop(read_buf);
-            crate::live::serve(state.hub, state.sessions, io, leftover, competition, caller, permit).await;
+            let socket = io.into_socket();
+            crate::live::serve(state.hub, state.sessions, socket, leftover, competition, caller, permit).await;
             Ok(())
         }
         Err((status, code, detail)) => respond(&mut io, status, code, &detail).await,
@@ -115,7 +116,7 @@ async fn accept(
 }
 
 /// Answers with a problem document and closes the connection.
-async fn respond(io: &mut TcpStream, status: u16, code: ErrorCode, detail: &str) -> Result<(), actix_web::Error> {
+async fn respond(io: &mut impl IntoSocket, status: u16, code: ErrorCode, detail: &str) -> Result<(), actix_web::Error> {
     let reason = actix_http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
     let problem = Problem {
         kind: format!("urn:podium:problem:{code}"),

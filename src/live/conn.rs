@@ -4,6 +4,7 @@
 use super::frame::{self, Frame};
 use super::hub::ClientRequest;
 use super::shard::{Shard, Wire};
+use super::socket::Socket;
 use super::{Hub, MAX_MESSAGE, Permit};
 use crate::auth::Sessions;
 use crate::error::ErrorCode;
@@ -18,7 +19,6 @@ use std::future::poll_fn;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
@@ -87,7 +87,7 @@ struct Connection {
 pub async fn serve(
     hub: Hub,
     sessions: Arc<Sessions>,
-    stream: TcpStream,
+    stream: Socket,
     leftover: BytesMut,
     competition: Uuid,
     caller: Option<Caller>,
@@ -118,29 +118,16 @@ pub async fn serve(
         // socket lingers until the client closes, reading what it still sends: closing a
         // socket with unread input resets it, and the client would lose the close frame.
         let _ = tokio::time::timeout(Duration::from_secs(1), poll_fn(|cx| shard.poll_flush(id, cx))).await;
-        let _ = socket2::SockRef::from(&*stream).shutdown(std::net::Shutdown::Write);
-        let _ = tokio::time::timeout(Duration::from_secs(1), drain(&stream)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown_write()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), stream.drain()).await;
     }
     shard.detach(id);
     hub.disconnect(id);
     drop(permit);
 }
 
-/// Reads and discards until the client closes its side.
-async fn drain(stream: &TcpStream) {
-    let mut scrap = [0u8; 1024];
-    while stream.readable().await.is_ok() {
-        match stream.try_read(&mut scrap) {
-            Ok(0) => return,
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(_) => return,
-        }
-    }
-}
-
 impl Connection {
-    async fn run(&mut self, stream: &TcpStream, wake: &Notify) -> Close {
+    async fn run(&mut self, stream: &Socket, wake: &Notify) -> Close {
         if !self.buf.is_empty()
             && let Some(close) = self.decode().await
         {
@@ -170,7 +157,7 @@ impl Connection {
         }
     }
 
-    async fn read(&mut self, stream: &TcpStream) -> Option<Close> {
+    async fn read(&mut self, stream: &Socket) -> Option<Close> {
         if self.buf.capacity() - self.buf.len() < 512 {
             self.buf.reserve(2048);
         }

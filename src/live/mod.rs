@@ -11,9 +11,11 @@ mod hub;
 pub mod merge;
 pub mod relay;
 mod shard;
+mod socket;
 
 pub use conn::serve;
 pub use hub::{ClientRequest, Revocation};
+pub use socket::{IntoSocket, Socket};
 
 use crate::model::{Channel, Competition};
 use channel::Change;

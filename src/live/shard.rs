@@ -69,6 +69,10 @@ pub trait Wire {
     /// Writes what the socket takes now without waiting; `Ok(0)` when it takes nothing.
     fn try_write(&self, slices: &[IoSlice<'_>]) -> io::Result<usize>;
     fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Bytes taken by `try_write` that the socket itself has not taken yet (TLS records).
+    fn backlog(&self) -> bool {
+        false
+    }
 }
 
 impl Wire for tokio::net::TcpStream {
@@ -110,6 +114,9 @@ impl Slot {
             match self.wire.try_write(&[IoSlice::new(bytes)]) {
                 Ok(n) if n == bytes.len() => {
                     stats.deliveries.fetch_add(1, Ordering::Relaxed);
+                    if self.wire.backlog() {
+                        self.wake.notify_one();
+                    }
                     return true;
                 }
                 Ok(n) => self.queue(bytes.slice(n..)),
@@ -288,7 +295,9 @@ impl Shard {
     /// Whether the connection has bytes waiting for the socket to drain, or broke.
     pub fn status(&self, conn: ConnId) -> (bool, bool, Instant) {
         let state = self.0.borrow();
-        state.slots.get(&conn).map_or((false, true, Instant::now()), |s| (!s.pending.is_empty(), s.broken, s.last_sent))
+        state.slots.get(&conn).map_or((false, true, Instant::now()), |s| {
+            (!s.pending.is_empty() || s.wire.backlog(), s.broken, s.last_sent)
+        })
     }
 
     /// Waits for the socket to take more, then writes what is queued; once drained, asks the
@@ -297,7 +306,7 @@ impl Shard {
         let mut state = self.0.borrow_mut();
         let Some(slot) = state.slots.get_mut(&conn) else { return Poll::Ready(()) };
         loop {
-            if slot.pending.is_empty() || slot.broken {
+            if (slot.pending.is_empty() && !slot.wire.backlog()) || slot.broken {
                 break;
             }
             match slot.wire.poll_writable(cx) {

@@ -19,6 +19,8 @@ pub struct TestApp {
     pub database_url: String,
     pub client: Client,
     pub admin_token: String,
+    /// The venue CA the server's HTTPS certificate chains to (self-signed HTTPS only).
+    pub ca_pem: Option<Vec<u8>>,
     _dir: Option<tempdir::TempDir>,
 }
 
@@ -101,10 +103,18 @@ pub async fn spawn_with(url: String, dir: Option<tempdir::TempDir>, configure: i
     };
     configure(&mut settings);
     let app = Application::build(&settings, db).await.expect("build the app");
-    let base = format!("http://127.0.0.1:{}", app.port());
+    // Over HTTPS the client trusts the venue CA, as a tablet that installed it does.
+    let (base, client, ca_pem) = match &settings.tls {
+        Some(podium::config::TlsSource::SelfSigned { dir, .. }) => {
+            let pem = std::fs::read(dir.join("ca.pem")).expect("the venue CA");
+            let ca = reqwest::Certificate::from_pem(&pem).expect("a PEM certificate");
+            let client = Client::builder().tls_built_in_root_certs(false).add_root_certificate(ca).build();
+            (format!("https://localhost:{}", app.port()), client.expect("https client"), Some(pem))
+        }
+        _ => (format!("http://127.0.0.1:{}", app.port()), Client::builder().build().expect("http client"), None),
+    };
     tokio::spawn(app.run_until_stopped());
-    let client = Client::builder().build().expect("http client");
-    let mut test = TestApp { base, database_url: url, client, admin_token: String::new(), _dir: dir };
+    let mut test = TestApp { base, database_url: url, client, admin_token: String::new(), ca_pem, _dir: dir };
     test.admin_token = test.login("admin", ADMIN_PASSWORD).await;
     test
 }

@@ -12,12 +12,14 @@ use tokio_tungstenite::tungstenite::Message;
 pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn connect(app: &TestApp, token: Option<&str>) -> Socket {
-    let base = app.base.replace("http://", "ws://");
+    let base = app.base.replace("http://", "ws://").replace("https://", "wss://");
     let url = match token {
         Some(t) => format!("{base}/api/v1/competitions/SMALL/live?token={t}"),
         None => format!("{base}/api/v1/competitions/SMALL/live"),
     };
-    tokio_tungstenite::connect_async(url).await.expect("websocket").0
+    // Over wss:// the client trusts the venue CA only.
+    let connector = app.ca_pem.as_ref().map(|pem| tokio_tungstenite::Connector::Rustls(crate::tls::client_config(pem)));
+    tokio_tungstenite::connect_async_tls_with_config(url, None, false, connector).await.expect("websocket").0
 }
 
 pub async fn send(socket: &mut Socket, message: Value) {
@@ -54,7 +56,7 @@ pub async fn post_mark(app: &TestApp, token: &str, entry: &str, value: &str) {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-async fn snapshot_delta_and_resume_without_gaps(app: TestApp) {
+pub async fn snapshot_delta_and_resume_without_gaps(app: TestApp) {
     app.small().await;
     let ja = app.judge_token("SMALL", "JA").await;
     let mut socket = connect(&app, None).await;
@@ -111,7 +113,7 @@ async fn snapshot_delta_and_resume_without_gaps(app: TestApp) {
     nothing_within(&mut socket, Duration::from_millis(300)).await;
 }
 
-async fn a_client_too_far_behind_gets_a_fresh_snapshot(app: TestApp) {
+pub async fn a_client_too_far_behind_gets_a_fresh_snapshot(app: TestApp) {
     app.small().await;
     let ja = app.judge_token("SMALL", "JA").await;
     let mut socket = connect(&app, Some(&app.admin_token)).await;
@@ -194,7 +196,7 @@ async fn unpublished_results_never_reach_an_anonymous_socket(app: TestApp) {
     }
 }
 
-async fn malformed_messages_get_an_error_and_nothing_else_breaks(app: TestApp) {
+pub async fn malformed_messages_get_an_error_and_nothing_else_breaks(app: TestApp) {
     app.small().await;
     let mut socket = connect(&app, None).await;
     socket.send(Message::Text("not json".into())).await.unwrap();

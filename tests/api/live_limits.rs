@@ -36,7 +36,7 @@ async fn close_code(socket: &mut Socket) -> Option<u16> {
     None
 }
 
-async fn a_logged_out_organizers_socket_is_revoked_and_gets_no_private_delta(app: TestApp) {
+pub async fn a_logged_out_organizers_socket_is_revoked_and_gets_no_private_delta(app: TestApp) {
     app.small().await;
     let ja = app.judge_token("SMALL", "JA").await;
     let organizer = app.login("admin", crate::helpers::ADMIN_PASSWORD).await;
@@ -93,7 +93,7 @@ async fn a_reissued_code_and_a_demotion_revoke_what_a_judge_may_see(app: TestApp
     nothing_within(&mut socket, Duration::from_millis(300)).await;
 }
 
-async fn a_flooding_client_is_throttled_then_closed_and_an_oversized_message_closes_with_1009(app: TestApp) {
+pub async fn a_flooding_client_is_throttled_then_closed_and_an_oversized_message_closes_with_1009(app: TestApp) {
     app.small().await;
     let mut socket = connect(&app, None).await;
     for _ in 0..200 {
@@ -119,7 +119,7 @@ async fn a_flooding_client_is_throttled_then_closed_and_an_oversized_message_clo
     assert_eq!(status, StatusCode::OK);
 }
 
-async fn viewers_of_a_channel_faster_than_its_rate_converge_on_merged_deltas(app: TestApp) {
+pub async fn viewers_of_a_channel_faster_than_its_rate_converge_on_merged_deltas(app: TestApp) {
     app.small().await;
     let ja = app.judge_token("SMALL", "JA").await;
     let mut socket = connect(&app, Some(&app.admin_token)).await;
@@ -159,7 +159,7 @@ async fn viewers_of_a_channel_faster_than_its_rate_converge_on_merged_deltas(app
     }
 }
 
-async fn frames_are_the_same_bytes_for_every_subscriber(app: TestApp) {
+pub async fn frames_are_the_same_bytes_for_every_subscriber(app: TestApp) {
     app.small().await;
     let ja = app.judge_token("SMALL", "JA").await;
     let mut sockets = Vec::new();

@@ -15,3 +15,4 @@ mod marks;
 mod package;
 mod registration;
 mod scale;
+mod tls;
