@@ -1,13 +1,13 @@
 //! Building the model from records (at start-up, after another instance's write, after a
 //! registration change) and turning it back into records.
-use super::competition::{Competition, Delegation, Entry, Index, Judge, Skill, StoredMark, StoredOverride};
+use super::competition::{Competition, Delegation, Entry, Index, Judge, SharedMap, Skill, StoredMark, StoredOverride};
 use super::ix::{AspectIx, DelegationIx, EntryIx, IxVec, JudgeIx, SkillIx};
 use super::record::{
     CompetitionRecord, DelegationRecord, EntryRecord, JudgeRecord, MarkRecord, OverrideRecord, Records, SkillRecord,
     VoidRecord,
 };
 use crate::scoring::SkillResult;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -29,7 +29,38 @@ impl Competition {
 
     /// Builds the model; skills of `previous` whose id is not in `dirty` keep their results
     /// (a registration change recomputes only the skills it touched).
-    pub fn rebuild(records: Records, previous: Option<&Competition>, dirty: &[Uuid]) -> Competition {
+    pub fn rebuild(mut records: Records, previous: Option<&Competition>, dirty: &[Uuid]) -> Competition {
+        let marks = std::mem::take(&mut records.marks);
+        let mut builder = Builder::new(records);
+        for m in marks {
+            builder.add_mark(m);
+        }
+        builder.finish(previous, dirty)
+    }
+}
+
+/// Builds a model from records whose marks come one at a time (streamed from the store, so
+/// that they are never all held as rows or records at once). Strings that repeat from mark to
+/// mark (who entered it, reasons) are stored once.
+pub struct Builder {
+    competition: CompetitionRecord,
+    delegations: IxVec<DelegationIx, Delegation>,
+    entries: IxVec<EntryIx, Entry>,
+    judges: IxVec<JudgeIx, Judge>,
+    skills: IxVec<SkillIx, Skill>,
+    skill_by_id: HashMap<Uuid, SkillIx>,
+    entry_by_id: HashMap<Uuid, EntryIx>,
+    judge_by_id: HashMap<Uuid, JudgeIx>,
+    aspect_pos: Vec<HashMap<Uuid, AspectIx>>,
+    voided: FxHashMap<Uuid, Arc<str>>,
+    overrides: Vec<OverrideRecord>,
+    marks: Vec<Vec<StoredMark>>,
+    strings: FxHashSet<Arc<str>>,
+}
+
+impl Builder {
+    /// Starts from every record but the marks still to come (those in `records` count too).
+    pub fn new(records: Records) -> Builder {
         let Records { competition, delegations, skills, entries, judges, marks, voids, overrides } = records;
         let delegations: IxVec<DelegationIx, Delegation> = delegations
             .into_iter()
@@ -79,8 +110,9 @@ impl Competition {
             .into_iter()
             .map(|s| {
                 let aspects = s.spec.aspects().cloned().collect::<IxVec<AspectIx, _>>();
-                let aspect_keys = aspects.iter().map(|a| Arc::from(a.code.as_str())).collect();
-                let aspect_by_code = aspects.enumerate().map(|(i, a)| (a.code.to_string(), i)).collect();
+                let aspect_keys = Arc::new(aspects.iter().map(|a| Arc::from(a.code.as_str())).collect());
+                let aspect_by_code = Arc::new(aspects.enumerate().map(|(i, a)| (a.code.to_string(), i)).collect());
+                let aspects = Arc::new(aspects);
                 Skill {
                     id: s.id,
                     position: s.position,
@@ -91,11 +123,12 @@ impl Competition {
                     aspects,
                     aspect_keys,
                     aspect_by_code,
-                    spec: s.spec,
+                    spec: Arc::new(s.spec),
                     entries: Vec::new(),
-                    marks: Vec::new(),
-                    mark_pos: FxHashMap::default(),
-                    current: FxHashMap::default(),
+                    by_entry: Vec::new(),
+                    marks: imbl::Vector::new(),
+                    mark_pos: SharedMap::default(),
+                    current: SharedMap::default(),
                     overrides: Vec::new(),
                     accepted_gaps: s.accepted_gaps.map(Arc::new),
                     result: Arc::new(SkillResult::empty("")),
@@ -105,29 +138,79 @@ impl Competition {
         for (e, entry) in entries.enumerate() {
             built[entry.skill].entries.push(e);
         }
-        let aspect_pos: Vec<HashMap<Uuid, AspectIx>> =
-            built.iter().map(|s| s.aspect_ids.enumerate().map(|(i, id)| (*id, i)).collect()).collect();
+        let aspect_pos = built.iter().map(|s| s.aspect_ids.enumerate().map(|(i, id)| (*id, i)).collect()).collect();
+        let mut builder = Builder {
+            competition,
+            delegations,
+            entries,
+            judges,
+            marks: vec![Vec::new(); built.len()],
+            skills: built,
+            skill_by_id,
+            entry_by_id,
+            judge_by_id,
+            aspect_pos,
+            voided,
+            overrides,
+            strings: FxHashSet::default(),
+        };
         for m in marks {
-            let (Some(&s), Some(&entry), Some(&judge)) =
-                (skill_by_id.get(&m.skill_id), entry_by_id.get(&m.entry_id), judge_by_id.get(&m.judge_id))
-            else {
-                continue;
-            };
-            let Some(&aspect) = aspect_pos[s.get()].get(&m.aspect_id) else { continue };
-            built[s].marks.push(StoredMark {
-                seq: m.seq,
-                id: m.id,
-                entry,
-                aspect,
-                judge,
-                value: m.value,
-                reason: m.reason.map(Arc::from),
-                supersedes: m.supersedes,
-                entered_by: m.entered_by.into(),
-                created_at: m.created_at,
-                void: voided.get(&m.id).cloned(),
-            });
+            builder.add_mark(m);
         }
+        builder
+    }
+
+    fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.strings.get(text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.strings.insert(shared.clone());
+        shared
+    }
+
+    /// Adds a stored mark (in any order: they are sorted by seq at the end).
+    pub fn add_mark(&mut self, m: MarkRecord) {
+        let (Some(&s), Some(&entry), Some(&judge)) =
+            (self.skill_by_id.get(&m.skill_id), self.entry_by_id.get(&m.entry_id), self.judge_by_id.get(&m.judge_id))
+        else {
+            return;
+        };
+        let Some(&aspect) = self.aspect_pos[s.get()].get(&m.aspect_id) else { return };
+        let reason = m.reason.as_deref().map(|r| self.intern(r));
+        let entered_by = self.intern(&m.entered_by);
+        let void = self.voided.get(&m.id).cloned();
+        self.marks[s.get()].push(StoredMark {
+            seq: m.seq,
+            id: m.id,
+            entry,
+            aspect,
+            judge,
+            value: m.value,
+            reason,
+            supersedes: m.supersedes,
+            entered_by,
+            created_at: m.created_at,
+            void,
+        });
+    }
+
+    /// The model, every skill's results computed; see [`Competition::rebuild`].
+    pub fn finish(self, previous: Option<&Competition>, dirty: &[Uuid]) -> Competition {
+        let Builder {
+            competition,
+            delegations,
+            entries,
+            judges,
+            skills: mut built,
+            skill_by_id,
+            entry_by_id,
+            judge_by_id,
+            aspect_pos,
+            overrides,
+            marks: skill_marks,
+            ..
+        } = self;
         for o in overrides {
             let (Some(&s), Some(&entry)) = (skill_by_id.get(&o.skill_id), entry_by_id.get(&o.entry_id)) else {
                 continue;
@@ -145,12 +228,13 @@ impl Competition {
                 created_at: o.created_at,
             });
         }
-        for skill in built.iter_mut() {
-            skill.marks.sort_by_key(|m| m.seq);
+        for (skill, mut marks) in built.iter_mut().zip(skill_marks) {
+            marks.sort_by_key(|m| m.seq);
             skill.overrides.sort_by_key(|o| o.covers_seq);
             for o in &mut skill.overrides {
-                o.covers = skill.marks.partition_point(|m| m.seq <= o.covers_seq);
+                o.covers = marks.partition_point(|m| m.seq <= o.covers_seq);
             }
+            skill.marks = marks.into_iter().collect();
             skill.index_marks();
         }
         let index = Index {
@@ -194,19 +278,22 @@ impl Competition {
             let old = previous.skill(&skill.id.to_string())?;
             Some(previous.skills[old].result.clone())
         };
-        model.skills = built
-            .into_iter()
-            .map(|mut skill| {
-                skill.result = match kept(&skill) {
-                    Some(result) => result,
-                    None => Arc::new(model.score(&skill)),
-                };
-                Arc::new(skill)
-            })
-            .collect();
+        model.skills = built.into_iter().map(Arc::new).collect();
+        let kept: Vec<Option<Arc<SkillResult>>> = model.skills.iter().map(|s| kept(s)).collect();
+        let all: Vec<SkillIx> = (0..model.skills.len()).map(SkillIx::new).collect();
+        // Every entry's part is computed (later writes recompute only theirs); a skill that
+        // did not change keeps its results as they were.
+        model.rescore(&all);
+        for (s, kept) in all.into_iter().zip(kept) {
+            if let Some(result) = kept {
+                Arc::make_mut(&mut model.skills[s]).result = result;
+            }
+        }
         model
     }
+}
 
+impl Competition {
     /// The records this model was built from (with what decisions added since).
     pub fn to_records(&self) -> Records {
         let skill_id = |s: SkillIx| self.skills[s].id;
@@ -318,7 +405,7 @@ pub fn skill_record(s: &Skill) -> SkillRecord {
     SkillRecord {
         id: s.id,
         position: s.position,
-        spec: s.spec.clone(),
+        spec: (*s.spec).clone(),
         state: s.state,
         version: s.version,
         criterion_ids: s.criterion_ids.clone(),

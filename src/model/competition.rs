@@ -80,27 +80,45 @@ pub struct StoredOverride {
 /// aspect), whoever entered it; judgements one per judge.
 pub type Cell = (EntryIx, AspectIx, Option<JudgeIx>);
 
+/// A persistent map: cloning a skill to change it shares every node it does not change.
+pub type SharedMap<K, V> = imbl::GenericHashMap<K, V, rustc_hash::FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+
+/// One entry's marks (positions in the skill's `marks`, in storage order) and what they
+/// decide of the skill's results, kept so that a write recomputes only the entries it touched.
+#[derive(Debug, Clone)]
+pub struct EntryMarks {
+    pub(super) positions: Arc<Vec<u32>>,
+    pub(super) part: Arc<scoring::EntryPart>,
+    /// Changed since `part` was computed.
+    pub(super) dirty: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Skill {
     pub id: Uuid,
     pub position: i32,
-    pub spec: SkillSpec,
+    // The scheme and settings are shared (`Arc`): a write clones the skill, never these.
+    pub spec: Arc<SkillSpec>,
     pub state: SkillState,
     /// Bumped by every write on the skill; another instance's write shows as a newer version.
     pub version: i64,
     pub criterion_ids: Vec<Uuid>,
     /// The scheme's aspects, flat and in scheme order (the spec groups them by criterion).
-    pub aspects: IxVec<AspectIx, AspectSpec>,
+    pub aspects: Arc<IxVec<AspectIx, AspectSpec>>,
     pub aspect_ids: IxVec<AspectIx, Uuid>,
     /// Aspect codes in scheme order, shared with the scoring engine's marks.
-    pub aspect_keys: IxVec<AspectIx, Arc<str>>,
-    pub aspect_by_code: HashMap<String, AspectIx>,
+    pub aspect_keys: Arc<IxVec<AspectIx, Arc<str>>>,
+    pub aspect_by_code: Arc<HashMap<String, AspectIx>>,
+    /// The skill's entries, in index order.
     pub entries: Vec<EntryIx>,
-    pub(super) marks: Vec<StoredMark>,
+    /// Beside `entries`: each one's marks and its cached part of the results.
+    pub(super) by_entry: Vec<EntryMarks>,
+    /// Every mark in storage order; persistent, so a write copies only what it changes.
+    pub(super) marks: imbl::Vector<StoredMark>,
     /// Position in `marks` of each mark id.
-    pub(super) mark_pos: FxHashMap<Uuid, u32>,
+    pub(super) mark_pos: SharedMap<Uuid, u32>,
     /// Position in `marks` of each cell's current (latest non-voided) mark.
-    pub(super) current: FxHashMap<Cell, u32>,
+    pub(super) current: SharedMap<Cell, u32>,
     pub overrides: Vec<StoredOverride>,
     /// Gaps accepted when the skill was locked with marks missing.
     pub accepted_gaps: Option<Arc<super::completeness::AcceptedGaps>>,
@@ -125,8 +143,32 @@ impl Skill {
     }
 
     /// Every stored mark, superseded and voided ones too, in storage order.
-    pub fn marks(&self) -> &[StoredMark] {
+    pub fn marks(&self) -> &imbl::Vector<StoredMark> {
         &self.marks
+    }
+
+    /// Where an entry of this skill sits in `entries` (and `by_entry`).
+    pub(super) fn local(&self, entry: EntryIx) -> Option<usize> {
+        self.entries.binary_search(&entry).ok()
+    }
+
+    /// An entry's marks in storage order.
+    pub fn marks_of_entry(&self, entry: EntryIx) -> impl Iterator<Item = &StoredMark> {
+        let positions = self.local(entry).map(|l| &self.by_entry[l].positions[..]).unwrap_or_default();
+        positions.iter().map(|&p| &self.marks[p as usize])
+    }
+
+    /// The entry's part of the results needs computing again.
+    pub(super) fn touch(&mut self, entry: EntryIx) {
+        if let Some(l) = self.local(entry) {
+            self.by_entry[l].dirty = true;
+        }
+    }
+
+    /// Records an override (the entry's part of the results is recomputed).
+    pub(super) fn push_override(&mut self, o: StoredOverride) {
+        self.touch(o.entry);
+        self.overrides.push(o);
     }
 
     pub fn mark(&self, id: Uuid) -> Option<&StoredMark> {
@@ -156,7 +198,7 @@ impl Skill {
     }
 
     pub fn has_marks_of_entry(&self, entry: EntryIx) -> bool {
-        self.marks.iter().any(|m| m.entry == entry)
+        self.local(entry).is_some_and(|l| !self.by_entry[l].positions.is_empty())
     }
 
     pub fn has_marks_of_judge(&self, judge: JudgeIx) -> bool {
@@ -171,45 +213,69 @@ impl Skill {
         if mark.void.is_none() {
             self.current.insert(cell, position);
         }
-        self.marks.push(mark);
+        if let Some(l) = self.local(mark.entry) {
+            let entry = &mut self.by_entry[l];
+            Arc::make_mut(&mut entry.positions).push(position);
+            entry.dirty = true;
+        }
+        self.marks.push_back(mark);
     }
 
     /// Voids a mark: its cell's current mark becomes the latest one still standing.
     pub(super) fn void_mark(&mut self, id: Uuid, reason: Arc<str>) {
         let Some(&position) = self.mark_pos.get(&id) else { return };
-        let mark = &mut self.marks[position as usize];
+        let Some(mark) = self.marks.get_mut(position as usize) else { return };
         mark.void = Some(reason);
-        let cell = (mark.entry, mark.aspect, mark.judge);
-        let cell = self.cell(cell.0, cell.1, cell.2);
-        match self.marks.iter().rposition(|m| m.void.is_none() && self.cell(m.entry, m.aspect, m.judge) == cell) {
-            Some(p) => self.current.insert(cell, u32::try_from(p).unwrap_or(u32::MAX)),
+        let (entry, aspect, judge) = (mark.entry, mark.aspect, mark.judge);
+        let cell = self.cell(entry, aspect, judge);
+        let Some(l) = self.local(entry) else { return };
+        self.by_entry[l].dirty = true;
+        let standing = self.by_entry[l].positions.iter().rev().copied().find(|&p| {
+            let m = &self.marks[p as usize];
+            m.void.is_none() && self.cell(m.entry, m.aspect, m.judge) == cell
+        });
+        match standing {
+            Some(p) => self.current.insert(cell, p),
             None => self.current.remove(&cell),
         };
     }
 
     /// Gives marks decided but not yet stored the seq the store assigned them.
     pub(super) fn settle_seqs(&mut self, seqs: &FxHashMap<Uuid, i64>) {
-        for mark in self.marks.iter_mut().rev() {
-            if mark.seq > 0 {
+        for p in (0..self.marks.len()).rev() {
+            if self.marks[p].seq > 0 {
                 break;
             }
-            if let Some(seq) = seqs.get(&mark.id) {
+            if let Some(seq) = seqs.get(&self.marks[p].id)
+                && let Some(mark) = self.marks.get_mut(p)
+            {
                 mark.seq = *seq;
             }
         }
     }
 
+    /// Indexes `marks` (in storage order) by id, cell and entry; every entry's part is dirty.
     pub(super) fn index_marks(&mut self) {
-        self.mark_pos.clear();
-        self.current.clear();
+        let mut mark_pos = SharedMap::default();
+        let mut current = SharedMap::default();
+        let mut positions: Vec<Vec<u32>> = vec![Vec::new(); self.entries.len()];
         for (p, mark) in self.marks.iter().enumerate() {
             let position = u32::try_from(p).unwrap_or(u32::MAX);
-            self.mark_pos.insert(mark.id, position);
+            mark_pos.insert(mark.id, position);
             if mark.void.is_none() {
-                let cell = self.cell(mark.entry, mark.aspect, mark.judge);
-                self.current.insert(cell, position);
+                current.insert(self.cell(mark.entry, mark.aspect, mark.judge), position);
+            }
+            if let Some(l) = self.local(mark.entry) {
+                positions[l].push(position);
             }
         }
+        self.mark_pos = mark_pos;
+        self.current = current;
+        let empty = Arc::new(scoring::EntryPart { result: scoring::EntryResult::empty(), discrepancies: Vec::new() });
+        self.by_entry = positions
+            .into_iter()
+            .map(|positions| EntryMarks { positions: Arc::new(positions), part: empty.clone(), dirty: true })
+            .collect();
     }
 }
 
@@ -311,31 +377,30 @@ impl Competition {
             .map(|(i, _)| i)
     }
 
-    /// Computes a skill's results with the pure scoring engine.
+    fn scoring_entry(&self, e: EntryIx) -> scoring::Entry {
+        let entry = &self.entries[e];
+        scoring::Entry {
+            code: entry.code.clone(),
+            delegation: self.delegations[entry.delegation].code.clone(),
+            status: entry.status,
+        }
+    }
+
+    fn scoring_mark(&self, skill: &Skill, m: &StoredMark) -> scoring::Mark {
+        scoring::Mark {
+            entry: self.entries[m.entry].key.clone(),
+            aspect: skill.aspect_keys[m.aspect].clone(),
+            judge: self.judges[m.judge].key.clone(),
+            value: m.value.to_decimal(),
+            voided: m.void.is_some(),
+        }
+    }
+
+    /// Computes a skill's results from all its marks with the pure scoring engine (the
+    /// reference that the incremental [`Competition::rescore`] always equals).
     pub fn score(&self, skill: &Skill) -> scoring::SkillResult {
-        let entries: Vec<scoring::Entry> = skill
-            .entries
-            .iter()
-            .map(|&e| {
-                let entry = &self.entries[e];
-                scoring::Entry {
-                    code: entry.code.clone(),
-                    delegation: self.delegations[entry.delegation].code.clone(),
-                    status: entry.status,
-                }
-            })
-            .collect();
-        let marks: Vec<scoring::Mark> = skill
-            .marks
-            .iter()
-            .map(|m| scoring::Mark {
-                entry: self.entries[m.entry].key.clone(),
-                aspect: skill.aspect_keys[m.aspect].clone(),
-                judge: self.judges[m.judge].key.clone(),
-                value: m.value.to_decimal(),
-                voided: m.void.is_some(),
-            })
-            .collect();
+        let entries: Vec<scoring::Entry> = skill.entries.iter().map(|&e| self.scoring_entry(e)).collect();
+        let marks: Vec<scoring::Mark> = skill.marks.iter().map(|m| self.scoring_mark(skill, m)).collect();
         let overrides: Vec<scoring::Override> = skill
             .overrides
             .iter()
@@ -350,11 +415,44 @@ impl Competition {
         result
     }
 
-    /// Recomputes the results of the given skills.
+    /// One entry's part of its skill's results, from that entry's marks and overrides only.
+    fn entry_part(&self, skill: &Skill, local: usize) -> scoring::EntryPart {
+        let e = skill.entries[local];
+        let positions = &skill.by_entry[local].positions;
+        let marks: Vec<scoring::Mark> =
+            positions.iter().map(|&p| self.scoring_mark(skill, &skill.marks[p as usize])).collect();
+        // An override covers the skill's first `covers` marks: of this entry's, those before.
+        let overrides: Vec<scoring::Override> = skill
+            .overrides
+            .iter()
+            .filter(|o| o.entry == e)
+            .map(|o| scoring::Override {
+                entry: self.entries[e].code.clone(),
+                aspect: skill.aspect_code(o.aspect).to_owned(),
+                position: positions.partition_point(|&p| (p as usize) < o.covers),
+            })
+            .collect();
+        scoring::entry_part(&skill.spec, &self.scoring_entry(e), &marks, &overrides)
+    }
+
+    /// Recomputes the results of the given skills: the parts of the entries changed since the
+    /// last time, then the scale, ranks and medals over all the skill's entries.
     pub fn rescore(&mut self, skills: &[SkillIx]) {
         for &s in skills {
-            let result = Arc::new(self.score(&self.skills[s]));
-            Arc::make_mut(&mut self.skills[s]).result = result;
+            let skill = &self.skills[s];
+            let fresh: Vec<(usize, Arc<scoring::EntryPart>)> = (0..skill.entries.len())
+                .filter(|&l| skill.by_entry[l].dirty)
+                .map(|l| (l, Arc::new(self.entry_part(skill, l))))
+                .collect();
+            let skill = Arc::make_mut(&mut self.skills[s]);
+            for (l, part) in fresh {
+                skill.by_entry[l].part = part;
+                skill.by_entry[l].dirty = false;
+            }
+            let parts: Vec<&scoring::EntryPart> = skill.by_entry.iter().map(|b| &*b.part).collect();
+            let mut result = scoring::assemble(&skill.spec, &parts);
+            signed_off(skill.state, &mut result);
+            skill.result = Arc::new(result);
         }
     }
 

@@ -217,7 +217,7 @@ pub fn export(model: &Competition) -> Package {
         // Only overrides still in force: a later score made the others lapse.
         for o in &s.overrides {
             let lapsed =
-                s.marks()[o.covers.min(s.marks().len())..].iter().any(|m| m.entry == o.entry && m.aspect == o.aspect);
+                s.marks().iter().skip(o.covers).any(|m| m.entry == o.entry && m.aspect == o.aspect);
             if !lapsed {
                 overrides.push(OverrideInput {
                     judge: None,

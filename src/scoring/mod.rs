@@ -86,10 +86,10 @@ pub struct EntryResult {
     /// `None` for withdrawn and disqualified entries.
     pub rank: Option<u32>,
     pub medal: Option<Medal>,
-    /// Criterion subtotals in scheme order.
-    pub criteria: Vec<(String, Decimal)>,
-    /// Aspect marks in scheme order.
-    pub aspects: Vec<AspectMark>,
+    /// Criterion subtotals in scheme order (shared: only the entry's own marks change them).
+    pub criteria: Arc<[(String, Decimal)]>,
+    /// Aspect marks in scheme order (shared likewise).
+    pub aspects: Arc<[AspectMark]>,
     pub marked: u32,
     pub expected: u32,
     /// Some aspect is incomplete.
@@ -142,15 +142,65 @@ impl SkillResult {
     }
 }
 
+/// What one entry's own marks decide of its skill's results: its row before standardisation,
+/// ranking and medals, and its discrepancies. [`assemble`] turns the parts of a skill's entries
+/// into its results, so a write recomputes only the parts of the entries it touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPart {
+    /// `scaled`, `rank` and `medal` unset, `score` the raw total.
+    pub result: EntryResult,
+    /// By aspect in scheme order; kept for any status (only active entries' are reported).
+    pub discrepancies: Vec<Discrepancy>,
+}
+
 /// Computes a skill's results from every stored mark, in storage order.
 ///
 /// Marks and overrides for entries or aspects that are not the skill's are ignored, so a caller
 /// may pass a whole competition's marks.
 pub fn compute_skill(skill: &SkillSpec, entries: &[Entry], marks: &[Mark], overrides: &[Override]) -> SkillResult {
-    let rules = &skill.rules;
     let current = aggregate::CurrentMarks::collect(skill, entries, marks);
+    let last = last_entered(marks);
+    let parts: Vec<EntryPart> = entries.iter().map(|e| part(skill, e, &current, &last, overrides)).collect();
+    assemble(skill, &parts)
+}
 
-    let mut results: Vec<EntryResult> = entries.iter().map(|entry| entry_result(skill, entry, &current)).collect();
+/// One entry's part, from its marks in storage order (others' marks are ignored) and the
+/// overrides, whose positions count the same `marks`.
+pub fn entry_part(skill: &SkillSpec, entry: &Entry, marks: &[Mark], overrides: &[Override]) -> EntryPart {
+    let current = aggregate::CurrentMarks::collect(skill, std::slice::from_ref(entry), marks);
+    part(skill, entry, &current, &last_entered(marks), overrides)
+}
+
+/// Where each (entry, aspect) last got a non-voided mark: an override stays valid only while
+/// nothing was entered for its (entry, aspect) after it.
+fn last_entered(marks: &[Mark]) -> HashMap<(&str, &str), usize> {
+    let mut last: HashMap<(&str, &str), usize> = HashMap::default();
+    for (index, mark) in marks.iter().enumerate() {
+        if !mark.voided {
+            last.insert((&*mark.entry, &*mark.aspect), index);
+        }
+    }
+    last
+}
+
+fn part(
+    skill: &SkillSpec,
+    entry: &Entry,
+    current: &aggregate::CurrentMarks,
+    last: &HashMap<(&str, &str), usize>,
+    overrides: &[Override],
+) -> EntryPart {
+    EntryPart {
+        result: entry_result(skill, entry, current),
+        discrepancies: discrepancies(skill, entry, current, last, overrides),
+    }
+}
+
+/// A skill's results from the parts of all its entries (in any order): the robust scale over
+/// the active entries' raw totals, ranks, medals, progress and the discrepancies.
+pub fn assemble<P: std::borrow::Borrow<EntryPart>>(skill: &SkillSpec, parts: &[P]) -> SkillResult {
+    let rules = &skill.rules;
+    let mut results: Vec<EntryResult> = parts.iter().map(|p| p.borrow().result.clone()).collect();
 
     let active_raws: Vec<Decimal> = results.iter().filter(|r| r.status == EntryStatus::Active).map(|r| r.raw).collect();
     let (stats, centre_step) = match rules.standardise {
@@ -184,7 +234,7 @@ pub fn compute_skill(skill: &SkillSpec, entries: &[Entry], marks: &[Mark], overr
     let awards_medals = u32::try_from(active.len()).unwrap_or(u32::MAX) >= rules.min_entries_for_medals;
     let threshold = rules.effective_excellence_threshold().map(crate::domain::Centi::to_decimal);
     let mut slots: Vec<Option<EntryResult>> = active.into_iter().map(Some).collect();
-    let mut ordered: Vec<EntryResult> = Vec::with_capacity(entries.len());
+    let mut ordered: Vec<EntryResult> = Vec::with_capacity(parts.len());
     for placing in placings {
         if let Some(mut result) = slots.get_mut(placing.index).and_then(Option::take) {
             result.rank = Some(placing.rank);
@@ -202,7 +252,10 @@ pub fn compute_skill(skill: &SkillSpec, entries: &[Entry], marks: &[Mark], overr
         .filter(|r| r.status == EntryStatus::Active)
         .fold((0u32, 0u32), |(m, e), r| (m.saturating_add(r.marked), e.saturating_add(r.expected)));
 
-    let discrepancies = discrepancies(skill, entries, &current, marks, overrides);
+    let mut flagged: Vec<&EntryPart> =
+        parts.iter().map(|p| p.borrow()).filter(|p| p.result.status == EntryStatus::Active).collect();
+    flagged.sort_by(|a, b| a.result.entry.cmp(&b.result.entry));
+    let discrepancies = flagged.into_iter().flat_map(|p| p.discrepancies.iter().cloned()).collect();
 
     SkillResult {
         skill: skill.code.to_string(),
@@ -241,8 +294,8 @@ fn entry_result(skill: &SkillSpec, entry: &Entry, current: &aggregate::CurrentMa
         score: raw,
         rank: None,
         medal: None,
-        criteria,
-        aspects,
+        criteria: criteria.into(),
+        aspects: aspects.into(),
         marked,
         expected,
         provisional,
@@ -250,56 +303,67 @@ fn entry_result(skill: &SkillSpec, entry: &Entry, current: &aggregate::CurrentMa
     }
 }
 
+/// One entry's judgement aspects whose panel spread exceeds the limit, in scheme order.
 fn discrepancies(
     skill: &SkillSpec,
-    entries: &[Entry],
+    entry: &Entry,
     current: &aggregate::CurrentMarks,
-    marks: &[Mark],
+    last_entered: &HashMap<(&str, &str), usize>,
     overrides: &[Override],
 ) -> Vec<Discrepancy> {
-    // An override stays valid only while nothing was entered for its (entry, aspect) after it.
-    let mut last_entered: HashMap<(&str, &str), usize> = HashMap::default();
-    for (index, mark) in marks.iter().enumerate() {
-        if !mark.voided {
-            last_entered.insert((&*mark.entry, &*mark.aspect), index);
-        }
-    }
-    let mut active: Vec<&Entry> = entries.iter().filter(|e| e.status == EntryStatus::Active).collect();
-    active.sort_by(|a, b| a.code.cmp(&b.code));
-
     let limit = Decimal::from(skill.rules.max_judgement_spread);
     let mut found = Vec::new();
-    for entry in active {
-        for aspect in skill.aspects() {
-            if aspect.kind != AspectKind::Judgement {
-                continue;
-            }
-            let Some(scores) = current.judgement(&entry.code, aspect.code.as_str()) else {
-                continue;
-            };
-            let (Some(low), Some(high)) = (scores.values().min(), scores.values().max()) else {
-                continue;
-            };
-            let spread = *high - *low;
-            if spread <= limit {
-                continue;
-            }
-            let key = (entry.code.as_str(), aspect.code.as_str());
-            let overridden = overrides.iter().any(|o| {
-                o.entry == entry.code
-                    && o.aspect == aspect.code.as_str()
-                    && last_entered.get(&key).is_none_or(|&last| last < o.position)
-            });
-            found.push(Discrepancy {
-                entry: entry.code.clone(),
-                aspect: aspect.code.to_string(),
-                scores: scores.iter().map(|(j, v)| (j.to_string(), *v)).collect(),
-                spread,
-                overridden,
-            });
+    for aspect in skill.aspects() {
+        if aspect.kind != AspectKind::Judgement {
+            continue;
         }
+        let Some(scores) = current.judgement(&entry.code, aspect.code.as_str()) else {
+            continue;
+        };
+        let (Some(low), Some(high)) = (scores.values().min(), scores.values().max()) else {
+            continue;
+        };
+        let spread = *high - *low;
+        if spread <= limit {
+            continue;
+        }
+        let key = (entry.code.as_str(), aspect.code.as_str());
+        let overridden = overrides.iter().any(|o| {
+            o.entry == entry.code
+                && o.aspect == aspect.code.as_str()
+                && last_entered.get(&key).is_none_or(|&last| last < o.position)
+        });
+        found.push(Discrepancy {
+            entry: entry.code.clone(),
+            aspect: aspect.code.to_string(),
+            scores: scores.iter().map(|(j, v)| (j.to_string(), *v)).collect(),
+            spread,
+            overridden,
+        });
     }
     found
+}
+
+impl EntryResult {
+    /// A placeholder row before anything is computed.
+    pub fn empty() -> EntryResult {
+        EntryResult {
+            entry: String::new(),
+            delegation: String::new(),
+            status: EntryStatus::Active,
+            raw: decimal::ZERO2,
+            scaled: None,
+            score: decimal::ZERO2,
+            rank: None,
+            medal: None,
+            criteria: Arc::from([]),
+            aspects: Arc::from([]),
+            marked: 0,
+            expected: 0,
+            provisional: false,
+            gaps_accepted: false,
+        }
+    }
 }
 
 impl SkillResult {

@@ -195,12 +195,12 @@ impl Worker {
     /// Re-reads a competition. `with_seqs` also hands the hub the live sequence numbers
     /// from the database; the relay passes false, since the changes it relays carry theirs.
     async fn reload(&mut self, id: Uuid, with_seqs: bool) -> ApiResult<Option<Arc<Competition>>> {
-        let Some(records) = store::competition::load(&self.db, id).await? else {
+        let Some(model) = store::competition::load_model(&self.db, id).await? else {
             self.models.forget(id);
             self.hub.forget(id);
             return Ok(None);
         };
-        let model = Arc::new(Competition::build(records));
+        let model = Arc::new(model);
         let seqs = if with_seqs { store::live_seq::all(&self.db, id).await? } else { Default::default() };
         self.models.put(model.clone());
         self.hub.loaded(model.clone(), seqs);
@@ -318,9 +318,8 @@ impl Worker {
     async fn read_locked(&mut self, competition: Uuid, skills: &[Uuid]) -> ApiResult<(Tx, Arc<Competition>)> {
         let tx = self.db.begin().await?;
         store::competition::lock_skills(&tx, skills).await?;
-        let records = store::competition::load_locked(&tx, competition).await?;
-        let records = records.ok_or_else(|| ApiError::not_found("the competition no longer exists"))?;
-        let model = Arc::new(Competition::build(records));
+        let model = store::competition::load_model_locked(&tx, competition).await?;
+        let model = Arc::new(model.ok_or_else(|| ApiError::not_found("the competition no longer exists"))?);
         self.hub.loaded(model.clone(), store::live_seq::all(&self.db, competition).await?);
         self.models.put(model.clone());
         Ok((tx, model))

@@ -7,7 +7,11 @@ use entity::{
     aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark,
     mark_void, skill,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use crate::model::Competition;
+use crate::model::build::Builder;
+use crate::model::record::MarkRecord;
+use futures_util::TryStreamExt;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, StreamTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -59,20 +63,55 @@ async fn skills(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<SkillReco
 
 /// Everything one competition's model is built from; `None` when it does not exist.
 pub async fn load(db: &Db, id: Uuid) -> Result<Option<Records>, StoreError> {
-    load_from(&db.0, id).await
+    let Some(mut records) = load_from(&db.0, id).await? else {
+        return Ok(None);
+    };
+    let mut marks = Vec::new();
+    stream_marks(&db.0, id, |m| marks.push(m)).await?;
+    records.marks = marks;
+    Ok(Some(records))
+}
+
+/// A competition's model, its marks streamed from the database into it one row at a time
+/// (never all held as rows or records at once); `None` when it does not exist.
+pub async fn load_model(db: &Db, id: Uuid) -> Result<Option<Competition>, StoreError> {
+    model_from(&db.0, id).await
 }
 
 /// The same, inside a write transaction: after [`lock_skills`], what it reads of those
 /// skills cannot change before the transaction ends.
-pub async fn load_locked(tx: &Tx, id: Uuid) -> Result<Option<Records>, StoreError> {
-    load_from(tx.conn(), id).await
+pub async fn load_model_locked(tx: &Tx, id: Uuid) -> Result<Option<Competition>, StoreError> {
+    model_from(tx.conn(), id).await
+}
+
+async fn model_from<C: ConnectionTrait + StreamTrait + Send>(db: &C, id: Uuid) -> Result<Option<Competition>, StoreError> {
+    let Some(records) = load_from(db, id).await? else {
+        return Ok(None);
+    };
+    let mut builder = Builder::new(records);
+    stream_marks(db, id, |m| builder.add_mark(m)).await?;
+    Ok(Some(builder.finish(None, &[])))
+}
+
+/// Every mark of a competition in storage order, one at a time.
+async fn stream_marks<C: ConnectionTrait + StreamTrait + Send>(
+    db: &C,
+    id: Uuid,
+    mut each: impl FnMut(MarkRecord),
+) -> Result<(), StoreError> {
+    let mut rows =
+        mark::Entity::find().filter(mark::Column::CompetitionId.eq(id)).order_by_asc(mark::Column::Seq).stream(db).await?;
+    while let Some(row) = rows.try_next().await? {
+        each(convert::mark_record(row));
+    }
+    Ok(())
 }
 
 /// Locks skills' rows until the transaction ends (PostgreSQL; SQLite's write transaction
 /// holds the whole database already). Rows are locked in id order, so two writers cannot
 /// deadlock on them.
 pub async fn lock_skills(tx: &Tx, ids: &[Uuid]) -> Result<(), StoreError> {
-    if tx.conn().get_database_backend() != sea_orm::DbBackend::Postgres || ids.is_empty() {
+    if ConnectionTrait::get_database_backend(tx.conn()) != sea_orm::DbBackend::Postgres || ids.is_empty() {
         return Ok(());
     }
     skill::Entity::find()
@@ -128,8 +167,6 @@ async fn load_from(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Records
     for js in judge_skill::Entity::find().filter(judge_skill::Column::SkillId.is_in(skill_ids.clone())).all(db).await? {
         judge_skills.entry(js.judge_id).or_default().push(js.skill_id);
     }
-    let marks =
-        mark::Entity::find().filter(mark::Column::CompetitionId.eq(id)).order_by_asc(mark::Column::Seq).all(db).await?;
     let voids = mark_void::Entity::find().filter(mark_void::Column::SkillId.is_in(skill_ids.clone())).all(db).await?;
     let overrides = discrepancy_override::Entity::find()
         .filter(discrepancy_override::Column::SkillId.is_in(skill_ids))
@@ -154,7 +191,8 @@ async fn load_from(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Records
                 convert::judge_record(j, s)
             })
             .collect(),
-        marks: marks.into_iter().map(convert::mark_record).collect(),
+        // Streamed separately (see `load_model`).
+        marks: Vec::new(),
         voids: voids.into_iter().map(convert::void_record).collect(),
         overrides: overrides.into_iter().map(convert::override_record).collect(),
     }))

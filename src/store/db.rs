@@ -3,7 +3,7 @@
 use super::error::StoreError;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
@@ -72,7 +72,7 @@ impl Tx {
         Ok(self.0.rollback().await?)
     }
 
-    pub(super) fn conn(&self) -> &impl ConnectionTrait {
+    pub(super) fn conn(&self) -> &DatabaseTransaction {
         &self.0
     }
 }

@@ -74,7 +74,7 @@ pub fn set_status(
     }
     let before = c.entries[e].status;
     let mut draft = Draft::new(c);
-    draft.skill_mut(s);
+    draft.skill_mut(s).touch(e);
     Arc::make_mut(&mut draft.model.entries)[e].status = status;
     draft.writes.push(Write::EntryStatus { entry: c.entries[e].id, status });
     draft.audit.push(AuditRecord {
@@ -225,7 +225,7 @@ pub fn override_discrepancy(
     let id = derive_id(fresh, 0);
     let mut draft = Draft::new(c);
     let skill = draft.skill_mut(s);
-    skill.overrides.push(StoredOverride {
+    skill.push_override(StoredOverride {
         id,
         entry: e,
         aspect: a,

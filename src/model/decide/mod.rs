@@ -2,6 +2,8 @@
 //! command against the model and the policy and says what to store, what to audit, which
 //! stored versions it relies on, and what the model becomes. No I/O here: the engine stores
 //! a decision in one transaction, then answers, then publishes.
+#[cfg(test)]
+mod incremental;
 mod judging;
 mod marks;
 mod registration;

@@ -374,7 +374,7 @@ fn save_skill(
     let (record, new, scheme) = match existing {
         Some(s) => {
             let skill = &c.skills[s];
-            if skill.spec != spec {
+            if *skill.spec != spec {
                 require_open(c, s)?;
             }
             let scheme_changed = skill.spec.criteria != spec.criteria;
