@@ -36,6 +36,43 @@ enum Command {
     Marks(MarksArgs),
     /// Websocket fan-out to many viewers: delivery latency, throughput, server CPU and RSS.
     Live(LiveArgs),
+    /// Writes a generated competition package (JSON) to stdout, for `podium import`.
+    Package(PackageArgs),
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct PackageArgs {
+    /// A WorldSkills-sized competition: 60 skills, 70 delegations, 1,500 entries and as many
+    /// judges, 90,000 marks (about 7 MB). Without it: the `marks` benchmark's competition.
+    #[arg(long)]
+    pub worldskills: bool,
+    /// The competition's code.
+    #[arg(long, default_value = "WS2026")]
+    pub code: String,
+    /// Skills, entries per skill, measurement aspects and judges (without `--worldskills`).
+    #[arg(long, default_value_t = 16)]
+    pub skills: u32,
+    #[arg(long, default_value_t = 30)]
+    pub entries: u32,
+    #[arg(long, default_value_t = 20)]
+    pub aspects: u32,
+    #[arg(long, default_value_t = 32)]
+    pub judges: u32,
+}
+
+/// Writes the package to stdout.
+fn write_package(args: &PackageArgs) -> Result<()> {
+    use std::io::Write;
+    let package = if args.worldskills {
+        package::worldskills::package(&args.code)
+    } else {
+        package::marks_package(&args.code, args.skills, args.entries, args.aspects, args.judges)
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer(&mut out, &package)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -132,6 +169,15 @@ pub struct LiveArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Package(args) = &cli.command {
+        return match write_package(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("podium-load: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -143,6 +189,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Marks(args) => marks::run(args).await,
             Command::Live(args) => live::run(args).await,
+            Command::Package(_) => Ok(()),
         }
     });
     // Do not wait for stray tasks (e.g. sockets still closing): the report is out.
