@@ -128,7 +128,6 @@ impl Builder {
                     by_entry: Vec::new(),
                     marks: imbl::Vector::new(),
                     mark_pos: SharedMap::default(),
-                    current: SharedMap::default(),
                     overrides: Vec::new(),
                     accepted_gaps: s.accepted_gaps.map(Arc::new),
                     result: Arc::new(SkillResult::empty("")),

@@ -80,17 +80,29 @@ pub struct StoredOverride {
 /// aspect), whoever entered it; judgements one per judge.
 pub type Cell = (EntryIx, AspectIx, Option<JudgeIx>);
 
-/// A persistent map: cloning a skill to change it shares every node it does not change.
-pub type SharedMap<K, V> = imbl::GenericHashMap<K, V, rustc_hash::FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+/// A persistent map: cloning a skill to change it shares every node it does not change. A
+/// B-tree (dense nodes of 64 keys) rather than a hash trie, whose sparse nodes cost several
+/// times the entries they hold.
+pub type SharedMap<K, V> = imbl::OrdMap<K, V>;
 
-/// One entry's marks (positions in the skill's `marks`, in storage order) and what they
-/// decide of the skill's results, kept so that a write recomputes only the entries it touched.
+/// One entry's marks and what they decide of the skill's results, kept so that a write
+/// recomputes (and copies) only the entries it touched.
 #[derive(Debug, Clone)]
 pub struct EntryMarks {
-    pub(super) positions: Arc<Vec<u32>>,
+    pub(super) index: Arc<EntryIndex>,
     pub(super) part: Arc<scoring::EntryPart>,
     /// Changed since `part` was computed.
     pub(super) dirty: bool,
+}
+
+/// Positions in the skill's `marks` of one entry's marks.
+#[derive(Debug, Clone, Default)]
+pub struct EntryIndex {
+    /// All of them, in storage order.
+    pub(super) positions: Vec<u32>,
+    /// Each cell's current (latest non-voided) mark, by (aspect, judge of a judgement):
+    /// what a new mark on the cell supersedes, found in O(1).
+    pub(super) current: FxHashMap<(AspectIx, Option<JudgeIx>), u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,8 +129,6 @@ pub struct Skill {
     pub(super) marks: imbl::Vector<StoredMark>,
     /// Position in `marks` of each mark id.
     pub(super) mark_pos: SharedMap<Uuid, u32>,
-    /// Position in `marks` of each cell's current (latest non-voided) mark.
-    pub(super) current: SharedMap<Cell, u32>,
     pub overrides: Vec<StoredOverride>,
     /// Gaps accepted when the skill was locked with marks missing.
     pub accepted_gaps: Option<Arc<super::completeness::AcceptedGaps>>,
@@ -154,7 +164,7 @@ impl Skill {
 
     /// An entry's marks in storage order.
     pub fn marks_of_entry(&self, entry: EntryIx) -> impl Iterator<Item = &StoredMark> {
-        let positions = self.local(entry).map(|l| &self.by_entry[l].positions[..]).unwrap_or_default();
+        let positions = self.local(entry).map(|l| &self.by_entry[l].index.positions[..]).unwrap_or_default();
         positions.iter().map(|&p| &self.marks[p as usize])
     }
 
@@ -185,12 +195,14 @@ impl Skill {
 
     /// The latest non-voided mark that a new mark by `judge` on (entry, aspect) supersedes.
     pub fn current_mark(&self, entry: EntryIx, aspect: AspectIx, judge: JudgeIx) -> Option<&StoredMark> {
-        self.current.get(&self.cell(entry, aspect, judge)).map(|&p| &self.marks[p as usize])
+        let (_, aspect, judge) = self.cell(entry, aspect, judge);
+        let l = self.local(entry)?;
+        self.by_entry[l].index.current.get(&(aspect, judge)).map(|&p| &self.marks[p as usize])
     }
 
     /// Every cell's current mark (a measurement's latest, each judge's latest score).
     pub fn current_marks(&self) -> impl Iterator<Item = &StoredMark> {
-        self.current.values().map(|&p| &self.marks[p as usize])
+        self.by_entry.iter().flat_map(|b| b.index.current.values()).map(|&p| &self.marks[p as usize])
     }
 
     pub fn max_seq(&self) -> i64 {
@@ -198,7 +210,7 @@ impl Skill {
     }
 
     pub fn has_marks_of_entry(&self, entry: EntryIx) -> bool {
-        self.local(entry).is_some_and(|l| !self.by_entry[l].positions.is_empty())
+        self.local(entry).is_some_and(|l| !self.by_entry[l].index.positions.is_empty())
     }
 
     pub fn has_marks_of_judge(&self, judge: JudgeIx) -> bool {
@@ -208,14 +220,15 @@ impl Skill {
     /// Appends a decided mark and makes it its cell's current one.
     pub(super) fn push_mark(&mut self, mark: StoredMark) {
         let position = u32::try_from(self.marks.len()).unwrap_or(u32::MAX);
-        let cell = self.cell(mark.entry, mark.aspect, mark.judge);
+        let (_, aspect, judge) = self.cell(mark.entry, mark.aspect, mark.judge);
         self.mark_pos.insert(mark.id, position);
-        if mark.void.is_none() {
-            self.current.insert(cell, position);
-        }
         if let Some(l) = self.local(mark.entry) {
             let entry = &mut self.by_entry[l];
-            Arc::make_mut(&mut entry.positions).push(position);
+            let index = Arc::make_mut(&mut entry.index);
+            index.positions.push(position);
+            if mark.void.is_none() {
+                index.current.insert((aspect, judge), position);
+            }
             entry.dirty = true;
         }
         self.marks.push_back(mark);
@@ -229,14 +242,16 @@ impl Skill {
         let (entry, aspect, judge) = (mark.entry, mark.aspect, mark.judge);
         let cell = self.cell(entry, aspect, judge);
         let Some(l) = self.local(entry) else { return };
-        self.by_entry[l].dirty = true;
-        let standing = self.by_entry[l].positions.iter().rev().copied().find(|&p| {
+        let standing = self.by_entry[l].index.positions.iter().rev().copied().find(|&p| {
             let m = &self.marks[p as usize];
             m.void.is_none() && self.cell(m.entry, m.aspect, m.judge) == cell
         });
+        let entry = &mut self.by_entry[l];
+        entry.dirty = true;
+        let current = &mut Arc::make_mut(&mut entry.index).current;
         match standing {
-            Some(p) => self.current.insert(cell, p),
-            None => self.current.remove(&cell),
+            Some(p) => current.insert((cell.1, cell.2), p),
+            None => current.remove(&(cell.1, cell.2)),
         };
     }
 
@@ -257,24 +272,27 @@ impl Skill {
     /// Indexes `marks` (in storage order) by id, cell and entry; every entry's part is dirty.
     pub(super) fn index_marks(&mut self) {
         let mut mark_pos = SharedMap::default();
-        let mut current = SharedMap::default();
-        let mut positions: Vec<Vec<u32>> = vec![Vec::new(); self.entries.len()];
+        let mut indexes: Vec<EntryIndex> = vec![EntryIndex::default(); self.entries.len()];
         for (p, mark) in self.marks.iter().enumerate() {
             let position = u32::try_from(p).unwrap_or(u32::MAX);
             mark_pos.insert(mark.id, position);
-            if mark.void.is_none() {
-                current.insert(self.cell(mark.entry, mark.aspect, mark.judge), position);
-            }
             if let Some(l) = self.local(mark.entry) {
-                positions[l].push(position);
+                let index = &mut indexes[l];
+                index.positions.push(position);
+                if mark.void.is_none() {
+                    let (_, aspect, judge) = self.cell(mark.entry, mark.aspect, mark.judge);
+                    index.current.insert((aspect, judge), position);
+                }
             }
         }
         self.mark_pos = mark_pos;
-        self.current = current;
         let empty = Arc::new(scoring::EntryPart { result: scoring::EntryResult::empty(), discrepancies: Vec::new() });
-        self.by_entry = positions
+        self.by_entry = indexes
             .into_iter()
-            .map(|positions| EntryMarks { positions: Arc::new(positions), part: empty.clone(), dirty: true })
+            .map(|mut index| {
+                index.positions.shrink_to_fit();
+                EntryMarks { index: Arc::new(index), part: empty.clone(), dirty: true }
+            })
             .collect();
     }
 }
@@ -418,7 +436,7 @@ impl Competition {
     /// One entry's part of its skill's results, from that entry's marks and overrides only.
     fn entry_part(&self, skill: &Skill, local: usize) -> scoring::EntryPart {
         let e = skill.entries[local];
-        let positions = &skill.by_entry[local].positions;
+        let positions = &skill.by_entry[local].index.positions;
         let marks: Vec<scoring::Mark> =
             positions.iter().map(|&p| self.scoring_mark(skill, &skill.marks[p as usize])).collect();
         // An override covers the skill's first `covers` marks: of this entry's, those before.

@@ -216,8 +216,7 @@ pub fn export(model: &Competition) -> Package {
         }
         // Only overrides still in force: a later score made the others lapse.
         for o in &s.overrides {
-            let lapsed =
-                s.marks().iter().skip(o.covers).any(|m| m.entry == o.entry && m.aspect == o.aspect);
+            let lapsed = s.marks().iter().skip(o.covers).any(|m| m.entry == o.entry && m.aspect == o.aspect);
             if !lapsed {
                 overrides.push(OverrideInput {
                     judge: None,

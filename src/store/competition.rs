@@ -2,14 +2,14 @@
 use super::convert;
 use super::db::{Db, Tx};
 use super::error::StoreError;
+use crate::model::Competition;
+use crate::model::build::Builder;
+use crate::model::record::MarkRecord;
 use crate::model::record::{CompetitionRecord, Records, SkillRecord};
 use entity::{
     aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark,
     mark_void, skill,
 };
-use crate::model::Competition;
-use crate::model::build::Builder;
-use crate::model::record::MarkRecord;
 use futures_util::TryStreamExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, StreamTrait};
 use std::collections::HashMap;
@@ -84,7 +84,10 @@ pub async fn load_model_locked(tx: &Tx, id: Uuid) -> Result<Option<Competition>,
     model_from(tx.conn(), id).await
 }
 
-async fn model_from<C: ConnectionTrait + StreamTrait + Send>(db: &C, id: Uuid) -> Result<Option<Competition>, StoreError> {
+async fn model_from<C: ConnectionTrait + StreamTrait + Send>(
+    db: &C,
+    id: Uuid,
+) -> Result<Option<Competition>, StoreError> {
     let Some(records) = load_from(db, id).await? else {
         return Ok(None);
     };
@@ -99,8 +102,11 @@ async fn stream_marks<C: ConnectionTrait + StreamTrait + Send>(
     id: Uuid,
     mut each: impl FnMut(MarkRecord),
 ) -> Result<(), StoreError> {
-    let mut rows =
-        mark::Entity::find().filter(mark::Column::CompetitionId.eq(id)).order_by_asc(mark::Column::Seq).stream(db).await?;
+    let mut rows = mark::Entity::find()
+        .filter(mark::Column::CompetitionId.eq(id))
+        .order_by_asc(mark::Column::Seq)
+        .stream(db)
+        .await?;
     while let Some(row) = rows.try_next().await? {
         each(convert::mark_record(row));
     }

@@ -3,8 +3,8 @@
 use super::error::StoreError;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionOptions,
+    TransactionTrait,
 };
 use std::time::Duration;
 
@@ -25,6 +25,9 @@ impl Db {
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
+                    // Rows of a big read (a competition's marks at load) reach the reading
+                    // task in bursts rather than in a hand-off per row.
+                    .row_buffer_size(1024)
             });
         } else {
             options.max_connections(16);

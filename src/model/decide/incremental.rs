@@ -183,7 +183,9 @@ fn apply(c: &Competition, step: &Step, n: &mut u128, seq: &mut i64) -> Competiti
             };
             decide(c, &judge(c, "JD"), command, now())
         }
-        Step::Lock => decide(c, &admin, Command::LockSkill { skill: "S1".into(), accept_missing: Some("ok".into()) }, now()),
+        Step::Lock => {
+            decide(c, &admin, Command::LockSkill { skill: "S1".into(), accept_missing: Some("ok".into()) }, now())
+        }
         Step::Unlock => decide(c, &admin, Command::UnlockSkill { skill: "S1".into(), reason: "again".into() }, now()),
     };
     let Ok(d) = decision else { return c.clone() };
@@ -228,7 +230,8 @@ proptest! {
 #[test]
 fn marks_accumulate_and_results_follow_them() {
     // A sanity check that the property above sees real work: marks are stored and counted.
-    let settings = Settings { standardise: "robust700", aggregation: ("mean", 0), tie_break: "none", tie_tolerance: "0" };
+    let settings =
+        Settings { standardise: "robust700", aggregation: ("mean", 0), tie_break: "none", tie_tolerance: "0" };
     let mut c = competition(&settings);
     let (mut n, mut seq) = (0, 0);
     for e in 0..5 {
