@@ -54,7 +54,9 @@ pub struct Builder {
     aspect_pos: Vec<HashMap<Uuid, AspectIx>>,
     voided: FxHashMap<Uuid, Arc<str>>,
     overrides: Vec<OverrideRecord>,
-    marks: Vec<Vec<StoredMark>>,
+    /// Each skill's marks, appended straight into the model's chunked vector (no doubling
+    /// buffer to copy and free: the store streams them in storage order already).
+    marks: Vec<imbl::Vector<StoredMark>>,
     strings: FxHashSet<Arc<str>>,
 }
 
@@ -143,7 +145,7 @@ impl Builder {
             delegations,
             entries,
             judges,
-            marks: vec![Vec::new(); built.len()],
+            marks: vec![imbl::Vector::new(); built.len()],
             skills: built,
             skill_by_id,
             entry_by_id,
@@ -179,7 +181,7 @@ impl Builder {
         let reason = m.reason.as_deref().map(|r| self.intern(r));
         let entered_by = self.intern(&m.entered_by);
         let void = self.voided.get(&m.id).cloned();
-        self.marks[s.get()].push(StoredMark {
+        self.marks[s.get()].push_back(StoredMark {
             seq: m.seq,
             id: m.id,
             entry,
@@ -228,12 +230,16 @@ impl Builder {
             });
         }
         for (skill, mut marks) in built.iter_mut().zip(skill_marks) {
-            marks.sort_by_key(|m| m.seq);
+            if !marks.iter().is_sorted_by_key(|m| m.seq) {
+                let mut sorted: Vec<StoredMark> = marks.into_iter().collect();
+                sorted.sort_by_key(|m| m.seq);
+                marks = sorted.into_iter().collect();
+            }
             skill.overrides.sort_by_key(|o| o.covers_seq);
             for o in &mut skill.overrides {
-                o.covers = marks.partition_point(|m| m.seq <= o.covers_seq);
+                o.covers = marks.iter().take_while(|m| m.seq <= o.covers_seq).count();
             }
-            skill.marks = marks.into_iter().collect();
+            skill.marks = marks;
             skill.index_marks();
         }
         let index = Index {
