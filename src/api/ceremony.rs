@@ -14,8 +14,8 @@ use serde_json::Value;
 type CodePath = web::Path<String>;
 
 fn presenter_view(c: &Competition) -> ApiResult<web::Json<Value>> {
-    let view = ceremony::presenter(c)
-        .ok_or_else(|| ApiError::unknown(ErrorCode::NoCeremony, "no ceremony is planned yet"))?;
+    let view =
+        ceremony::presenter(c).ok_or_else(|| ApiError::unknown(ErrorCode::NoCeremony, "no ceremony is planned yet"))?;
     Ok(web::Json(serde_json::to_value(view).map_err(ApiError::internal)?))
 }
 

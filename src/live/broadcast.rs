@@ -36,11 +36,8 @@ fn state(c: &Competition, hall: &HallView, events: Vec<Value>) -> Value {
         .filter(|s| s.state == SkillState::Published)
         .map(|s| json!({"skill": s.code(), "name": s.spec.name}))
         .collect();
-    let milestones: Map<String, Value> = c
-        .skills
-        .iter()
-        .map(|s| (s.code().to_owned(), json!(milestone(s.result.marked, s.result.expected))))
-        .collect();
+    let milestones: Map<String, Value> =
+        c.skills.iter().map(|s| (s.code().to_owned(), json!(milestone(s.result.marked, s.result.expected)))).collect();
     json!({
         "rehearsal": hall.rehearsal, "current": hall.current, "published": published,
         "milestones": milestones, "events": events,

@@ -300,7 +300,12 @@ pub fn hall(c: &Competition) -> HallView {
         let code = &ceremony.skills[cursor.skill].skill;
         let step = step_view(c, code, &ceremony.steps_of(cursor.skill)[cursor.step]);
         if view.skills.last().is_none_or(|s| s.skill != *code) {
-            view.skills.push(HallSkill { skill: code.clone(), name: skill_name(c, code), complete: false, steps: vec![] });
+            view.skills.push(HallSkill {
+                skill: code.clone(),
+                name: skill_name(c, code),
+                complete: false,
+                steps: vec![],
+            });
         }
         if let Some(skill) = view.skills.last_mut() {
             skill.complete = cursor.last;

@@ -56,15 +56,9 @@ async fn state_of(app: &TestApp, skill: &str) -> String {
 /// codes and names are registration data, public anyway: the lists of them are left out).
 async fn public_http(app: &TestApp) -> String {
     let mut all = String::new();
-    for path in [
-        "/ceremony",
-        "/skills/IR/results",
-        "/skills/NE/results",
-        "/medals",
-        "/medals?all=true",
-        "/progress",
-        "/awards",
-    ] {
+    for path in
+        ["/ceremony", "/skills/IR/results", "/skills/NE/results", "/medals", "/medals?all=true", "/progress", "/awards"]
+    {
         let (_, body) = app.get(&format!("{BASE}{path}"), None).await;
         all.push_str(&body.to_string());
     }
@@ -85,9 +79,7 @@ async fn a_plan_takes_default_steps_and_refuses_unknown_or_unlocked_skills(app: 
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let (status, body) = put(&app, Some(&app.admin_token), &json!({"skills": ["IR", "XX"]})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{body}");
-    let (status, body) = app
-        .admin_post(&format!("{BASE}/skills/AI/unlock"), &json!({"reason": "one more look"}))
-        .await;
+    let (status, body) = app.admin_post(&format!("{BASE}/skills/AI/unlock"), &json!({"reason": "one more look"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = put(&app, Some(&app.admin_token), &json!({"skills": ["IR", "AI"]})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("skill_not_locked")), "{body}");
@@ -218,8 +210,7 @@ async fn anonymous_callers_and_sockets_learn_nothing_unrevealed(app: TestApp) {
     let (status, body) = put(&app, Some(&app.admin_token), &json!({"skills": ["IR", "NE"]})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // Every entry holding a medal, in reveal order, and what each step reveals.
-    let order: [&[&str]; 6] =
-        [&["IR-PAK"], &["IR-RUS"], &["IR-CHN", "IR-KAZ"], &["NE-UZB"], &["NE-CHN"], &["NE-KGZ"]];
+    let order: [&[&str]; 6] = [&["IR-PAK"], &["IR-RUS"], &["IR-CHN", "IR-KAZ"], &["NE-UZB"], &["NE-CHN"], &["NE-KGZ"]];
     let mut seen = frames(&mut socket, Duration::from_millis(400)).await;
     for position in 0..=order.len() {
         if position > 0 {
@@ -229,8 +220,7 @@ async fn anonymous_callers_and_sockets_learn_nothing_unrevealed(app: TestApp) {
         // Generated names repeat across entries: only those of no revealed entry mark a leak.
         let shown: Vec<&str> = order[..position].iter().flat_map(|s| s.iter().copied()).collect();
         let shown_names = members(&package, &shown);
-        let names: Vec<String> =
-            members(&package, &hidden).into_iter().filter(|n| !shown_names.contains(n)).collect();
+        let names: Vec<String> = members(&package, &hidden).into_iter().filter(|n| !shown_names.contains(n)).collect();
         seen.extend(frames(&mut socket, Duration::from_millis(300)).await);
         let context = format!("after {position} steps");
         let http = public_http(&app).await;
@@ -293,7 +283,10 @@ async fn a_rehearsal_leaves_real_results_untouched_and_unpublished(app: TestApp)
     // real steps are revealed.
     let (status, view) = app.admin_post(&format!("{BASE}/ceremony/rehearsal"), &json!({"on": false})).await;
     assert_eq!(status, StatusCode::OK, "{view}");
-    assert_eq!((view["rehearsal"].as_bool(), view["position"].as_u64(), view["total"].as_u64()), (Some(false), Some(0), Some(6)));
+    assert_eq!(
+        (view["rehearsal"].as_bool(), view["position"].as_u64(), view["total"].as_u64()),
+        (Some(false), Some(0), Some(6))
+    );
     step(&app, "next").await;
     let (status, body) = app.admin_post(&format!("{BASE}/ceremony/rehearsal"), &json!({})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("ceremony_in_progress")), "{body}");

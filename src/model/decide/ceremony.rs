@@ -121,8 +121,22 @@ fn finish(mut decision: Decision, c: &Competition, mut to: Ceremony, audit: Audi
     decision
 }
 
-fn audit(caller: &Caller, action: &'static str, subject: String, before: serde_json::Value, after: serde_json::Value) -> AuditRecord {
-    AuditRecord { skill_id: None, actor: caller.actor(), action, subject, before: Some(before), after: Some(after), reason: None }
+fn audit(
+    caller: &Caller,
+    action: &'static str,
+    subject: String,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> AuditRecord {
+    AuditRecord {
+        skill_id: None,
+        actor: caller.actor(),
+        action,
+        subject,
+        before: Some(before),
+        after: Some(after),
+        reason: None,
+    }
 }
 
 pub fn plan(c: &Competition, caller: &Caller, input: &CeremonyInput) -> Result<Decision, Rejection> {
@@ -189,7 +203,9 @@ pub fn back(c: &Competition, caller: &Caller) -> Result<Decision, Rejection> {
     let mut decision = Decision::nothing(c, Outcome::Done);
     let mut skill_id = None;
     let mut unpublishes = false;
-    if !old.rehearsal && let Some(s) = c.skill(&code) {
+    if !old.rehearsal
+        && let Some(s) = c.skill(&code)
+    {
         skill_id = Some(c.skills[s].id);
         if cursor.last && c.skills[s].state == SkillState::Published {
             let accepted = c.skills[s].accepted_gaps.as_deref().cloned();
