@@ -392,6 +392,77 @@ mod tests {
         ])
     }
 
+    fn result(rows: &[(&str, &str, Option<Medal>)]) -> SkillResult {
+        use crate::domain::kinds::EntryStatus;
+        use rust_decimal::Decimal;
+        let entries = rows
+            .iter()
+            .map(|(entry, delegation, medal)| crate::scoring::EntryResult {
+                entry: (*entry).into(),
+                delegation: (*delegation).into(),
+                status: EntryStatus::Active,
+                raw: Decimal::ZERO,
+                scaled: None,
+                score: Decimal::ZERO,
+                rank: Some(1),
+                medal: *medal,
+                criteria: vec![],
+                aspects: vec![],
+                marked: 0,
+                expected: 0,
+                provisional: false,
+                gaps_accepted: false,
+            })
+            .collect();
+        SkillResult {
+            skill: "S".into(),
+            entries,
+            marked: 0,
+            expected: 0,
+            discrepancies: vec![],
+            median: None,
+            mad: None,
+        }
+    }
+
+    #[test]
+    fn default_steps_reveal_medallions_first_gold_last_and_shared_medals_together() {
+        let r = result(&[
+            ("S-B", "BBB", Some(Medal::Gold)),
+            ("S-A", "AAA", Some(Medal::Gold)),
+            ("S-C", "CCC", Some(Medal::Bronze)),
+            ("S-E", "EEE", Some(Medal::Excellence)),
+            ("S-D", "DDD", Some(Medal::Excellence)),
+            ("S-F", "FFF", None),
+        ]);
+        let steps = default_steps(&r);
+        let shape: Vec<(Medal, Vec<&str>)> =
+            steps.iter().map(|s| (s.medal, s.entries.iter().map(String::as_str).collect())).collect();
+        assert_eq!(
+            shape,
+            vec![
+                (Medal::Excellence, vec!["S-D", "S-E"]),
+                (Medal::Bronze, vec!["S-C"]),
+                (Medal::Gold, vec!["S-A", "S-B"]),
+            ]
+        );
+        assert_eq!(check_steps(&r, &steps), Ok(()));
+    }
+
+    #[test]
+    fn steps_must_reveal_every_holder_once_with_their_medal() {
+        let r = result(&[("S-A", "AAA", Some(Medal::Gold)), ("S-B", "BBB", Some(Medal::Silver))]);
+        let step = |medal, entries: &[&str]| Step { medal, entries: entries.iter().map(|e| e.to_string()).collect() };
+        assert!(check_steps(&r, &[step(Medal::Gold, &["S-A"])]).unwrap_err().contains("never revealed"));
+        assert!(check_steps(&r, &[step(Medal::Gold, &["S-A", "S-B"])]).unwrap_err().contains("holds silver"));
+        let twice = [step(Medal::Silver, &["S-B"]), step(Medal::Gold, &["S-A"]), step(Medal::Gold, &["S-A"])];
+        assert!(check_steps(&r, &twice).unwrap_err().contains("twice"));
+        assert!(check_steps(&result(&[("S-A", "AAA", None)]), &[]).is_err(), "nothing to reveal");
+        // Splitting a shared medal or reordering steps by hand is allowed.
+        let split = [step(Medal::Gold, &["S-A"]), step(Medal::Silver, &["S-B"])];
+        assert_eq!(check_steps(&r, &split), Ok(()));
+    }
+
     #[test]
     fn cursors_run_through_every_skill_and_mark_each_last_step() {
         let c = plan();
