@@ -63,8 +63,36 @@ async function load() {
     show(await call('GET', []));
   } catch (problem) {
     if (problem.status === 401) { sessionStorage.removeItem(STORAGE_KEY); session = null; return loginForm(problem); }
+    if (problem.code === 'no_ceremony') { view = null; return replace(main, await planForm(problem)); }
     replace(main, h('p', { class: 'problem', role: 'alert' }, problemMessage(problem)));
   }
+}
+
+/** Plans the ceremony: skill codes in reveal order, the locked skills offered first. */
+async function planForm(problem) {
+  let locked = [];
+  try {
+    const skills = await api.get(api.path('competitions', code, 'skills'), { token: session?.token });
+    locked = skills.filter((s) => s.state === 'locked').map((s) => s.code);
+  } catch { /* the organizer types them */ }
+  const skills = h('input', { id: 'plan-skills', name: 'skills', value: (view?.plan || []).map((p) => p.skill).join(', ') || locked.join(', ') });
+  const note = h('p', { class: 'problem', role: 'alert' }, problem && problem.code !== 'no_ceremony' ? problemMessage(problem) : '');
+  const form = h('form', { class: 'card form plan-form', id: 'plan-form' },
+    h('h2', null, t('ceremony.plan')),
+    h('div', { class: 'field' }, h('label', { for: 'plan-skills' }, t('ceremony.plan_skills')), skills),
+    note,
+    h('button', { type: 'submit', class: 'button primary' }, t('ceremony.plan_save')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const list = skills.value.split(/[\s,]+/).filter(Boolean).map((c) => c.toUpperCase());
+    try {
+      view = null;
+      show(await call('PUT', [], { skills: list }));
+    } catch (error) {
+      note.textContent = problemMessage(error);
+    }
+  });
+  return form;
 }
 
 async function move(segment, body) {
@@ -104,7 +132,8 @@ function layout() {
       h('h2', null, t('ceremony.current')),
       h('p', { id: 'current' })),
     h('section', { class: 'mirror-box' }, h('h2', null, t('ceremony.mirror')), mirror),
-    h('section', { class: 'plan card' }, h('h2', null, t('ceremony.plan')), h('ol', { id: 'plan' })));
+    h('section', { class: 'plan card' }, h('h2', null, t('ceremony.plan')), h('ol', { id: 'plan' }),
+      h('div', { id: 'replan' })));
 }
 
 function show(next) {
@@ -123,6 +152,9 @@ function show(next) {
   document.getElementById('current').textContent = current ? stepLine(current) : '—';
   replace(document.getElementById('plan'), view.steps.map((step) =>
     h('li', { class: [step.revealed && 'revealed', step.position === view.position + 1 && 'upcoming'] }, stepLine(step))));
+  const replan = document.getElementById('replan');
+  if (view.position === 0 && !replan.firstChild) planForm().then((form) => replace(replan, form));
+  else if (view.position > 0 && !view.rehearsal) replace(replan);
   renderStage(mirror, view.hall, mirrored);
   mirrored = view.hall.position;
   document.body.dataset.position = String(view.position);

@@ -1284,24 +1284,28 @@ async function assertFits(page, what) {
 test('ceremony: a full reveal of two skills shows nothing early, back undoes a step, then the board shows both', async () => {
   const code = 'E2E-CER';
   const { token, pkg } = await lockedMini(code);
-  await ok('PUT', `/competitions/${code}/ceremony`, { body: { skills: ['IR', 'NE'] }, token });
-  const { steps } = await ok('GET', `/competitions/${code}/ceremony`, { token });
-  assert.equal(steps.length, 6);
-  const entriesOf = (list) => list.flatMap((s) => s.winners.map((w) => w.entry));
-  const membersOf = (entries) => pkg.entries.filter((e) => entries.includes(e.code)).flatMap((e) => e.members);
-
   const hall = await newPage({ width: 1280, height: 720 });
   const frames = [];
   hall.on('websocket', (ws) => ws.on('framereceived', (frame) => frames.push(String(frame.payload))));
   await hall.goto(`${base}/ceremony/${code}`);
   await hall.waitForSelector('.stage-idle');
+  // The presenter logs in and plans: two of the locked skills, in reveal order.
   const presenter = await newPage({ width: 1280, height: 800 });
   await presenter.goto(`${base}/ceremony/${code}/present`);
   await presenter.fill('#user', 'admin');
   await presenter.fill('#pass', adminPassword);
   await presenter.click('form.login button[type="submit"]');
+  await presenter.waitForSelector('#plan-form');
+  assert.equal(await presenter.inputValue('#plan-skills'), 'IR, NE, AI, CNC', 'the locked skills are offered');
+  await presenter.fill('#plan-skills', 'IR, NE');
+  await presenter.click('#plan-form button[type="submit"]');
   await presenter.waitForSelector('#cue');
+  const { steps } = await ok('GET', `/competitions/${code}/ceremony`, { token });
+  assert.equal(steps.length, 6);
+  const entriesOf = (list) => list.flatMap((s) => s.winners.map((w) => w.entry));
+  const membersOf = (entries) => pkg.entries.filter((e) => entries.includes(e.code)).flatMap((e) => e.members);
   assert.match(await text(presenter, '#cue'), /Medallion for Excellence in Industrial Robotics, PAK — /);
+  await hall.waitForFunction(() => document.querySelector('.stage-idle .headline')?.textContent === 'The ceremony will begin shortly');
 
   // A rehearsal first: watermarked, generated, and gone when it ends.
   await presenter.click('#rehearsal');
