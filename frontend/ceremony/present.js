@@ -144,6 +144,8 @@ function show(next) {
   document.getElementById('mode').hidden = !view.rehearsal;
   document.getElementById('rehearsal').textContent = view.rehearsal ? t('ceremony.end_rehearsal') : t('ceremony.start_rehearsal');
   document.getElementById('back').disabled = view.position === 0;
+  // A rehearsal cannot start once real steps are revealed (the server refuses it too).
+  document.getElementById('rehearsal').disabled = !view.rehearsal && view.position > 0;
   document.getElementById('next').disabled = view.position >= view.total;
   document.getElementById('cue').textContent = cue(view.next);
   document.getElementById('publishes').textContent =
