@@ -103,8 +103,95 @@ pub fn merge(a: &Value, b: &Value) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::domain::ceremony::{CeremonyInput, CeremonySkillInput};
+    use crate::domain::input::Package;
+    use crate::model::package::records_from_plan;
+    use crate::model::{Caller, Command, MarkIn, decide};
+    use chrono::DateTime;
+    use uuid::Uuid;
+
+    /// Skill S (one measurement M, max 10), entries S-AAA and S-BBB, judge JC of CCC.
+    fn model() -> Competition {
+        let package: Package = serde_json::from_value(json!({
+            "format": "podium.competition/1",
+            "competition": {"code": "B", "name": "B", "timezone": "UTC"},
+            "delegations": [{"code": "AAA", "name": "A"}, {"code": "BBB", "name": "B"}, {"code": "CCC", "name": "C"}],
+            "skills": [{"code": "S", "name": "Ess", "criteria": [{"code": "A", "aspects": [
+                {"code": "M", "kind": "measurement", "max": "10"}]}]}],
+            "entries": [
+                {"code": "S-AAA", "skill": "S", "delegation": "AAA", "members": ["Ann Alpha"]},
+                {"code": "S-BBB", "skill": "S", "delegation": "BBB", "members": ["Bob Beta"]}
+            ],
+            "judges": [{"code": "JC", "name": "C", "delegation": "CCC", "skills": ["S"]}]
+        }))
+        .unwrap();
+        let mut n = 0u128;
+        Competition::build(records_from_plan(&package.validate().unwrap(), "t", DateTime::UNIX_EPOCH, || {
+            n += 1;
+            Uuid::from_u128(n)
+        }))
+    }
+
+    /// Decides `command` and returns the new model with the live changes it makes.
+    fn step(c: &Competition, command: Command) -> (Competition, Vec<Change>) {
+        let after = decide(c, &Caller::organizer("o"), command, DateTime::UNIX_EPOCH).unwrap().model.unwrap();
+        let mut out = Vec::new();
+        changes(c, &after, &mut out);
+        (after, out)
+    }
+
+    fn mark(id: u128, entry: &str, value: &str) -> Command {
+        let m = MarkIn {
+            id: Uuid::from_u128(id),
+            entry: entry.into(),
+            aspect: "M".into(),
+            value: json!(value),
+            judge: Some("JC".into()),
+            reason: None,
+        };
+        Command::RecordMarks { marks: vec![m] }
+    }
+
+    fn kinds(changes: &[Change]) -> Vec<String> {
+        changes
+            .iter()
+            .filter(|c| c.channel == Channel::Broadcast)
+            .flat_map(|c| c.data["events"].as_array().cloned().unwrap_or_default())
+            .map(|e| {
+                format!(
+                    "{}{}",
+                    e["kind"].as_str().unwrap(),
+                    e.get("percent").map(|p| format!(" {p}")).unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_channels_announce_milestones_reveals_and_publication_and_never_a_step_to_come() {
+        let c = model();
+        let (c, out) = step(&c, mark(1, "S-BBB", "3"));
+        assert_eq!(kinds(&out), vec!["progress_milestone 50"]);
+        let (c, out) = step(&c, mark(2, "S-AAA", "7"));
+        assert_eq!(kinds(&out), vec!["progress_milestone 100"]);
+        let (c, _) = step(&c, Command::LockSkill { skill: "S".into(), accept_missing: None });
+        let input = CeremonyInput { skills: vec![CeremonySkillInput::Code("S".into())], position: 0 };
+        let (c, out) = step(&c, Command::PlanCeremony { input });
+        assert!(kinds(&out).is_empty(), "planning announces nothing");
+        let (c, out) = step(&c, Command::CeremonyNext);
+        assert_eq!(kinds(&out), vec!["medal_revealed"]);
+        let frames = serde_json::to_string(&out.iter().map(|c| &c.data).collect::<Vec<_>>()).unwrap();
+        assert!(frames.contains("Bob Beta") && !frames.contains("Ann Alpha") && !frames.contains("S-AAA"), "{frames}");
+        let snapshots = format!("{}{}", ceremony_snapshot(&c), broadcast_snapshot(&c));
+        assert!(!snapshots.contains("Ann Alpha") && !snapshots.contains("gold"), "{snapshots}");
+        let (c, out) = step(&c, Command::CeremonyNext);
+        assert_eq!(kinds(&out), vec!["medal_revealed", "skill_published"]);
+        let (_, out) = step(&c, Command::CeremonyBack);
+        assert_eq!(kinds(&out), vec!["step_taken_back", "skill_withdrawn"]);
+    }
 
     #[test]
     fn milestones_are_reached_at_quarters() {
