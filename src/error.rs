@@ -96,6 +96,12 @@ error_codes!(
     SchemeLocked = "scheme_locked",
     TeamSizeLocked = "team_size_locked",
     ConcurrentChange = "concurrent_change",
+    SkillNotLocked = "skill_not_locked",
+    NoCeremony = "no_ceremony",
+    NoMedals = "no_medals",
+    CeremonyEnd = "ceremony_end",
+    CeremonyStale = "ceremony_stale",
+    CeremonyInProgress = "ceremony_in_progress",
     // The request itself.
     BadRequest = "bad_request",
     MalformedJson = "malformed_json",

@@ -2,6 +2,7 @@
 pub mod account;
 pub mod aspect;
 pub mod audit_event;
+pub mod ceremony;
 pub mod competition;
 pub mod criterion;
 pub mod delegation;

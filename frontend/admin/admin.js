@@ -164,7 +164,8 @@ function renderSide(code, current) {
       class: s.id === current ? 'active' : null,
       'aria-current': s.id === current ? 'page' : null,
     }, t(s.label))))),
-    h('a', { href: `/board/${encodeURIComponent(code)}`, target: '_blank', rel: 'noopener', class: 'side-board' }, `${t('admin.open_board')} ↗`));
+    h('a', { href: `/board/${encodeURIComponent(code)}`, target: '_blank', rel: 'noopener', class: 'side-board' }, `${t('admin.open_board')} ↗`),
+    h('a', { href: `/ceremony/${encodeURIComponent(code)}/present`, target: '_blank', rel: 'noopener', class: 'side-board side-ceremony' }, `${t('ceremony.presenter_title')} ↗`));
 }
 
 async function route() {

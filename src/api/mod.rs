@@ -1,5 +1,6 @@
 //! Thin HTTP handlers, one module per resource: extract, authorize, call, respond. Writes
 //! are commands for the engine; reads render the current model.
+pub mod ceremony;
 pub mod competitions;
 mod csvfile;
 pub mod judging;
@@ -127,5 +128,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource(c("/progress")).route(get().to(results::get_progress)))
         .service(resource(c("/medals")).route(get().to(results::get_medals)))
         .service(resource(c("/awards")).route(get().to(results::get_awards)))
-        .service(resource(c("/live")).route(get().to(live::live)));
+        .service(resource(c("/live")).route(get().to(live::live)))
+        .service(
+            resource(c("/ceremony")).route(get().to(ceremony::get_ceremony)).route(put().to(ceremony::put_ceremony)),
+        )
+        .service(resource(c("/ceremony/next")).route(post().to(ceremony::next_step)))
+        .service(resource(c("/ceremony/back")).route(post().to(ceremony::back_step)))
+        .service(resource(c("/ceremony/rehearsal")).route(post().to(ceremony::rehearsal)));
 }

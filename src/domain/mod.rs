@@ -1,6 +1,7 @@
 //! Pure domain types and rules: exact decimals, codes, enumerations, the inputs clients
 //! send and their validated forms, the competition package. No I/O here ("parse, don't
 //! validate").
+pub mod ceremony;
 pub mod code;
 pub mod decimal;
 pub mod input;

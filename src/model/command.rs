@@ -101,6 +101,18 @@ pub enum Command {
         judge: String,
         code_hash: String,
     },
+    /// Plans the closing ceremony (default steps for skills named by code alone).
+    PlanCeremony {
+        input: crate::domain::ceremony::CeremonyInput,
+    },
+    /// Reveals the ceremony's next step.
+    CeremonyNext,
+    /// Takes the last revealed step back.
+    CeremonyBack,
+    /// Starts or ends a rehearsal on generated data.
+    CeremonyRehearsal {
+        on: bool,
+    },
 }
 
 impl Command {

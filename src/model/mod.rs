@@ -4,6 +4,7 @@
 //! no I/O, no clock (`now` is a parameter).
 pub mod build;
 pub mod caller;
+pub mod ceremony;
 pub mod channel;
 pub mod command;
 pub mod competition;

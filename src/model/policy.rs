@@ -20,6 +20,12 @@ pub fn require_admin(caller: &Caller) -> Result<(), Rejection> {
     }
 }
 
+/// Who may plan and present the closing ceremony: organizers (sessions carry no
+/// separate presenter role yet).
+pub fn require_presenter(caller: &Caller) -> Result<(), Rejection> {
+    require_admin(caller)
+}
+
 /// The caller's judge index in this competition, if the caller is one of its judges.
 pub fn judge_in(caller: &Caller, c: &Competition) -> Option<JudgeIx> {
     caller.judge.as_ref().filter(|j| j.competition_id == c.id).and_then(|j| c.judge_by_id(j.id))
@@ -146,6 +152,9 @@ pub fn channel(caller: Option<&Caller>, c: &Competition, name: &str) -> Result<C
     match name {
         "progress" => Ok(Channel::Progress),
         "medals" => Ok(Channel::Medals),
+        // Both carry revealed ceremony steps and public events only: open to everyone.
+        "ceremony" => Ok(Channel::Ceremony),
+        "broadcast" => Ok(Channel::Broadcast),
         _ => Err((ErrorCode::UnknownChannel, format!("no channel '{name}'; see docs/live-protocol.md"))),
     }
 }

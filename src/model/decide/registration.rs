@@ -339,7 +339,11 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
         | Command::LockSkill { .. }
         | Command::UnlockSkill { .. }
         | Command::PublishSkill { .. }
-        | Command::OverrideDiscrepancy { .. } => {
+        | Command::OverrideDiscrepancy { .. }
+        | Command::PlanCeremony { .. }
+        | Command::CeremonyNext
+        | Command::CeremonyBack
+        | Command::CeremonyRehearsal { .. } => {
             return Err(Rejection::bad_request(ErrorCode::BadRequest, "not a registration command"));
         }
     }
