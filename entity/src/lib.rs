@@ -16,3 +16,4 @@ pub mod mark;
 pub mod mark_void;
 pub mod session;
 pub mod skill;
+pub mod tablet;

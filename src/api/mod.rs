@@ -2,6 +2,7 @@
 //! are commands for the engine; reads render the current model.
 pub mod competitions;
 mod csvfile;
+pub mod fleet;
 pub mod judging;
 pub mod live;
 pub mod marks;
@@ -127,5 +128,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource(c("/progress")).route(get().to(results::get_progress)))
         .service(resource(c("/medals")).route(get().to(results::get_medals)))
         .service(resource(c("/awards")).route(get().to(results::get_awards)))
-        .service(resource(c("/live")).route(get().to(live::live)));
+        .service(resource(c("/live")).route(get().to(live::live)))
+        .service(resource(c("/tablets")).route(get().to(fleet::list_tablets)))
+        .service(resource(c("/tablets/heartbeat")).route(post().to(fleet::report_heartbeat)));
 }

@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         crate::api::results::get_results, crate::api::results::get_progress, crate::api::results::get_medals,
         crate::api::results::get_awards, crate::api::oversight::get_readiness, crate::api::oversight::get_skill_readiness,
         crate::api::oversight::get_grid, crate::api::live::live,
+        crate::api::fleet::report_heartbeat, crate::api::fleet::list_tablets,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth)

@@ -9,6 +9,7 @@ pub mod offence;
 pub mod package;
 pub mod signoff;
 pub mod spec;
+pub mod tablet;
 
 pub use code::Code;
 pub use decimal::{Centi, round2};

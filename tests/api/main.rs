@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod durability;
 mod fixtures;
+mod fleet;
 mod hygiene;
 mod integrity;
 mod judging;
