@@ -60,3 +60,15 @@ pub async fn list_tablets(state: State, caller: Caller, code: web::Path<String>)
     let tablets = store::tablet::all_of_competition(&state.db, c.id).await?;
     Ok(web::Json(fleet::fleet(&c, &judges, &tablets, env!("CARGO_PKG_VERSION"), Utc::now())))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The tablet reports its app version; the console flags tablets whose version differs
+    /// from the server's, so a release must bump both together.
+    #[test]
+    fn the_tablet_app_version_is_the_server_version() {
+        let source = include_str!("../../frontend/judge/heartbeat.js");
+        let wanted = format!("export const APP_VERSION = '{}';", env!("CARGO_PKG_VERSION"));
+        assert!(source.contains(&wanted), "frontend/judge/heartbeat.js must say {wanted}");
+    }
+}

@@ -1118,6 +1118,70 @@ test('(i) revoked: an ended session sends the console and the tablet to the log-
   for (const p of [consolePage, tablet, board]) { assertClean(p); await p.context().close(); }
 });
 
+test('(j) the fleet: a tablet holding queued marks offline shows as "unsent" in the console, with an alert after a minute', async () => {
+  const code = 'E2E-FLEET';
+  await freshCompetition(code);
+  const loginCode = await issueCode(code, 'J-LV-A');
+  const tablet = await newPage();
+  // The tablet's own clock, so that a minute can pass on it without the test waiting one.
+  await tablet.clock.install();
+  await tablet.goto(`${base}/judge`);
+  await tablet.fill('#code', loginCode);
+  await tablet.click('form.login button[type="submit"]');
+  await tablet.waitForSelector('.entry-button');
+  const mark = async (entry, aspect, value) => {
+    if (!(await tablet.locator('.sheet-head .entry-code').count()) || (await text(tablet, '.sheet-head .entry-code')) !== entry) {
+      await tablet.click(`.entry-button[data-entry="${entry}"]`);
+      await tablet.waitForSelector(`.sheet-head .entry-code:text("${entry}")`);
+    }
+    const card = tablet.locator(`.aspect[data-aspect="${aspect}"]`);
+    if (await card.locator('.score-button').count()) await card.locator(`.score-button[data-value="${value}"]`).click();
+    else { await card.locator('input.measure-input').fill(value); await card.locator('button[type="submit"]').click(); }
+  };
+
+  const consolePage = await newPage();
+  await consoleAt(consolePage, `#/c/${code}/tablets`);
+  // The tablet reported itself on log-in: online, nothing unsent.
+  await consolePage.waitForSelector('tr[data-judge="J-LV-A"][data-state="online"][data-queued="0"]', { timeout: 15_000 });
+  assert.equal(await consolePage.locator('tr[data-judge="J-XS-A"][data-state="never"]').count(), 1, 'a judge without a tablet is listed');
+
+  // The network goes: two marks queue on the tablet, and its heartbeats fail too.
+  await tablet.context().setOffline(true);
+  await tablet.evaluate(() => window.dispatchEvent(new Event('offline')));
+  await mark('LV-BBB', 'M1', '5');
+  await mark('LV-BBB', 'J1', '2');
+  await tablet.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '2');
+  // It comes back on a network where sending marks still fails (a proxy refusing the
+  // batch): the heartbeat gets through and says what the tablet holds.
+  let refused = 0;
+  await tablet.route('**/api/v1/competitions/*/marks', (route) => {
+    if (route.request().method() === 'POST') { refused += 1; return route.abort('connectionrefused'); }
+    return route.continue();
+  });
+  await tablet.context().setOffline(false);
+  await tablet.evaluate(() => window.dispatchEvent(new Event('online')));
+  const row = 'tr[data-judge="J-LV-A"][data-queued="2"]';
+  await consolePage.waitForSelector(row, { timeout: 15_000 });
+  assert.match(await text(consolePage, `${row} [data-unsent]`), /unsent: 2/);
+  assert.ok(refused > 0, 'the tablet tried to send the marks');
+  assert.equal(await consolePage.locator('.fleet-alert').count(), 0, 'no alert before a minute has passed');
+  // A minute and more later (on the tablet's clock), its next heartbeat raises the alert.
+  await tablet.clock.fastForward('01:05');
+  await consolePage.waitForSelector('.fleet-alert', { timeout: 15_000 });
+  assert.match(await text(consolePage, '.fleet-alert'), /J-LV-A/);
+  assert.equal(await consolePage.locator(`${row}.alert-row`).count(), 1);
+  await shot(consolePage, 'admin-tablets');
+  // Once the marks go through, the tablet is no longer unsent and the alert clears.
+  await tablet.unroute('**/api/v1/competitions/*/marks');
+  await tablet.evaluate(() => window.dispatchEvent(new Event('online')));
+  await tablet.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '0', null, { timeout: 20_000 });
+  await consolePage.waitForSelector('tr[data-judge="J-LV-A"][data-queued="0"]', { timeout: 15_000 });
+  await consolePage.waitForFunction(() => !document.querySelector('.fleet-alert'), null, { timeout: 10_000 });
+  const stored = await ok('GET', `/competitions/${code}/marks?judge=J-LV-A`, { token: await admin() });
+  assert.equal(stored.length, 2);
+  for (const p of [tablet, consolePage]) { assertClean(p); await p.context().close(); }
+});
+
 test('screenshots of the board, the tablet and the console', async () => {
   if (!screenshotDir) return 'skip';
   await mkdir(path.resolve(root, screenshotDir), { recursive: true });
