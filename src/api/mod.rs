@@ -11,6 +11,8 @@ pub mod oversight;
 pub mod registration;
 pub mod results;
 pub mod session;
+mod sheetfile;
+pub mod spreadsheet;
 
 use crate::auth::limiter::LoginLimiter;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -74,6 +76,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(get().to(registration::list_delegations))
                 .route(post().to(registration::create_delegation)),
         )
+        .service(resource(c("/delegations.csv")).route(post().to(spreadsheet::import_delegations_csv)))
         .service(
             resource(c("/delegations/{delegation}"))
                 .route(put().to(registration::update_delegation))
@@ -116,6 +119,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource(c("/judges/{judge}/code")).route(post().to(registration::issue_judge_code)))
         .service(resource(c("/marks/{id}/void")).route(post().to(marks::void_mark)))
         .service(resource(c("/audit")).route(get().to(marks::list_audit)))
+        .service(resource(c("/skills/{skill}/scheme/import")).route(post().to(spreadsheet::import_scheme)))
         .service(resource(c("/skills/{skill}/results")).route(get().to(results::get_results)))
         .service(resource(c("/skills/{skill}/discrepancies")).route(get().to(judging::list_discrepancies)))
         .service(resource(c("/skills/{skill}/discrepancies/override")).route(post().to(judging::override_discrepancy)))

@@ -26,6 +26,7 @@ use utoipa::OpenApi;
         crate::api::results::get_awards, crate::api::oversight::get_readiness, crate::api::oversight::get_skill_readiness,
         crate::api::oversight::get_grid, crate::api::live::live,
         crate::api::fleet::report_heartbeat, crate::api::fleet::list_tablets,
+        crate::api::spreadsheet::import_scheme, crate::api::spreadsheet::import_delegations_csv,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth)

@@ -7,6 +7,7 @@ pub mod input;
 pub mod kinds;
 pub mod offence;
 pub mod package;
+pub mod sheet;
 pub mod signoff;
 pub mod spec;
 pub mod tablet;
