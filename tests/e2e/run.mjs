@@ -1182,6 +1182,46 @@ test('(j) the fleet: a tablet holding queued marks offline shows as "unsent" in 
   for (const p of [tablet, consolePage]) { assertClean(p); await p.context().close(); }
 });
 
+test('(k) setup at scale: a scheme previewed from a spreadsheet with its errors, then imported; every judge\'s code on one printable sheet', async () => {
+  const code = 'E2E-SHEET';
+  await freshCompetition(code);
+  const page = await newPage();
+  await consoleAt(page, `#/c/${code}/skills/LV`);
+  await page.waitForSelector('.scheme-import');
+  const file = (text) => ({ name: 'scheme.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const header = 'criterion,criterion name,aspect,description,kind,max,mode,panel\n';
+  await page.setInputFiles('#scheme-file', file(`${header}A,Prep,A1,Tools,M,1,,\nA,Prep,A2,Plan,Q,2,,\nB,Result,B1,Size,M,-1,,\n`));
+  await page.click('.scheme-import button[data-action="preview"]');
+  await page.waitForSelector('.import-summary[data-valid="false"]');
+  const cells = await page.locator('table.import-errors tbody tr').evaluateAll((rows) => rows.map((r) => `${r.dataset.row}:${r.dataset.column}`));
+  assert.deepEqual(cells, ['3:kind', '4:max']);
+  assert.ok(await page.locator('.scheme-import button[data-action="import"]').isDisabled(), 'a scheme with errors cannot be imported');
+  await page.setInputFiles('#scheme-file', file(`${header}A,Prep,A1,Tools,M,1,,\n,,A2,Plan,J,2,,2\nB,Result,B1,Size,M,6.5,,\n`));
+  await page.click('.scheme-import button[data-action="preview"]');
+  await page.waitForSelector('.import-summary[data-valid="true"][data-aspects="3"]');
+  assert.equal(await page.locator('table.import-scheme tbody tr').count(), 3);
+  await shot(page, 'admin-scheme-import');
+  await page.click('.scheme-import button[data-action="import"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('.scheme-form input[name="code"]')].some((i) => i.value === 'B1'));
+  const skill = await ok('GET', `/competitions/${code}/skills/LV`);
+  assert.deepEqual(skill.criteria.map((c) => c.aspects.map((a) => a.code)), [['A1', 'A2'], ['B1']]);
+
+  await page.goto(`${base}/admin#/c/${code}/judges`);
+  await page.waitForSelector('.code-sheet-card');
+  await page.selectOption('#codes-skill', 'XS');
+  await page.click('button[data-action="print-all-codes"]');
+  await page.click('dialog[open] button.danger');
+  await page.waitForSelector('.codes-dialog .code-card svg.qr');
+  const judges = await page.locator('.codes-dialog .code-card').evaluateAll((els) => els.map((e) => e.dataset.judge));
+  assert.deepEqual(judges.sort(), ['J-XS-A', 'J-XS-B']);
+  await shot(page, 'admin-judge-codes');
+  // The codes on the sheet are the judges' current ones.
+  const first = await page.locator('.codes-dialog .code-card[data-judge="J-XS-A"] .login-code').getAttribute('data-code');
+  assert.equal((await api('POST', '/session', { body: { code: first } })).status, 201);
+  assertClean(page);
+  await page.context().close();
+});
+
 test('screenshots of the board, the tablet and the console', async () => {
   if (!screenshotDir) return 'skip';
   await mkdir(path.resolve(root, screenshotDir), { recursive: true });
