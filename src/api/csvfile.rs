@@ -8,14 +8,19 @@ use std::collections::HashMap;
 /// number a spreadsheet shows it under (the header is row 1).
 pub fn read(body: &[u8], required: &[&str]) -> ApiResult<Vec<(u32, HashMap<String, String>)>> {
     let table = super::sheetfile::csv_table(body)?;
-    let headers: Vec<String> = table.header.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
+    let headers: Vec<String> =
+        table.header.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
     let missing: Vec<FieldError> = required
         .iter()
         .filter(|r| !headers.iter().any(|h| h == *r))
         .map(|r| {
             let row = table.header_row;
-            FieldError::new(format!("/rows/{row}/{r}"), ErrorCode::MissingColumn, format!("row {row} has no '{r}' column"))
-                .located()
+            FieldError::new(
+                format!("/rows/{row}/{r}"),
+                ErrorCode::MissingColumn,
+                format!("row {row} has no '{r}' column"),
+            )
+            .located()
         })
         .collect();
     if !missing.is_empty() {
@@ -27,9 +32,10 @@ pub fn read(body: &[u8], required: &[&str]) -> ApiResult<Vec<(u32, HashMap<Strin
 /// A refusal of a CSV import with every error's row and column filled in from its pointer.
 pub fn locate(error: ApiError) -> ApiError {
     match error {
-        ApiError::Rejected(Rejection::Invalid { detail, errors }) => {
-            ApiError::Rejected(Rejection::Invalid { detail, errors: errors.into_iter().map(FieldError::located).collect() })
-        }
+        ApiError::Rejected(Rejection::Invalid { detail, errors }) => ApiError::Rejected(Rejection::Invalid {
+            detail,
+            errors: errors.into_iter().map(FieldError::located).collect(),
+        }),
         other => other,
     }
 }

@@ -62,9 +62,8 @@ pub fn csv_table(body: &[u8]) -> ApiResult<Table> {
             None => i + 1,
         };
         let row = u32::try_from(row).unwrap_or(u32::MAX);
-        let record = record.map_err(|e| {
-            ApiError::field(&format!("/rows/{row}"), ErrorCode::InvalidCsv, format!("row {row}: {e}"))
-        })?;
+        let record = record
+            .map_err(|e| ApiError::field(&format!("/rows/{row}"), ErrorCode::InvalidCsv, format!("row {row}: {e}")))?;
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
         if first {
             table.header_row = row;

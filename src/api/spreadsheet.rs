@@ -170,9 +170,13 @@ mod tests {
 
     #[test]
     fn a_preview_serialises_its_errors_with_sheet_row_and_column() {
-        let table = sheet::Table { sheet: Some("S".into()), header_row: 1, header: vec!["kind".into()], rows: Vec::new() };
+        let table =
+            sheet::Table { sheet: Some("S".into()), header_row: 1, header: vec!["kind".into()], rows: Vec::new() };
         let error = table.error(4, "kind", ErrorCode::InvalidChoice, "bad");
         let value = json!(error);
-        assert_eq!((value["sheet"].as_str(), value["row"].as_u64(), value["column"].as_str()), (Some("S"), Some(4), Some("kind")));
+        assert_eq!(
+            (value["sheet"].as_str(), value["row"].as_u64(), value["column"].as_str()),
+            (Some("S"), Some(4), Some("kind"))
+        );
     }
 }

@@ -128,7 +128,8 @@ pub fn scheme(table: &Table) -> (Vec<CriterionInput>, Vec<FieldError>) {
     let found = column_map(table);
     for name in required_columns() {
         if !found.contains_key(name) {
-            let mut error = table.error(table.header_row, name, ErrorCode::MissingColumn, "the header has no such column");
+            let mut error =
+                table.error(table.header_row, name, ErrorCode::MissingColumn, "the header has no such column");
             error.detail = format!("row {} lacks a '{name}' column", table.header_row);
             errors.push(error);
         }
@@ -159,7 +160,11 @@ pub fn scheme(table: &Table) -> (Vec<CriterionInput>, Vec<FieldError>) {
             match Code::parse(criterion_text) {
                 Ok(code) => {
                     let at = criteria.iter().position(|c| c.code == code.as_str()).unwrap_or_else(|| {
-                        criteria.push(CriterionInput { code: code.to_string(), name: String::new(), aspects: Vec::new() });
+                        criteria.push(CriterionInput {
+                            code: code.to_string(),
+                            name: String::new(),
+                            aspects: Vec::new(),
+                        });
                         criteria.len() - 1
                     });
                     current = Some(at);
@@ -207,11 +212,7 @@ pub fn scheme(table: &Table) -> (Vec<CriterionInput>, Vec<FieldError>) {
         let kind_text = cell("kind");
         let kind = kind(kind_text);
         if kind.is_none() {
-            fail(
-                "kind",
-                ErrorCode::InvalidChoice,
-                format!("'{kind_text}' is not M, J, measurement or judgement"),
-            );
+            fail("kind", ErrorCode::InvalidChoice, format!("'{kind_text}' is not M, J, measurement or judgement"));
         }
         let max_text = cell("max");
         let max = match Centi::parse(max_text) {
@@ -233,7 +234,11 @@ pub fn scheme(table: &Table) -> (Vec<CriterionInput>, Vec<FieldError>) {
             "" => None,
             "binary" if kind == Some("measurement") => Some("binary".to_owned()),
             other => {
-                fail("mode", ErrorCode::InvalidChoice, format!("'{other}' is allowed only as 'binary' on a measurement"));
+                fail(
+                    "mode",
+                    ErrorCode::InvalidChoice,
+                    format!("'{other}' is allowed only as 'binary' on a measurement"),
+                );
                 None
             }
         };
@@ -315,11 +320,7 @@ mod tests {
         let t = table(
             Some("Scheme"),
             HEADER,
-            &[
-                "A,Design,A1,ok,M,2,,",
-                "A,Other name,A 2,bad code,X,0,,",
-                "B,Build,A1,duplicate,J,1.005,binary,0",
-            ],
+            &["A,Design,A1,ok,M,2,,", "A,Other name,A 2,bad code,X,0,,", "B,Build,A1,duplicate,J,1.005,binary,0"],
         );
         let (_, errors) = scheme(&t);
         let found: Vec<_> = errors.iter().map(|e| (e.row.unwrap(), e.column.clone().unwrap(), e.code)).collect();
@@ -347,11 +348,7 @@ mod tests {
         let missing: Vec<_> = errors.iter().map(|e| (e.row, e.column.clone().unwrap())).collect();
         assert_eq!(
             missing,
-            [
-                (Some(1), "criterion name".to_owned()),
-                (Some(1), "description".to_owned()),
-                (Some(1), "kind".to_owned())
-            ]
+            [(Some(1), "criterion name".to_owned()), (Some(1), "description".to_owned()), (Some(1), "kind".to_owned())]
         );
     }
 

@@ -22,6 +22,9 @@ async fn upload(app: &TestApp, path: &str, content_type: &str, body: Vec<u8>) ->
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// criterion, name, aspect, description, kind, max, mode, panel
+type SchemeRow = (&'static str, &'static str, &'static str, &'static str, &'static str, f64, &'static str, Option<f64>);
+
 /// A workbook shaped like a WorldSkills marking scheme export: a cover sheet first, then the
 /// scheme under a title row, with extra columns, merged criterion cells and numeric cells.
 fn worldskills_workbook() -> Vec<u8> {
@@ -39,7 +42,7 @@ fn worldskills_workbook() -> Vec<u8> {
     for (col, title) in header.iter().enumerate() {
         sheet.write_string(2, col as u16, *title).unwrap();
     }
-    let rows: [(&str, &str, &str, &str, &str, f64, &str, Option<f64>); 6] = [
+    let rows: [SchemeRow; 6] = [
         ("A", "Design", "A1", "Layout follows the brief", "M", 2.5, "", None),
         ("A", "Design", "A2", "Colour contrast AA", "M", 1.0, "binary", None),
         ("A", "Design", "A3", "Overall visual impression", "J", 3.0, "", Some(3.0)),
@@ -83,9 +86,15 @@ async fn a_worldskills_shaped_workbook_previews_then_saves(app: TestApp) {
     assert_eq!((preview["aspects"].as_u64(), preview["total_max"].as_str()), (Some(6), Some("17.75")));
     let a = &preview["criteria"][0];
     assert_eq!((a["code"].as_str(), a["name"].as_str()), (Some("A"), Some("Design")));
-    assert_eq!(a["aspects"][1], json!({"code": "A2", "description": "Colour contrast AA", "kind": "measurement", "max": "1.00", "mode": "binary"}));
+    assert_eq!(
+        a["aspects"][1],
+        json!({"code": "A2", "description": "Colour contrast AA", "kind": "measurement", "max": "1.00", "mode": "binary"})
+    );
     assert_eq!(a["aspects"][2]["panel"], 3);
-    assert_eq!(preview["criteria"][1]["aspects"][2], json!({"code": "B3", "description": "Code quality", "kind": "judgement", "max": "5.00", "panel": 4}));
+    assert_eq!(
+        preview["criteria"][1]["aspects"][2],
+        json!({"code": "B3", "description": "Code quality", "kind": "judgement", "max": "5.00", "panel": 4})
+    );
     // A preview stores nothing.
     let skill = app.admin_get("/api/v1/competitions/SMALL/skills/S2").await;
     assert_eq!(skill["criteria"].as_array().unwrap().len(), 1);
@@ -93,8 +102,16 @@ async fn a_worldskills_shaped_workbook_previews_then_saves(app: TestApp) {
     let (status, saved) = upload(&app, path, XLSX, worldskills_workbook()).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     let skill = app.admin_get("/api/v1/competitions/SMALL/skills/S2").await;
-    assert_eq!((skill["name"].as_str(), skill["criteria"][1]["aspects"][0]["max"].as_str()), (Some("Skill two"), Some("2.25")));
-    let codes: Vec<_> = skill["criteria"].as_array().unwrap().iter().flat_map(|c| c["aspects"].as_array().unwrap().iter().map(|a| a["code"].clone())).collect();
+    assert_eq!(
+        (skill["name"].as_str(), skill["criteria"][1]["aspects"][0]["max"].as_str()),
+        (Some("Skill two"), Some("2.25"))
+    );
+    let codes: Vec<_> = skill["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["aspects"].as_array().unwrap().iter().map(|a| a["code"].clone()))
+        .collect();
     assert_eq!(codes, [json!("A1"), json!("A2"), json!("A3"), json!("B1"), json!("B2"), json!("B3")]);
     // A sheet asked for by name must exist.
     let (status, body) = upload(&app, &format!("{path}?preview=true&sheet=Nope"), XLSX, worldskills_workbook()).await;
@@ -112,7 +129,8 @@ B,Result,B1,\"Dimensions, within 1 mm\",measurement,6.5,,
 
 async fn a_csv_scheme_saves_and_a_marked_skill_refuses_it(app: TestApp) {
     app.small().await;
-    let (status, skill) = upload(&app, "/api/v1/competitions/SMALL/skills/S2/scheme/import", "text/csv", CSV_SCHEME.into()).await;
+    let (status, skill) =
+        upload(&app, "/api/v1/competitions/SMALL/skills/S2/scheme/import", "text/csv", CSV_SCHEME.into()).await;
     assert_eq!(status, StatusCode::OK, "{skill}");
     assert_eq!(skill["criteria"][0]["aspects"][1]["kind"], "judgement");
     assert_eq!(skill["criteria"][0]["aspects"][1]["panel"], 2);
@@ -150,7 +168,13 @@ B,Build,B2,max too precise,M,1.005,,
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned()))
+            .map(|e| {
+                (
+                    e["row"].as_u64().unwrap(),
+                    e["column"].as_str().unwrap().to_owned(),
+                    e["code"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     };
     let wanted = vec![
@@ -193,8 +217,12 @@ async fn delegations_import_from_csv_and_csv_errors_name_spreadsheet_rows(app: T
     let csv = "code,name,name_zh\nDDD,Dorland,多兰\nAAA,Again,\nE E,,\n";
     let (status, problem) = upload(&app, path, "text/csv", csv.into()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    let errors: Vec<_> =
-        problem["errors"].as_array().unwrap().iter().map(|e| (e["row"].clone(), e["column"].clone(), e["pointer"].clone())).collect();
+    let errors: Vec<_> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["row"].clone(), e["column"].clone(), e["pointer"].clone()))
+        .collect();
     assert_eq!(
         errors,
         [
@@ -204,7 +232,8 @@ async fn delegations_import_from_csv_and_csv_errors_name_spreadsheet_rows(app: T
         ],
         "{problem}"
     );
-    let (status, body) = upload(&app, path, "text/csv", "code,name,name_zh\nDDD,Dorland,多兰\nEEE,Estland,\n".into()).await;
+    let (status, body) =
+        upload(&app, path, "text/csv", "code,name,name_zh\nDDD,Dorland,多兰\nEEE,Estland,\n".into()).await;
     assert_eq!((status, body["created"].as_u64()), (StatusCode::CREATED, Some(2)), "{body}");
     let list = app.admin_get("/api/v1/competitions/SMALL/delegations").await;
     let d = list.as_array().unwrap().iter().find(|d| d["code"] == "DDD").unwrap();
@@ -212,7 +241,10 @@ async fn delegations_import_from_csv_and_csv_errors_name_spreadsheet_rows(app: T
     // A missing column is named on the header row; entries and judges count rows alike.
     let (status, problem) = upload(&app, path, "text/csv", "code\nFFF\n".into()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!((problem["errors"][0]["row"].as_u64(), problem["errors"][0]["column"].as_str()), (Some(1), Some("name")));
+    assert_eq!(
+        (problem["errors"][0]["row"].as_u64(), problem["errors"][0]["column"].as_str()),
+        (Some(1), Some("name"))
+    );
     let judges = "code,name,delegation,skills\nJX,Judge X,AAA,S1\n\nJY,Judge Y,ZZZ,S1\n";
     let (status, problem) = upload(&app, "/api/v1/competitions/SMALL/judges.csv", "text/csv", judges.into()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
