@@ -19,7 +19,8 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn of(content_type: Option<&str>, body: &[u8]) -> ApiResult<Format> {
+    /// The format, or why the Content-Type is neither (for a 415 answer).
+    pub fn of(content_type: Option<&str>, body: &[u8]) -> Result<Format, String> {
         let essence = content_type.map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
         match essence.as_deref() {
             Some(XLSX_MIME) => Ok(Format::Xlsx),
@@ -27,10 +28,7 @@ impl Format {
             None | Some("" | "application/octet-stream") => {
                 Ok(if body.starts_with(b"PK\x03\x04") { Format::Xlsx } else { Format::Csv })
             }
-            Some(other) => Err(ApiError::Rejected(crate::error::Rejection::BadRequest {
-                code: ErrorCode::UnsupportedMediaType,
-                detail: format!("'{other}' is neither text/csv nor {XLSX_MIME}"),
-            })),
+            Some(other) => Err(format!("'{other}' is neither text/csv nor {XLSX_MIME}")),
         }
     }
 

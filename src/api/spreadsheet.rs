@@ -70,6 +70,7 @@ fn content_type(req: &HttpRequest) -> Option<&str> {
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The skill is locked or published, or has marks", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither CSV nor XLSX", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Errors in the file, each with its sheet, row and column", body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn import_scheme(
@@ -83,7 +84,13 @@ pub async fn import_scheme(
     policy::require_admin(&caller)?;
     let c = competition(&state, &path.0).await?;
     let s = found(c.skill(&path.1), ErrorCode::NotFound, "skill", &path.1)?;
-    let format = Format::of(content_type(&req), &body)?;
+    let format = match Format::of(content_type(&req), &body) {
+        Ok(format) => format,
+        Err(detail) => {
+            let status = actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE;
+            return Ok(crate::error::problem(status, ErrorCode::UnsupportedMediaType, &detail, Vec::new()));
+        }
+    };
     let table = sheetfile::table(format, &body, query.sheet.as_deref(), sheet::has_scheme_header)?;
     let (criteria, errors) = sheet::scheme(&table);
     let skill = &c.skills[s];

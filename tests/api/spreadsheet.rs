@@ -147,7 +147,11 @@ async fn a_csv_scheme_saves_and_a_marked_skill_refuses_it(app: TestApp) {
     let (status, body) = upload(&app, path, "text/csv", CSV_SCHEME.into()).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("scheme_locked")), "{body}");
     let (status, body) = upload(&app, path, "application/json", CSV_SCHEME.into()).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("unsupported_media_type")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type")),
+        "{body}"
+    );
 }
 
 async fn errors_in_three_rows_are_all_named_with_row_and_column(app: TestApp) {
