@@ -17,3 +17,4 @@ pub mod mark;
 pub mod mark_void;
 pub mod session;
 pub mod skill;
+pub mod tablet;

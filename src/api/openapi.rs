@@ -27,6 +27,8 @@ use utoipa::OpenApi;
         crate::api::oversight::get_grid, crate::api::live::live,
         crate::api::ceremony::get_ceremony, crate::api::ceremony::put_ceremony, crate::api::ceremony::next_step,
         crate::api::ceremony::back_step, crate::api::ceremony::rehearsal,
+        crate::api::fleet::report_heartbeat, crate::api::fleet::list_tablets,
+        crate::api::spreadsheet::import_scheme, crate::api::spreadsheet::import_delegations_csv,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth)

@@ -8,8 +8,10 @@ pub mod input;
 pub mod kinds;
 pub mod offence;
 pub mod package;
+pub mod sheet;
 pub mod signoff;
 pub mod spec;
+pub mod tablet;
 
 pub use code::Code;
 pub use decimal::{Centi, round2};

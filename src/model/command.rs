@@ -63,6 +63,12 @@ pub enum Command {
     DeleteDelegation {
         delegation: String,
     },
+    /// Creates delegations in bulk (a CSV file), like [`Command::ImportEntries`].
+    ImportDelegations {
+        inputs: Vec<DelegationInput>,
+        rows: Vec<u32>,
+        fresh: Uuid,
+    },
     SaveSkill {
         existing: Option<String>,
         input: Box<SkillInput>,
@@ -80,8 +86,10 @@ pub enum Command {
         entry: String,
     },
     /// Creates entries in bulk (a CSV file): all or nothing, every offence named by row.
+    /// `rows` holds each input's spreadsheet row (the header is row 1).
     ImportEntries {
         inputs: Vec<EntryInput>,
+        rows: Vec<u32>,
         fresh: Uuid,
     },
     SaveJudge {
@@ -94,6 +102,7 @@ pub enum Command {
     },
     ImportJudges {
         inputs: Vec<JudgeInput>,
+        rows: Vec<u32>,
         fresh: Uuid,
     },
     /// A new single-use log-in code (only its hash is kept); the judge's sessions end.

@@ -11,6 +11,7 @@ pub mod competition;
 pub mod completeness;
 pub mod decide;
 pub mod decision;
+pub mod fleet;
 pub mod grid;
 pub mod ix;
 pub mod package;

@@ -75,6 +75,38 @@ pub fn may_see_marking(caller: &Caller, c: &Competition, skill: SkillIx) -> bool
     caller.is_admin() || judge_in(caller, c).is_some_and(|j| c.judges[j].skills.contains(&skill))
 }
 
+/// Who reports a tablet's heartbeat: a judge of this competition, for themself only (a
+/// named judge must be the caller).
+pub fn tablet_reporter(caller: &Caller, c: &Competition, named: Option<&str>) -> Result<JudgeIx, Rejection> {
+    let me = judge_in(caller, c).ok_or_else(|| {
+        Rejection::forbidden(ErrorCode::NotAJudgeHere, "only a judge of this competition has a tablet")
+    })?;
+    match named {
+        Some(code) if c.judge(code) != Some(me) => Err(Rejection::forbidden(
+            ErrorCode::JudgeMismatch,
+            format!("you report as '{}', not as '{code}'", c.judges[me].code),
+        )),
+        _ => Ok(me),
+    }
+}
+
+/// Whose tablets the caller may watch: organizers every judge's, a chief judge those of the
+/// judges sharing one of their skills; anyone else is refused.
+pub fn fleet_judges(caller: &Caller, c: &Competition) -> Result<Vec<JudgeIx>, Rejection> {
+    if caller.is_admin() {
+        return Ok(c.judges.indices().collect());
+    }
+    let chief_skills: Vec<SkillIx> = c.skills.indices().filter(|&s| is_chief_of(caller, c, s)).collect();
+    if chief_skills.is_empty() {
+        return Err(Rejection::forbidden(ErrorCode::ChiefOnly, "only organizers and chief judges see the tablets"));
+    }
+    Ok(c.judges
+        .enumerate()
+        .filter(|(_, j)| j.skills.iter().any(|s| chief_skills.contains(s)))
+        .map(|(i, _)| i)
+        .collect())
+}
+
 /// Whether `judge` may ever mark `entry`: assigned to its skill and not of its delegation
 /// (conflict of interest). The rule holds for marks sent live and marks in a package alike.
 pub fn eligible(c: &Competition, judge: JudgeIx, entry: EntryIx) -> Result<(), Refusal> {

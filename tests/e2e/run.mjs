@@ -1119,6 +1119,110 @@ test('(i) revoked: an ended session sends the console and the tablet to the log-
   for (const p of [consolePage, tablet, board]) { assertClean(p); await p.context().close(); }
 });
 
+test('(j) the fleet: a tablet holding queued marks offline shows as "unsent" in the console, with an alert after a minute', async () => {
+  const code = 'E2E-FLEET';
+  await freshCompetition(code);
+  const loginCode = await issueCode(code, 'J-LV-A');
+  const tablet = await newPage();
+  // The tablet's own clock, so that a minute can pass on it without the test waiting one.
+  await tablet.clock.install();
+  await tablet.goto(`${base}/judge`);
+  await tablet.fill('#code', loginCode);
+  await tablet.click('form.login button[type="submit"]');
+  await tablet.waitForSelector('.entry-button');
+  const mark = async (entry, aspect, value) => {
+    if (!(await tablet.locator('.sheet-head .entry-code').count()) || (await text(tablet, '.sheet-head .entry-code')) !== entry) {
+      await tablet.click(`.entry-button[data-entry="${entry}"]`);
+      await tablet.waitForSelector(`.sheet-head .entry-code:text("${entry}")`);
+    }
+    const card = tablet.locator(`.aspect[data-aspect="${aspect}"]`);
+    if (await card.locator('.score-button').count()) await card.locator(`.score-button[data-value="${value}"]`).click();
+    else { await card.locator('input.measure-input').fill(value); await card.locator('button[type="submit"]').click(); }
+  };
+
+  const consolePage = await newPage();
+  await consoleAt(consolePage, `#/c/${code}/tablets`);
+  // The tablet reported itself on log-in: online, nothing unsent.
+  await consolePage.waitForSelector('tr[data-judge="J-LV-A"][data-state="online"][data-queued="0"]', { timeout: 15_000 });
+  assert.equal(await consolePage.locator('tr[data-judge="J-XS-A"][data-state="never"]').count(), 1, 'a judge without a tablet is listed');
+
+  // The network goes: two marks queue on the tablet, and its heartbeats fail too.
+  await tablet.context().setOffline(true);
+  await tablet.evaluate(() => window.dispatchEvent(new Event('offline')));
+  await mark('LV-BBB', 'M1', '5');
+  await mark('LV-BBB', 'J1', '2');
+  await tablet.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '2');
+  // It comes back on a network where sending marks still fails (a proxy refusing the
+  // batch): the heartbeat gets through and says what the tablet holds.
+  let refused = 0;
+  await tablet.route('**/api/v1/competitions/*/marks', (route) => {
+    if (route.request().method() === 'POST') { refused += 1; return route.abort('connectionrefused'); }
+    return route.continue();
+  });
+  await tablet.context().setOffline(false);
+  await tablet.evaluate(() => window.dispatchEvent(new Event('online')));
+  const row = 'tr[data-judge="J-LV-A"][data-queued="2"]';
+  await consolePage.waitForSelector(row, { timeout: 15_000 });
+  assert.match(await text(consolePage, `${row} [data-unsent]`), /unsent: 2/);
+  assert.ok(refused > 0, 'the tablet tried to send the marks');
+  assert.equal(await consolePage.locator('.fleet-alert').count(), 0, 'no alert before a minute has passed');
+  // A minute and more later (on the tablet's clock), its next heartbeat raises the alert.
+  await tablet.clock.fastForward('01:05');
+  await consolePage.waitForSelector('.fleet-alert', { timeout: 15_000 });
+  assert.match(await text(consolePage, '.fleet-alert'), /J-LV-A/);
+  assert.equal(await consolePage.locator(`${row}.alert-row`).count(), 1);
+  await shot(consolePage, 'admin-tablets');
+  // Once the marks go through, the tablet is no longer unsent and the alert clears.
+  await tablet.unroute('**/api/v1/competitions/*/marks');
+  await tablet.evaluate(() => window.dispatchEvent(new Event('online')));
+  await tablet.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '0', null, { timeout: 20_000 });
+  await consolePage.waitForSelector('tr[data-judge="J-LV-A"][data-queued="0"]', { timeout: 15_000 });
+  await consolePage.waitForFunction(() => !document.querySelector('.fleet-alert'), null, { timeout: 10_000 });
+  const stored = await ok('GET', `/competitions/${code}/marks?judge=J-LV-A`, { token: await admin() });
+  assert.equal(stored.length, 2);
+  for (const p of [tablet, consolePage]) { assertClean(p); await p.context().close(); }
+});
+
+test('(k) setup at scale: a scheme previewed from a spreadsheet with its errors, then imported; every judge\'s code on one printable sheet', async () => {
+  const code = 'E2E-SHEET';
+  await freshCompetition(code);
+  const page = await newPage();
+  await consoleAt(page, `#/c/${code}/skills/LV`);
+  await page.waitForSelector('.scheme-import');
+  const file = (text) => ({ name: 'scheme.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const header = 'criterion,criterion name,aspect,description,kind,max,mode,panel\n';
+  await page.setInputFiles('#scheme-file', file(`${header}A,Prep,A1,Tools,M,1,,\nA,Prep,A2,Plan,Q,2,,\nB,Result,B1,Size,M,-1,,\n`));
+  await page.click('.scheme-import button[data-action="preview"]');
+  await page.waitForSelector('.import-summary[data-valid="false"]');
+  const cells = await page.locator('table.import-errors tbody tr').evaluateAll((rows) => rows.map((r) => `${r.dataset.row}:${r.dataset.column}`));
+  assert.deepEqual(cells, ['3:kind', '4:max']);
+  assert.ok(await page.locator('.scheme-import button[data-action="import"]').isDisabled(), 'a scheme with errors cannot be imported');
+  await page.setInputFiles('#scheme-file', file(`${header}A,Prep,A1,Tools,M,1,,\n,,A2,Plan,J,2,,2\nB,Result,B1,Size,M,6.5,,\n`));
+  await page.click('.scheme-import button[data-action="preview"]');
+  await page.waitForSelector('.import-summary[data-valid="true"][data-aspects="3"]');
+  assert.equal(await page.locator('table.import-scheme tbody tr').count(), 3);
+  await shot(page, 'admin-scheme-import');
+  await page.click('.scheme-import button[data-action="import"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('.scheme-form input[name="code"]')].some((i) => i.value === 'B1'));
+  const skill = await ok('GET', `/competitions/${code}/skills/LV`);
+  assert.deepEqual(skill.criteria.map((c) => c.aspects.map((a) => a.code)), [['A1', 'A2'], ['B1']]);
+
+  await page.goto(`${base}/admin#/c/${code}/judges`);
+  await page.waitForSelector('.code-sheet-card');
+  await page.selectOption('#codes-skill', 'XS');
+  await page.click('button[data-action="print-all-codes"]');
+  await page.click('dialog[open] button.danger');
+  await page.waitForSelector('.codes-dialog .code-card svg.qr');
+  const judges = await page.locator('.codes-dialog .code-card').evaluateAll((els) => els.map((e) => e.dataset.judge));
+  assert.deepEqual(judges.sort(), ['J-XS-A', 'J-XS-B']);
+  await shot(page, 'admin-judge-codes');
+  // The codes on the sheet are the judges' current ones.
+  const first = await page.locator('.codes-dialog .code-card[data-judge="J-XS-A"] .login-code').getAttribute('data-code');
+  assert.equal((await api('POST', '/session', { body: { code: first } })).status, 201);
+  assertClean(page);
+  await page.context().close();
+});
+
 test('screenshots of the board, the tablet and the console', async () => {
   if (!screenshotDir) return 'skip';
   await mkdir(path.resolve(root, screenshotDir), { recursive: true });
