@@ -39,6 +39,17 @@ pub enum Command {
     },
     /// Load the demo competition (code `DEMO`).
     Demo,
+    /// Write a consistent copy of the whole database (sessions excepted) to FILE, while the
+    /// server runs.
+    Backup {
+        /// The backup file to write (replaced whole, never half-written).
+        file: PathBuf,
+    },
+    /// Load a backup into an empty database (SQLite or PostgreSQL, whichever `--db` names).
+    Restore {
+        /// A file written by `podium backup` or `serve --backup-dir`.
+        file: PathBuf,
+    },
     /// Manage organizer accounts.
     Admin {
         #[command(subcommand)]
@@ -103,6 +114,15 @@ pub struct ServeArgs {
     /// With HTTPS: also listen here for plain HTTP that redirects to it (e.g. `0.0.0.0:80`).
     #[arg(long, env = "PODIUM_REDIRECT_BIND", global = true)]
     pub redirect_bind: Option<String>,
+    /// Write automatic backups into this folder (see `--backup-every`, `--backup-keep`).
+    #[arg(long, env = "PODIUM_BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
+    /// How often to write an automatic backup, e.g. `10m`, `1h 30m`, `45s`.
+    #[arg(long, env = "PODIUM_BACKUP_EVERY", default_value = "10m", value_parser = humantime::parse_duration, global = true)]
+    pub backup_every: std::time::Duration,
+    /// How many automatic backups to keep (the newest).
+    #[arg(long, env = "PODIUM_BACKUP_KEEP", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub backup_keep: u32,
 }
 
 /// Where the HTTPS certificate comes from.
@@ -110,6 +130,15 @@ pub struct ServeArgs {
 pub enum TlsSource {
     Files { cert: PathBuf, key: PathBuf },
     SelfSigned { dir: PathBuf, names: Vec<String> },
+}
+
+/// The automatic backups `serve` keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSchedule {
+    pub dir: PathBuf,
+    pub every: std::time::Duration,
+    /// How many of the newest backups stay; older ones are removed.
+    pub keep: usize,
 }
 
 /// Everything `serve` needs, independent of how it was given.
@@ -125,6 +154,8 @@ pub struct Settings {
     /// HTTPS, or plain HTTP when `None`.
     pub tls: Option<TlsSource>,
     pub redirect_bind: Option<String>,
+    /// Automatic backups, when `--backup-dir` is given.
+    pub backup: Option<BackupSchedule>,
 }
 
 impl Default for Settings {
@@ -139,6 +170,7 @@ impl Default for Settings {
             max_sockets_per_address: 5_000,
             tls: None,
             redirect_bind: None,
+            backup: None,
         }
     }
 }
@@ -161,6 +193,11 @@ impl Settings {
                 _ => None,
             },
             redirect_bind: serve.redirect_bind.clone(),
+            backup: serve.backup_dir.as_ref().map(|dir| BackupSchedule {
+                dir: dir.clone(),
+                every: serve.backup_every,
+                keep: serve.backup_keep as usize,
+            }),
         }
     }
 }

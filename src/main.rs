@@ -109,6 +109,33 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Demo => setup::load_demo(&db).await.map_err(describe),
+        Command::Backup { file } => {
+            let started = std::time::Instant::now();
+            let summary = service::backup::write_file(&db, &file)
+                .await
+                .map_err(|e| format!("backup to {} failed: {e}", file.display()))?;
+            println!(
+                "backed up {} rows ({} marks) to {} ({} bytes, {} ms)",
+                summary.rows(),
+                summary.tables.get("mark").copied().unwrap_or(0),
+                file.display(),
+                summary.bytes,
+                started.elapsed().as_millis()
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let summary = service::backup::restore_file(&db, &file)
+                .await
+                .map_err(|e| format!("cannot restore {}: {e}; nothing was stored", file.display()))?;
+            println!(
+                "restored {} rows ({} marks) from {}",
+                summary.rows(),
+                summary.tables.get("mark").copied().unwrap_or(0),
+                file.display()
+            );
+            Ok(())
+        }
         Command::Admin { command } => admin(&db, command).await,
     }
 }
