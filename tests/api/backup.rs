@@ -26,7 +26,7 @@ fn temp_path(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// Judges JA, JB, JC flood S1 with batches of marks (some corrections with reasons) until
+/// Judges JA, JB, JC flood S1 (each another delegation's entry) with batches of marks (some corrections with reasons) until
 /// `stop`; every acknowledged mark id is recorded.
 fn flood(
     app: &TestApp,
@@ -37,7 +37,7 @@ fn flood(
     let url = app.url("/api/v1/competitions/SMALL/marks");
     tokens
         .into_iter()
-        .zip(["S1-AAA", "S1-BBB", "S1-CCC"])
+        .zip(["S1-BBB", "S1-CCC", "S1-AAA"])
         .map(|(token, entry)| {
             let (client, url, acked, stop) = (app.client.clone(), url.clone(), acked.clone(), stop.clone());
             tokio::spawn(async move {
@@ -46,9 +46,7 @@ fn flood(
                     let batch: Vec<Value> = (0..4)
                         .map(|i| {
                             let mut m = mark(entry, "M1", json!(format!("{}.{:02}", (round + i) % 10, i)));
-                            if round > 0 {
-                                m["reason"] = json!("re-measured");
-                            }
+                            m["reason"] = json!("re-measured");
                             m
                         })
                         .collect();
@@ -65,7 +63,9 @@ fn flood(
 }
 
 async fn wait_for(acked: &Mutex<Vec<String>>, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
     while acked.lock().unwrap().len() < n {
+        assert!(Instant::now() < deadline, "the flood stalled");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -86,8 +86,9 @@ async fn a_backup_taken_during_a_flood_restores_into_postgres_as_a_consistent_pr
     assert!(ok, "{text}");
     // A voided mark, so voids travel too.
     let ja = source.judge_token("SMALL", "JA").await;
-    let voided = mark("S1-AAA", "J1", json!("4"));
-    assert_eq!(source.marks(&ja, std::slice::from_ref(&voided)).await.0, StatusCode::OK);
+    let voided = mark("S1-BBB", "J1", json!(2));
+    let (status, body) = source.marks(&ja, std::slice::from_ref(&voided)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = source
         .admin_post(
             &format!("/api/v1/competitions/SMALL/marks/{}/void", voided["id"].as_str().unwrap()),
@@ -145,8 +146,10 @@ async fn a_backup_taken_during_a_flood_restores_into_postgres_as_a_consistent_pr
     }
     // New marks continue after the restored ones (PostgreSQL's sequences moved on).
     let jb = target.judge_token("SMALL", "JB").await;
-    let late = mark("S1-AAA", "M1", json!("7"));
-    assert_eq!(target.marks(&jb, std::slice::from_ref(&late)).await.0, StatusCode::OK);
+    let mut late = mark("S1-CCC", "M1", json!("7"));
+    late["reason"] = json!("after the move");
+    let (status, body) = target.marks(&jb, std::slice::from_ref(&late)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (after, _) = split(target.admin_get("/api/v1/competitions/SMALL/export").await);
     assert_eq!(after.last().unwrap()["id"], late["id"]);
     assert_eq!(after.len(), restored_marks.len() + 1);
