@@ -45,6 +45,11 @@ pub enum Command {
         /// The backup file to write (replaced whole, never half-written).
         file: PathBuf,
     },
+    /// Rehearse a competition on a running server, over HTTP as the judges' tablets would:
+    /// a copy (CODE-SIM) is marked at a realistic pace with corrections, discrepancies,
+    /// offline bursts and resent duplicates, then the stored marks are checked against what
+    /// was sent. Exits non-zero on any mismatch.
+    Simulate(SimulateArgs),
     /// Load a backup into an empty database (SQLite or PostgreSQL, whichever `--db` names).
     Restore {
         /// A file written by `podium backup` or `serve --backup-dir`.
@@ -55,6 +60,47 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The competition to rehearse (it is copied, never changed).
+    pub code: String,
+    /// The server to drive.
+    #[arg(long, env = "PODIUM_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// An organizer account there.
+    #[arg(long, default_value = "admin")]
+    pub username: String,
+    #[arg(long, env = "PODIUM_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// The rehearsal copy's code (default `CODE-SIM`).
+    #[arg(long = "as")]
+    pub copy: Option<String>,
+    /// Delete an existing rehearsal copy first.
+    #[arg(long)]
+    pub replace: bool,
+    /// Competition time the marking takes, e.g. `5m`, `2h`.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    pub duration: std::time::Duration,
+    /// How much faster than real time: `60` plays `--duration 5m` in 5 seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Seed of the script (the same seed plays the same rehearsal).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Share of marks corrected later, with a reason.
+    #[arg(long, default_value_t = 0.08)]
+    pub corrections: f64,
+    /// Share of judgement scores far from the others' (discrepancies).
+    #[arg(long, default_value_t = 0.05)]
+    pub discrepancies: f64,
+    /// Share of sends queued offline and sent later as one batch.
+    #[arg(long, default_value_t = 0.05)]
+    pub bursts: f64,
+    /// Share of sends resent after their acknowledgement.
+    #[arg(long, default_value_t = 0.05)]
+    pub duplicates: f64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,4 +16,5 @@ mod marks;
 mod package;
 mod registration;
 mod scale;
+mod simulate;
 mod tls;
