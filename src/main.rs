@@ -141,7 +141,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Admin { command } => admin(&db, command).await,
-        Command::Simulate(_) => Ok(()),
+        Command::Simulate(_) => unreachable!("handled before the database is opened"),
     }
 }
 

@@ -15,13 +15,23 @@ pub async fn write_file(db: &Db, path: &Path) -> Result<Summary, BackupError> {
     let summary = backup::write(db, &mut bytes).await?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = path.with_file_name(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    let written = async {
-        tokio::fs::write(&temp, &bytes).await?;
+    let (from, to) = (temp.clone(), path.to_owned());
+    let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // It holds password hashes: readable by its owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&from)?;
+        file.write_all(&bytes)?;
         // The rename must not reach the disk before the bytes do.
-        tokio::fs::File::open(&temp).await?.sync_all().await?;
-        tokio::fs::rename(&temp, path).await
-    }
-    .await;
+        file.sync_all()?;
+        std::fs::rename(&from, &to)
+    })
+    .await
+    .map_err(std::io::Error::other)
+    .and_then(|r| r);
     if written.is_err() {
         let _ = tokio::fs::remove_file(&temp).await;
     }
@@ -42,7 +52,9 @@ pub async fn restore_file(db: &Db, path: &Path) -> Result<Summary, BackupError> 
 /// by their UTC time so that names sort as times do, the newest `keep` kept.
 pub fn spawn_schedule(db: Db, schedule: Schedule) {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + schedule.every, schedule.every);
+        // A zero period would make tokio's interval panic, and sub-second backups help no one.
+        let every = schedule.every.max(std::time::Duration::from_millis(100));
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;

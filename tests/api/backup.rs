@@ -183,6 +183,12 @@ async fn a_damaged_or_truncated_backup_is_refused_and_nothing_is_stored() {
     let (ok, text) = podium(&source.database_url, &["backup", file.to_str().unwrap()]).await;
     assert!(ok, "{text}");
     let bytes = std::fs::read(&file).unwrap();
+    // Password hashes inside: the file is its owner's only.
+    #[cfg(unix)]
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions()) & 0o777,
+        0o600
+    );
     let mut flipped = bytes.clone();
     flipped[bytes.len() / 2] ^= 0x04;
     let damaged = file.with_file_name("flipped.podium-backup");
