@@ -102,12 +102,14 @@ async fn a_backup_taken_during_a_flood_restores_into_postgres_as_a_consistent_pr
     let stop = Arc::new(AtomicBool::new(false));
     let streams = flood(&source, tokens, acked.clone(), stop.clone());
     wait_for(&acked, 150).await;
+    let before: HashSet<String> = acked.lock().unwrap().iter().cloned().collect();
     let file = temp_path("flood.podium-backup");
     let started = Instant::now();
     let (ok, text) = podium(&source.database_url, &["backup", file.to_str().unwrap()]).await;
     let took = started.elapsed();
     assert!(ok, "backup failed: {text}");
     let during = acked.lock().unwrap().len();
+    assert!(during > before.len(), "the server kept acknowledging marks while the backup ran");
     wait_for(&acked, during + 150).await;
     stop.store(true, Ordering::Relaxed);
     for stream in streams {
@@ -132,6 +134,11 @@ async fn a_backup_taken_during_a_flood_restores_into_postgres_as_a_consistent_pr
         assert!(acked.contains(m["id"].as_str().unwrap()), "{m} was never acknowledged");
     }
     assert_eq!(restored_marks[0]["void"], json!(true));
+    let in_backup: HashSet<&str> = restored_marks.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert!(
+        before.iter().all(|id| in_backup.contains(id.as_str())),
+        "a mark acknowledged before the backup is missing"
+    );
 
     // Results recomputed from the restored marks equal those of the same marks at the source.
     let mut prefix = source.admin_get("/api/v1/competitions/SMALL/export").await;
@@ -157,6 +164,7 @@ async fn a_backup_taken_during_a_flood_restores_into_postgres_as_a_consistent_pr
     // A second restore into the same database is refused: it is not empty any more.
     let (ok, text) = podium(&target_url, &["restore", file.to_str().unwrap()]).await;
     assert!(!ok && text.contains("not empty"), "{text}");
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
 }
 
 /// Results name the competition's own ids; the check compares what they say.
@@ -210,6 +218,7 @@ async fn a_damaged_or_truncated_backup_is_refused_and_nothing_is_stored() {
         assert!(ok, "{text}");
         assert!(text.contains("restored"), "{text}");
     }
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
 }
 
 fn fresh_sqlite_url(beside: &Path) -> String {
@@ -278,4 +287,5 @@ async fn serve_keeps_the_newest_automatic_backups() {
     assert!(ok, "{text}");
     let restored = spawn_with(target, None, |_| {}).await;
     assert_eq!(restored.admin_get("/api/v1/competitions/SMALL").await["code"], json!("SMALL"));
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
 }
