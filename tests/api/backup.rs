@@ -289,3 +289,31 @@ async fn serve_keeps_the_newest_automatic_backups() {
     assert_eq!(restored.admin_get("/api/v1/competitions/SMALL").await["code"], json!("SMALL"));
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
 }
+
+/// The other direction: a PostgreSQL backup (a `REPEATABLE READ` snapshot) restores into
+/// SQLite with the same export, and marks go on from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_backup_restores_into_sqlite_with_the_same_export() {
+    let Some(source) = spawn_app(Backend::Postgres).await else { return };
+    source.small().await;
+    let ja = source.judge_token("SMALL", "JA").await;
+    let mut correction = mark("S1-BBB", "M1", json!("3.50"));
+    correction["reason"] = json!("re-measured");
+    let (status, body) =
+        source.marks(&ja, &[mark("S1-BBB", "M1", json!("3.25")), correction, mark("S1-CCC", "J1", json!(1))]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let file = temp_path("pg.podium-backup");
+    let (ok, text) = podium(&source.database_url, &["backup", file.to_str().unwrap()]).await;
+    assert!(ok, "{text}");
+    let target_url = fresh_sqlite_url(&file);
+    let (ok, text) = podium(&target_url, &["restore", file.to_str().unwrap()]).await;
+    assert!(ok, "{text}");
+    let target = spawn_with(target_url, None, |_| {}).await;
+    let export = source.admin_get("/api/v1/competitions/SMALL/export").await;
+    assert_eq!(target.admin_get("/api/v1/competitions/SMALL/export").await, export);
+    let jb = target.judge_token("SMALL", "JB").await;
+    let (status, body) = target.marks(&jb, &[mark("S1-CCC", "M1", json!("9"))]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(target.stored_marks().await.len(), 4);
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
+}
