@@ -59,6 +59,9 @@ impl Application {
             ..LiveConfig::default()
         });
         let engine = Engine::start(db.clone(), hub.clone());
+        if let Some(schedule) = &settings.backup {
+            crate::service::backup::spawn_schedule(db.clone(), schedule.clone());
+        }
         let sessions = web::Data::new(Sessions::new(db.clone()));
         if db.is_postgres() {
             let listening = sessions.clone().into_inner();

@@ -4,6 +4,7 @@
 //! the server holds a [`Db`] and a [`Tx`] and never names sea-orm.
 pub mod account;
 pub mod audit;
+pub mod backup;
 pub mod competition;
 mod convert;
 pub mod db;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod ceremony;
+mod backup;
 mod durability;
 mod fixtures;
 mod fleet;
@@ -18,4 +19,5 @@ mod package;
 mod registration;
 mod scale;
 mod spreadsheet;
+mod simulate;
 mod tls;
