@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// With HTTPS: also listen here for plain HTTP that redirects to it (e.g. `0.0.0.0:80`).
     #[arg(long, env = "PODIUM_REDIRECT_BIND", global = true)]
     pub redirect_bind: Option<String>,
+    /// Also serve `/metrics` here, without a token (e.g. `127.0.0.1:9100`, or an address of
+    /// the monitoring network only).
+    #[arg(long, env = "PODIUM_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
 }
 
 /// Where the HTTPS certificate comes from.
@@ -125,6 +129,8 @@ pub struct Settings {
     /// HTTPS, or plain HTTP when `None`.
     pub tls: Option<TlsSource>,
     pub redirect_bind: Option<String>,
+    /// Where `/metrics` is served without a token.
+    pub metrics_bind: Option<String>,
 }
 
 impl Default for Settings {
@@ -139,6 +145,7 @@ impl Default for Settings {
             max_sockets_per_address: 5_000,
             tls: None,
             redirect_bind: None,
+            metrics_bind: None,
         }
     }
 }
@@ -161,6 +168,7 @@ impl Settings {
                 _ => None,
             },
             redirect_bind: serve.redirect_bind.clone(),
+            metrics_bind: serve.metrics_bind.clone(),
         }
     }
 }
