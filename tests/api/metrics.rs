@@ -255,6 +255,22 @@ async fn the_metrics_address_serves_metrics_without_a_token_and_nothing_else() {
     let health = [("method", "GET"), ("route", "/healthz"), ("status", "200")];
     assert_eq!(value(&samples, "podium_http_requests_total", &health), 1.0);
     assert_eq!(value(&samples, "podium_marks_accepted_total", &[]), 0.0);
+    // The Grafana dashboard in docs/ asks for nothing the server does not export.
+    let dashboard = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/grafana-podium.json")).unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&dashboard).expect("the dashboard is JSON");
+    let exported: std::collections::HashSet<&str> = samples.keys().map(|(name, _)| name.as_str()).collect();
+    let mut asked = 0;
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            for (at, _) in expr.match_indices("podium_") {
+                let name: String = expr[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                assert!(exported.contains(name.as_str()), "the dashboard asks for {name}, which is not exported");
+                asked += 1;
+            }
+        }
+    }
+    assert!(asked >= 20, "the dashboard's queries were read");
     // Nothing but the metrics there: not the API, not the pages.
     for path in ["/api/v1/competitions", "/", "/healthz"] {
         let status = client.get(format!("http://127.0.0.1:{metrics_port}{path}")).send().await.unwrap().status();
