@@ -91,10 +91,12 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Metrics {
         let builder = PrometheusBuilder::new();
-        // Both only fail on an empty list of buckets.
+        // Only an empty list of buckets fails. (A prefix matcher would win over the suffix
+        // one, so the sizes are named in full.)
         let builder = builder
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
-            .and_then(|b| b.set_buckets_for_metric(Matcher::Prefix("podium_group_commit_".into()), SIZE_BUCKETS))
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Full(COMMIT_REQUESTS.into()), SIZE_BUCKETS))
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Full(COMMIT_MARKS.into()), SIZE_BUCKETS))
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -209,7 +211,9 @@ mod tests {
         assert!(text.contains("podium_marks_rejected_total 2\n"));
         assert!(text.contains("# TYPE podium_group_commit_requests histogram"), "{text}");
         assert!(text.contains("podium_group_commit_marks_bucket{le=\"8\"} 1"), "{text}");
+        assert!(text.contains("podium_group_commit_duration_seconds_bucket{le=\"0.0025\"} 0"), "{text}");
         assert!(text.contains("podium_group_commit_duration_seconds_bucket{le=\"0.005\"} 1"), "{text}");
+        assert!(text.contains("podium_group_commit_requests_bucket{le=\"2\"} 1"), "{text}");
         assert!(text.contains(
             "podium_http_requests_total{method=\"POST\",route=\"/api/v1/competitions/{code}/marks\",status=\"201\"} 1"
         ));

@@ -188,6 +188,9 @@ async fn the_mark_counters_rise_by_exactly_the_marks_the_engine_answered_for(app
     let commits = |s: &HashMap<Series, f64>| value(s, "podium_group_commit_requests_count", &[]);
     assert_eq!(commits(&after) - commits(&before), 3.0);
     assert!(value(&after, "podium_group_commit_duration_seconds_count", &[]) >= 3.0);
+    let latency_bucket =
+        ("podium_group_commit_duration_seconds_bucket".to_owned(), [("le".to_owned(), "0.01".to_owned())].into());
+    assert!(after.contains_key(&latency_bucket), "commit latency has buckets in seconds");
 
     // Requests are counted by route pattern and status, with a latency histogram.
     let route = "/api/v1/competitions/{code}/marks";
