@@ -107,7 +107,11 @@ impl Metrics {
         describe(HTTP_DURATION, Some(Unit::Seconds), "Time to answer an HTTP request, by method, route and status.");
         describe(MARKS_ACCEPTED, None, "Marks stored.");
         describe(MARKS_DUPLICATED, None, "Marks recognised as sent before (resends), not stored again.");
-        describe(MARKS_REJECTED, None, "Marks of batches the engine refused (nothing of such a batch is stored).");
+        describe(
+            MARKS_REJECTED,
+            None,
+            "Marks of batches refused whole: malformed, against the marking scheme, or not allowed.",
+        );
         describe(COMMIT_REQUESTS, None, "Mark requests stored by one group commit.");
         describe(COMMIT_MARKS, None, "Marks sent in the requests of one group commit.");
         describe(COMMIT_DURATION, Some(Unit::Seconds), "Time to decide and store one group of mark requests.");

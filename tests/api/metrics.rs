@@ -177,12 +177,17 @@ async fn the_mark_counters_rise_by_exactly_the_marks_the_engine_answered_for(app
     let refused = [mark("S1-BBB", "J1", json!(5)), mark("S1-CCC", "J1", json!(99))];
     let (status, body) = app.marks(&ja, &refused).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Malformed (an id that is no UUID): refused before the engine, counted all the same.
+    let mut malformed = mark("S1-BBB", "J1", json!(5));
+    malformed["id"] = json!("not-a-uuid");
+    let (status, body) = app.marks(&ja, &[malformed]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
     let after = scrape(&app).await;
     let delta = |name: &str| value(&after, name, &[]) - value(&before, name, &[]);
     assert_eq!(delta("podium_marks_accepted_total"), 4.0);
     assert_eq!(delta("podium_marks_duplicated_total"), 1.0);
-    assert_eq!(delta("podium_marks_rejected_total"), 2.0);
+    assert_eq!(delta("podium_marks_rejected_total"), 3.0);
     assert_eq!(app.stored_marks().await.len(), 4, "the counter agrees with what is stored");
     // Each request that reached the engine was stored by a group commit (of one, here).
     let commits = |s: &HashMap<Series, f64>| value(s, "podium_group_commit_requests_count", &[]);
@@ -197,7 +202,7 @@ async fn the_mark_counters_rise_by_exactly_the_marks_the_engine_answered_for(app
     let ok = [("method", "POST"), ("route", route), ("status", "200")];
     let refused = [("method", "POST"), ("route", route), ("status", "422")];
     assert_eq!(value(&after, "podium_http_requests_total", &ok), 2.0);
-    assert_eq!(value(&after, "podium_http_requests_total", &refused), 1.0);
+    assert_eq!(value(&after, "podium_http_requests_total", &refused), 2.0);
     assert_eq!(value(&after, "podium_http_request_duration_seconds_count", &ok), 2.0);
     let raw_paths = after.keys().filter(|(_, labels)| labels.get("route").is_some_and(|r| r.contains("SMALL")));
     assert_eq!(raw_paths.count(), 0, "routes are patterns, never raw paths");
