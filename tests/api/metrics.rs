@@ -220,6 +220,16 @@ async fn the_mark_counters_rise_by_exactly_the_marks_the_engine_answered_for(app
         assert!(after.contains_key(&(name.to_owned(), BTreeMap::new())), "{name} is exported");
     }
     assert!(value(&after, "podium_db_pool_max_connections", &[]) >= 1.0);
+
+    // A board: one connection, one subscription, its snapshot.
+    let mut socket = crate::live::connect(&app, None).await;
+    crate::live::send(&mut socket, json!({"subscribe": ["progress"]})).await;
+    assert_eq!(crate::live::next(&mut socket).await["type"], "snapshot");
+    let live = scrape(&app).await;
+    assert_eq!(value(&live, "podium_live_connections", &[]), 1.0);
+    assert_eq!(value(&live, "podium_live_subscriptions", &[]), 1.0);
+    assert_eq!(value(&live, "podium_live_snapshots_sent_total", &[]), 1.0);
+    assert!(value(&live, "podium_live_deliveries_total", &[]) >= 1.0);
 }
 
 async fn only_organizers_read_metrics_on_the_main_port(app: TestApp) {
