@@ -18,6 +18,6 @@ mod metrics;
 mod package;
 mod registration;
 mod scale;
-mod spreadsheet;
 mod shutdown;
+mod spreadsheet;
 mod tls;
