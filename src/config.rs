@@ -169,6 +169,10 @@ pub struct ServeArgs {
     /// How many automatic backups to keep (the newest).
     #[arg(long, env = "PODIUM_BACKUP_KEEP", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub backup_keep: u32,
+    /// Also serve `/metrics` here, without a token (e.g. `127.0.0.1:9100`, or an address of
+    /// the monitoring network only).
+    #[arg(long, env = "PODIUM_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
 }
 
 /// Where the HTTPS certificate comes from.
@@ -202,6 +206,8 @@ pub struct Settings {
     pub redirect_bind: Option<String>,
     /// Automatic backups, when `--backup-dir` is given.
     pub backup: Option<BackupSchedule>,
+    /// Where `/metrics` is served without a token.
+    pub metrics_bind: Option<String>,
 }
 
 impl Default for Settings {
@@ -217,6 +223,7 @@ impl Default for Settings {
             tls: None,
             redirect_bind: None,
             backup: None,
+            metrics_bind: None,
         }
     }
 }
@@ -244,6 +251,7 @@ impl Settings {
                 every: serve.backup_every,
                 keep: serve.backup_keep as usize,
             }),
+            metrics_bind: serve.metrics_bind.clone(),
         }
     }
 }

@@ -16,4 +16,5 @@ pub mod service;
 pub mod sim;
 pub mod startup;
 pub mod store;
+pub mod telemetry;
 pub mod view;

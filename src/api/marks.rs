@@ -95,6 +95,8 @@ pub async fn record_marks(
         return Err(ApiError::field("/marks", ErrorCode::TooMany, "send at most 5000 marks a batch"));
     }
     let marks = parse_marks(&body.marks).map_err(|errors| {
+        // Refused before the engine sees them; the engine counts the rest.
+        state.metrics.marks(0, 0, body.marks.len());
         ApiError::invalid(format!("{} mark(s) are malformed; none was stored", errors.len()), errors)
     })?;
     match state.engine.execute(c.id, caller, Command::RecordMarks { marks }).await?.outcome {

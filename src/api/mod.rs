@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod judging;
 pub mod live;
 pub mod marks;
+pub mod metrics;
 pub mod openapi;
 pub mod oversight;
 pub mod registration;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub engine: Engine,
     pub hub: Hub,
     pub login_limiter: LoginLimiter,
+    pub metrics: crate::telemetry::Metrics,
 }
 
 pub type State = web::Data<AppState>;

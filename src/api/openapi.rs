@@ -29,6 +29,7 @@ use utoipa::OpenApi;
         crate::api::ceremony::back_step, crate::api::ceremony::rehearsal,
         crate::api::fleet::report_heartbeat, crate::api::fleet::list_tablets,
         crate::api::spreadsheet::import_scheme, crate::api::spreadsheet::import_delegations_csv,
+        crate::api::metrics::get_metrics,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth)

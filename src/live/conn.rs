@@ -68,6 +68,8 @@ impl Bucket {
 enum Close {
     Quietly,
     With(u16, &'static str),
+    /// The server closed it (it is stopping); the close frame is queued already.
+    Sent,
 }
 
 struct Connection {
@@ -114,6 +116,8 @@ pub async fn serve(
     let close = connection.run(&stream, &wake).await;
     if let Close::With(code, reason) = close {
         shard.send(id, &frame::close_frame(code, reason));
+    }
+    if !matches!(close, Close::Quietly) {
         // What is queued, the close frame last, gets a moment to reach the client; then the
         // socket lingers until the client closes, reading what it still sends: closing a
         // socket with unread input resets it, and the client would lose the close frame.
@@ -140,6 +144,9 @@ impl Connection {
             let (pending, broken, last_sent) = self.shard.status(self.id);
             if broken {
                 return Close::Quietly;
+            }
+            if self.shard.closing(self.id) {
+                return Close::Sent;
             }
             let step = tokio::select! {
                 biased;
