@@ -35,6 +35,16 @@ pub fn list(cell: Option<&String>) -> Vec<String> {
     cell.map(|c| c.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
 }
 
+/// Translations from `name_{lang}` columns (`name_zh`, `name_ru`, …); empty cells are none.
+/// Every such column is taken, so that an unknown language is refused by validation rather
+/// than silently dropped.
+pub fn names(row: &HashMap<String, String>) -> std::collections::BTreeMap<String, String> {
+    row.iter()
+        .filter_map(|(column, cell)| Some((column.strip_prefix("name_")?.to_owned(), cell.clone())))
+        .filter(|(_, cell)| !cell.trim().is_empty())
+        .collect()
+}
+
 /// A CSV download. Every cell goes through [`defuse`]: exports carry names users typed.
 pub fn response(name: &str, rows: Vec<Vec<String>>) -> ApiResult<HttpResponse> {
     let mut writer = csv::Writer::from_writer(Vec::new());

@@ -73,6 +73,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(get().to(registration::list_delegations))
                 .route(post().to(registration::create_delegation)),
         )
+        .service(resource(c("/delegations.csv")).route(post().to(registration::import_delegations_csv)))
         .service(
             resource(c("/delegations/{delegation}"))
                 .route(put().to(registration::update_delegation))

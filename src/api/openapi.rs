@@ -16,6 +16,7 @@ use utoipa::OpenApi;
         crate::api::registration::update_skill, crate::api::registration::delete_skill,
         crate::api::registration::list_entries, crate::api::registration::create_entry, crate::api::registration::update_entry,
         crate::api::registration::delete_entry, crate::api::registration::import_entries_csv,
+        crate::api::registration::import_delegations_csv,
         crate::api::registration::list_judges, crate::api::registration::create_judge, crate::api::registration::update_judge,
         crate::api::registration::delete_judge, crate::api::registration::import_judges_csv,
         crate::api::registration::issue_judge_code,

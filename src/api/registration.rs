@@ -60,6 +60,33 @@ pub async fn delete_delegation(state: State, caller: Caller, path: Path2) -> Api
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Import delegations from CSV: `code,name[,name_en,name_zh,name_ru]`. New codes are created,
+/// known ones take the file's names; all or nothing.
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/delegations.csv", tag = "registration", request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = Object), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+pub async fn import_delegations_csv(
+    state: State,
+    caller: Caller,
+    code: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    policy::require_admin(&caller)?;
+    let c = competition(&state, &code).await?;
+    let rows = csvfile::read(&body, &["code", "name"])?;
+    let inputs: Vec<DelegationInput> = rows
+        .iter()
+        .map(|r| DelegationInput {
+            code: r.get("code").cloned().unwrap_or_default(),
+            name: r.get("name").cloned().unwrap_or_default(),
+            names: csvfile::names(r),
+        })
+        .collect();
+    let command = Command::ImportDelegations { inputs, fresh: Uuid::now_v7() };
+    created(state.engine.execute(c.id, caller, command).await?.outcome)
+}
+
 // ---------------------------------------------------------------- skills
 
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/skills", tag = "registration", responses((status = 200, body = Object)))]

@@ -5,6 +5,7 @@ pub mod code;
 pub mod decimal;
 pub mod input;
 pub mod kinds;
+pub mod names;
 pub mod offence;
 pub mod package;
 pub mod signoff;

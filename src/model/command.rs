@@ -63,6 +63,12 @@ pub enum Command {
     DeleteDelegation {
         delegation: String,
     },
+    /// Delegations in bulk (a CSV file with translated names): new codes are created, known
+    /// ones get the file's names; all or nothing, every offence named by row.
+    ImportDelegations {
+        inputs: Vec<DelegationInput>,
+        fresh: Uuid,
+    },
     SaveSkill {
         existing: Option<String>,
         input: Box<SkillInput>,

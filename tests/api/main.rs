@@ -12,6 +12,7 @@ mod judging;
 mod live;
 mod live_limits;
 mod marks;
+mod names;
 mod package;
 mod registration;
 mod scale;

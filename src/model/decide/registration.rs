@@ -120,6 +120,7 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             }
             let record = &mut edit.records.competition;
             record.name = spec.name;
+            record.names = spec.names;
             record.timezone = spec.timezone;
             record.starts_on = spec.starts_on;
             record.ends_on = spec.ends_on;
@@ -162,29 +163,32 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             {
                 return Err(already_exists("delegation", spec.code.as_str()));
             }
-            let record = DelegationRecord {
-                id: existing.map_or(fresh, |d| c.delegations[d].id),
-                code: spec.code.to_string(),
-                name: spec.name,
-                names: spec.names,
-            };
-            // Results name delegations by code: the skills with its entries are rescored.
-            if let Some(d) = existing {
-                for s in skills_of_delegation(c, d) {
-                    if c.delegations[d].code != record.code {
-                        require_open(c, s)?;
-                    }
-                    edit.touch(c.skills[s].id);
-                }
-            }
-            match edit.records.delegations.iter_mut().find(|r| r.id == record.id) {
-                Some(slot) => *slot = record.clone(),
-                None => edit.records.delegations.push(record.clone()),
-            }
-            edit.records.delegations.sort_by(|a, b| a.code.cmp(&b.code));
-            edit.writes.push(Write::Delegation { record, new: existing.is_none() });
+            save_delegation(&mut edit, existing, spec, fresh)?;
             let action = if existing.is_some() { "delegation.updated" } else { "delegation.created" };
-            edit.audit(action, spec.code.as_str(), json!(input));
+            edit.audit(action, &input.code, json!(input));
+        }
+        Command::ImportDelegations { inputs, fresh } => {
+            let mut offences = Offences::default();
+            let mut specs = Vec::new();
+            let mut codes = HashSet::new();
+            for (i, input) in inputs.iter().enumerate() {
+                let at = format!("/rows/{}", i + 1);
+                if !codes.insert(input.code.clone()) {
+                    let detail = format!("delegation '{}' appears twice", input.code);
+                    offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
+                }
+                specs.extend(input.validate(&at, &mut offences));
+            }
+            if !offences.is_empty() {
+                return Err(offences.rejection("nothing was stored"));
+            }
+            let count = specs.len();
+            for (n, spec) in specs.into_iter().enumerate() {
+                let existing = c.delegation(spec.code.as_str());
+                save_delegation(&mut edit, existing, spec, derive_id(fresh, n))?;
+            }
+            edit.audit("delegations.imported", &c.code, json!({ "count": count }));
+            return Ok(edit.finish(Outcome::Created { created: count }));
         }
         Command::DeleteDelegation { delegation } => {
             let d = found(c.delegation(&delegation), ErrorCode::NotFound, "delegation", &delegation)?;
@@ -346,6 +350,39 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
     Ok(edit.finish(Outcome::Done))
 }
 
+/// Stores a new delegation, or replaces `existing` (whose code may change while none of its
+/// skills is signed off).
+fn save_delegation(
+    edit: &mut Edit<'_>,
+    existing: Option<DelegationIx>,
+    spec: crate::domain::spec::DelegationSpec,
+    fresh: Uuid,
+) -> Result<(), Rejection> {
+    let c = edit.before;
+    let record = DelegationRecord {
+        id: existing.map_or(fresh, |d| c.delegations[d].id),
+        code: spec.code.to_string(),
+        name: spec.name,
+        names: spec.names,
+    };
+    // Results name delegations by code: the skills with its entries are rescored.
+    if let Some(d) = existing {
+        for s in skills_of_delegation(c, d) {
+            if c.delegations[d].code != record.code {
+                require_open(c, s)?;
+            }
+            edit.touch(c.skills[s].id);
+        }
+    }
+    match edit.records.delegations.iter_mut().find(|r| r.id == record.id) {
+        Some(slot) => *slot = record.clone(),
+        None => edit.records.delegations.push(record.clone()),
+    }
+    edit.records.delegations.sort_by(|a, b| a.code.cmp(&b.code));
+    edit.writes.push(Write::Delegation { record, new: existing.is_none() });
+    Ok(())
+}
+
 /// Skills whose results name a delegation (by its entries' code).
 fn skills_of_delegation(c: &Competition, d: DelegationIx) -> Vec<SkillIx> {
     let mut skills: Vec<SkillIx> = c.entries.iter().filter(|e| e.delegation == d).map(|e| e.skill).collect();
@@ -374,10 +411,13 @@ fn save_skill(
     let (record, new, scheme) = match existing {
         Some(s) => {
             let skill = &c.skills[s];
-            if skill.spec != spec {
+            // Translations change no result: they may be edited on a signed-off skill, and
+            // they keep the scheme's ids (and so its marks).
+            let (bare, bare_before) = (spec.without_names(), skill.spec.without_names());
+            if bare_before != bare {
                 require_open(c, s)?;
             }
-            let scheme_changed = skill.spec.criteria != spec.criteria;
+            let scheme_changed = bare_before.criteria != bare.criteria;
             if scheme_changed && !skill.marks().is_empty() {
                 let detail = "the marking scheme can be edited only while the skill has no marks";
                 return Err(Rejection::conflict(ErrorCode::SchemeLocked, detail));
