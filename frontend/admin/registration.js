@@ -69,6 +69,14 @@ async function delegations(ctx, el, editing = null) {
         await again();
       },
     }),
+    uploadCard({
+      title: t('admin.import_delegations'),
+      help: t('admin.delegations_csv_help'),
+      accept: '.csv,text/csv',
+      button: t('admin.upload'),
+      send: (text, onProgress) => ctx.upload('POST', path('competitions', c.code, 'delegations.csv'), text, { contentType: 'text/csv', onProgress }),
+      onDone: async (answer) => { toast(t('admin.csv_created', { count: answer?.created ?? 0 }), 'ok'); await again(); },
+    }),
     h('div', { class: 'card' }, table([t('admin.code'), t('admin.name'), 'English', '中文', 'Русский', ''], rows)));
 }
 

@@ -1289,16 +1289,29 @@ test('(k) documents: result sheets, certificates and the medal table print to PD
   } catch (error) {
     if (error.code !== 'ENOENT') throw error;
   }
-  // An unpublished skill is not printed for the public; the organizer's session prints it.
+  // A skill locked with gaps accepted: not printed for the public before publication; the
+  // organizer's session (opened from the console) prints it with the accepted gaps.
+  const token = await admin();
+  await markAs(code, await judgeToken(code, 'J-LV-A'), [['LV-BBB', 'M1', '7.00'], ['LV-CCC', 'M1', '5.00']]);
+  await ok('POST', `/competitions/${code}/entries/LV-AAA/status`, { body: { status: 'withdrawn', reason: 'did not start' }, token });
+  await ok('POST', `/competitions/${code}/skills/LV/lock`, { body: { accept_missing: true, reason: 'judge fell ill' }, token });
   await page.goto(`${base}/print/${code}/results?skill=LV`);
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal(await page.locator('.result-sheet').count(), 0);
-  const token = await admin();
-  await page.evaluate((t) => sessionStorage.setItem('podium.admin', JSON.stringify({ token: t })), token);
-  await page.goto(`${base}/print/${code}/results?skill=LV`);
-  await page.waitForSelector('body[data-ready="true"]');
-  assert.equal(await page.locator('.result-sheet').count(), 1);
-  assert.match(await text(page, '.result-sheet .state'), /Unofficial/);
+  await consoleAt(page, `#/c/${code}/medals`);
+  await page.waitForSelector('.documents a');
+  await page.selectOption('.documents select[name="lang"]', 'ru');
+  const [sheet] = await Promise.all([page.waitForEvent('popup'), page.click('.documents a[href*="/results"]')]);
+  await sheet.waitForSelector('body[data-ready="true"]');
+  assert.equal(await sheet.locator('.result-sheet[data-skill="LV"]').count(), 1);
+  const note = await text(sheet, '.result-sheet[data-skill="LV"] .gaps-note');
+  assert.match(note, /judge fell ill/);
+  assert.match(note, /LV-BBB/);
+  assert.match(await text(sheet, '.result-sheet[data-skill="LV"] .state'), /заблокированы/);
+  const lvPdf = path.join(dir, 'results-lv.pdf');
+  await sheet.pdf({ path: lvPdf, preferCSSPageSize: true });
+  const lvText = pdfText(lvPdf);
+  if (lvText !== null) assert.ok(lvText.includes('judge fell ill'), 'the PDF keeps the accepted-gaps note');
   assertClean(page);
   await page.context().close();
 });
