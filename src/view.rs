@@ -97,29 +97,38 @@ fn criterion_progress(s: &Skill) -> Vec<Value> {
         .collect()
 }
 
-/// Marks stored per minute (`at`, the minute's start) in the ten minutes up to the skill's
-/// latest mark. A client sums the minutes still within ten minutes of its clock, so the
-/// count falls back to zero when marking stops, with no frame needed. Marks are stored in
-/// time order, so each minute is two binary searches.
+/// Marks entered per minute (`at`, the minute's start) in the ten minutes up to the skill's
+/// latest one. A client sums the minutes still within ten minutes of its clock, so the count
+/// falls back to zero when marking stops, with no frame needed. Marks loaded from a package
+/// are no activity. Marks are stored in time order: a binary search finds the window.
 fn activity(s: &Skill) -> Vec<Value> {
     let marks = s.marks();
-    let Some(last) = marks.last() else { return Vec::new() };
+    let Some(last) = marks.iter().rev().find(|m| entered_live(m)) else { return Vec::new() };
     let end = last.created_at.timestamp().div_euclid(60);
-    let before = |second: i64| marks.partition_point(|m| m.created_at.timestamp() < second);
-    ((end - 9)..=end)
-        .filter_map(|minute| {
-            let count = before((minute + 1) * 60) - before(minute * 60);
+    let start = marks.partition_point(|m| m.created_at.timestamp() < (end - 9) * 60);
+    let mut minutes: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+    for m in marks[start..].iter().filter(|m| entered_live(m)) {
+        *minutes.entry(m.created_at.timestamp().div_euclid(60)).or_default() += 1;
+    }
+    minutes
+        .into_iter()
+        .filter_map(|(minute, count)| {
             let at = chrono::DateTime::<chrono::Utc>::from_timestamp(minute * 60, 0)?;
-            (count > 0).then(|| json!({"at": at, "marks": count}))
+            Some(json!({"at": at, "marks": count}))
         })
         .collect()
+}
+
+/// A mark entered at the venue, not loaded from a package.
+fn entered_live(m: &crate::model::StoredMark) -> bool {
+    !m.entered_by.starts_with("import:")
 }
 
 /// How many of a skill's marks were stored after `since` (the REST progress counts the last
 /// ten minutes on the server's clock).
 pub fn marks_since(s: &Skill, since: chrono::DateTime<chrono::Utc>) -> usize {
     let marks = s.marks();
-    marks.len() - marks.partition_point(|m| m.created_at <= since)
+    marks[marks.partition_point(|m| m.created_at <= since)..].iter().filter(|m| entered_live(m)).count()
 }
 
 pub fn medal_rows(c: &Competition, order: MedalOrder, all: bool) -> Vec<scoring::MedalRow> {

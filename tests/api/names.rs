@@ -1,7 +1,7 @@
 //! Names in every language: carried by packages, edited over the API (even on a signed-off
 //! skill, since no result depends on them), imported from CSV, refused when malformed; and
 //! the public progress that shows activity without ranks.
-use crate::helpers::{TestApp, mark, small_package};
+use crate::helpers::{TestApp, fixture, mark, small_package};
 use crate::on_both_databases;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -181,6 +181,15 @@ async fn public_progress_shows_activity_and_no_ranks(app: TestApp) {
     assert_eq!(s1["criteria"][0]["expected"], s1["expected"]);
     assert_eq!(s1["criteria_done"], 0);
     assert_eq!(progress[1]["recent_marks"], 0);
+    // Marks loaded from a package are no activity at the venue.
+    let (status, body) = app.import(&fixture("mini.json")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, mini) = app.get("/api/v1/competitions/MINI2025/progress", None).await;
+    for skill in mini.as_array().unwrap() {
+        assert_eq!(skill["recent_marks"], 0, "{skill}");
+        assert_eq!(skill["activity"], json!([]), "{skill}");
+        assert!(skill["marked"].as_u64().unwrap() > 0);
+    }
     // Nothing that ranks or scores anyone.
     let text = progress.to_string();
     for word in ["rank", "medal", "raw", "scaled", "results"] {
