@@ -1128,7 +1128,10 @@ async function translate(code) {
   for (const [skill, translations] of Object.entries(names)) {
     const body = await ok('GET', `/competitions/${code}/skills/${skill}`);
     body.names = translations;
-    for (const c of body.criteria) c.names = { zh: `模块 ${c.code}`, ru: `Модуль ${c.code}` };
+    for (const c of body.criteria) {
+      c.names = { zh: `模块 ${c.code}`, ru: `Модуль ${c.code}` };
+      for (const a of c.aspects) a.names = { zh: `评分项 ${a.code}` };
+    }
     await ok('PUT', `/competitions/${code}/skills/${skill}`, { body, token });
   }
   const comp = await ok('GET', `/competitions/${code}`);
@@ -1173,6 +1176,18 @@ test('(j) names and activity: the board in ?lang=zh shows Chinese names, and mar
   await big.waitForSelector('.slide[data-kind="medals"]', { timeout: 15_000 });
   assert.deepEqual(await big.locator('.slide .medal-table thead .medal-label').evaluateAll((els) => els.map((e) => e.textContent)), ['Gold', 'Silver', 'Bronze', 'Medallion for Excellence']);
   assertClean(big);
+  // The tablet speaks the same names: skill, module and aspect in Chinese.
+  const tablet = await newPage({ width: 1024, height: 768 });
+  await tablet.goto(`${base}/judge?lang=zh`);
+  await tablet.fill('#code', await issueCode(code, 'J-LV-A'));
+  await tablet.click('form.login button[type="submit"]');
+  await tablet.click('.entry-button[data-entry="LV-BBB"]');
+  await tablet.waitForSelector('.aspect[data-aspect="M1"] .aspect-desc');
+  assert.equal(await text(tablet, '.aspect[data-aspect="M1"] .aspect-desc'), '评分项 M1');
+  assert.ok((await tablet.locator('h3').allInnerTexts()).some((h3) => h3.includes('模块 A')), 'the module by its Chinese name');
+  assert.ok((await tablet.innerText('body')).includes('现场评分'), 'the skill by its Chinese name');
+  assertClean(tablet);
+  await tablet.context().close();
   assertClean(page);
   await page.context().close();
   await big.context().close();
