@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 pub struct CompetitionSummary {
     code: String,
     name: String,
+    /// Translations of the name by language tag.
+    names: std::collections::BTreeMap<String, String>,
     timezone: String,
     starts_on: Option<chrono::NaiveDate>,
     ends_on: Option<chrono::NaiveDate>,
@@ -30,6 +32,7 @@ pub async fn list_competitions(state: State) -> ApiResult<web::Json<Vec<Competit
             .map(|c| CompetitionSummary {
                 code: c.code,
                 name: c.name,
+                names: c.names,
                 timezone: c.timezone,
                 starts_on: c.starts_on,
                 ends_on: c.ends_on,

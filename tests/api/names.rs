@@ -43,6 +43,9 @@ async fn a_package_round_trip_keeps_every_translation(app: TestApp) {
     assert_eq!(second["skills"], exported["skills"]);
     assert_eq!(second["competition"]["names"], exported["competition"]["names"]);
     // Public views carry them too.
+    let (_, list) = app.get("/api/v1/competitions", None).await;
+    let small = list.as_array().unwrap().iter().find(|c| c["code"] == "SMALL").cloned().unwrap();
+    assert_eq!(small["names"], package["competition"]["names"]);
     let (_, results) = app.get("/api/v1/competitions/SMALL/skills/S1/results", None).await;
     assert_eq!(results["names"]["zh"], "技能一");
     let (_, progress) = app.get("/api/v1/competitions/SMALL/progress", None).await;
