@@ -16,7 +16,6 @@ use utoipa::OpenApi;
         crate::api::registration::update_skill, crate::api::registration::delete_skill,
         crate::api::registration::list_entries, crate::api::registration::create_entry, crate::api::registration::update_entry,
         crate::api::registration::delete_entry, crate::api::registration::import_entries_csv,
-        crate::api::registration::import_delegations_csv,
         crate::api::registration::list_judges, crate::api::registration::create_judge, crate::api::registration::update_judge,
         crate::api::registration::delete_judge, crate::api::registration::import_judges_csv,
         crate::api::registration::issue_judge_code,
@@ -26,6 +25,10 @@ use utoipa::OpenApi;
         crate::api::results::get_results, crate::api::results::get_progress, crate::api::results::get_medals,
         crate::api::results::get_awards, crate::api::oversight::get_readiness, crate::api::oversight::get_skill_readiness,
         crate::api::oversight::get_grid, crate::api::live::live,
+        crate::api::ceremony::get_ceremony, crate::api::ceremony::put_ceremony, crate::api::ceremony::next_step,
+        crate::api::ceremony::back_step, crate::api::ceremony::rehearsal,
+        crate::api::fleet::report_heartbeat, crate::api::fleet::list_tablets,
+        crate::api::spreadsheet::import_scheme, crate::api::spreadsheet::import_delegations_csv,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth)

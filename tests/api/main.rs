@@ -4,8 +4,10 @@
 mod helpers;
 
 mod auth;
+mod ceremony;
 mod durability;
 mod fixtures;
+mod fleet;
 mod hygiene;
 mod integrity;
 mod judging;
@@ -16,4 +18,5 @@ mod names;
 mod package;
 mod registration;
 mod scale;
+mod spreadsheet;
 mod tls;

@@ -163,18 +163,38 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             {
                 return Err(already_exists("delegation", spec.code.as_str()));
             }
-            save_delegation(&mut edit, existing, spec, fresh)?;
+            let record = DelegationRecord {
+                id: existing.map_or(fresh, |d| c.delegations[d].id),
+                code: spec.code.to_string(),
+                name: spec.name,
+                names: spec.names,
+            };
+            // Results name delegations by code: the skills with its entries are rescored.
+            if let Some(d) = existing {
+                for s in skills_of_delegation(c, d) {
+                    if c.delegations[d].code != record.code {
+                        require_open(c, s)?;
+                    }
+                    edit.touch(c.skills[s].id);
+                }
+            }
+            match edit.records.delegations.iter_mut().find(|r| r.id == record.id) {
+                Some(slot) => *slot = record.clone(),
+                None => edit.records.delegations.push(record.clone()),
+            }
+            edit.records.delegations.sort_by(|a, b| a.code.cmp(&b.code));
+            edit.writes.push(Write::Delegation { record, new: existing.is_none() });
             let action = if existing.is_some() { "delegation.updated" } else { "delegation.created" };
-            edit.audit(action, &input.code, json!(input));
+            edit.audit(action, spec.code.as_str(), json!(input));
         }
-        Command::ImportDelegations { inputs, fresh } => {
+        Command::ImportDelegations { inputs, rows, fresh } => {
             let mut offences = Offences::default();
             let mut specs = Vec::new();
             let mut codes = HashSet::new();
             for (i, input) in inputs.iter().enumerate() {
-                let at = format!("/rows/{}", i + 1);
-                if !codes.insert(input.code.clone()) {
-                    let detail = format!("delegation '{}' appears twice", input.code);
+                let at = row_pointer(&rows, i);
+                if c.delegation(&input.code).is_some() || !codes.insert(input.code.clone()) {
+                    let detail = format!("delegation '{}' exists already", input.code);
                     offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
                 }
                 specs.extend(input.validate(&at, &mut offences));
@@ -184,9 +204,16 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             }
             let count = specs.len();
             for (n, spec) in specs.into_iter().enumerate() {
-                let existing = c.delegation(spec.code.as_str());
-                save_delegation(&mut edit, existing, spec, derive_id(fresh, n))?;
+                let record = DelegationRecord {
+                    id: derive_id(fresh, n),
+                    code: spec.code.to_string(),
+                    name: spec.name,
+                    names: spec.names,
+                };
+                edit.records.delegations.push(record.clone());
+                edit.writes.push(Write::Delegation { record, new: true });
             }
+            edit.records.delegations.sort_by(|a, b| a.code.cmp(&b.code));
             edit.audit("delegations.imported", &c.code, json!({ "count": count }));
             return Ok(edit.finish(Outcome::Created { created: count }));
         }
@@ -256,12 +283,12 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             edit.writes.push(Write::DeleteEntry(id));
             edit.audit("entry.deleted", &c.entries[e].code, json!({}));
         }
-        Command::ImportEntries { inputs, fresh } => {
+        Command::ImportEntries { inputs, rows, fresh } => {
             let mut offences = Offences::default();
             let mut checked = Vec::new();
             let mut codes = HashSet::new();
             for (i, input) in inputs.iter().enumerate() {
-                let at = format!("/rows/{}", i + 1);
+                let at = row_pointer(&rows, i);
                 if c.entry(&input.code).is_some() || !codes.insert(input.code.clone()) {
                     let detail = format!("entry '{}' exists already", input.code);
                     offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
@@ -311,12 +338,12 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             edit.writes.push(Write::DeleteJudge(id));
             edit.audit("judge.deleted", &c.judges[j].code, json!({}));
         }
-        Command::ImportJudges { inputs, fresh } => {
+        Command::ImportJudges { inputs, rows, fresh } => {
             let mut offences = Offences::default();
             let mut checked = Vec::new();
             let mut codes = HashSet::new();
             for (i, input) in inputs.iter().enumerate() {
-                let at = format!("/rows/{}", i + 1);
+                let at = row_pointer(&rows, i);
                 if c.judge(&input.code).is_some() || !codes.insert(input.code.clone()) {
                     let detail = format!("judge '{}' exists already", input.code);
                     offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
@@ -343,44 +370,21 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
         | Command::LockSkill { .. }
         | Command::UnlockSkill { .. }
         | Command::PublishSkill { .. }
-        | Command::OverrideDiscrepancy { .. } => {
+        | Command::OverrideDiscrepancy { .. }
+        | Command::PlanCeremony { .. }
+        | Command::CeremonyNext
+        | Command::CeremonyBack
+        | Command::CeremonyRehearsal { .. } => {
             return Err(Rejection::bad_request(ErrorCode::BadRequest, "not a registration command"));
         }
     }
     Ok(edit.finish(Outcome::Done))
 }
 
-/// Stores a new delegation, or replaces `existing` (whose code may change while none of its
-/// skills is signed off).
-fn save_delegation(
-    edit: &mut Edit<'_>,
-    existing: Option<DelegationIx>,
-    spec: crate::domain::spec::DelegationSpec,
-    fresh: Uuid,
-) -> Result<(), Rejection> {
-    let c = edit.before;
-    let record = DelegationRecord {
-        id: existing.map_or(fresh, |d| c.delegations[d].id),
-        code: spec.code.to_string(),
-        name: spec.name,
-        names: spec.names,
-    };
-    // Results name delegations by code: the skills with its entries are rescored.
-    if let Some(d) = existing {
-        for s in skills_of_delegation(c, d) {
-            if c.delegations[d].code != record.code {
-                require_open(c, s)?;
-            }
-            edit.touch(c.skills[s].id);
-        }
-    }
-    match edit.records.delegations.iter_mut().find(|r| r.id == record.id) {
-        Some(slot) => *slot = record.clone(),
-        None => edit.records.delegations.push(record.clone()),
-    }
-    edit.records.delegations.sort_by(|a, b| a.code.cmp(&b.code));
-    edit.writes.push(Write::Delegation { record, new: existing.is_none() });
-    Ok(())
+/// Where the `i`th row of an imported file is reported: at its spreadsheet row (the header
+/// is row 1), as the command says it, else as if no row were blank.
+fn row_pointer(rows: &[u32], i: usize) -> String {
+    format!("/rows/{}", rows.get(i).map_or(i + 2, |&r| r as usize))
 }
 
 /// Skills whose results name a delegation (by its entries' code).
