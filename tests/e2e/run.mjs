@@ -5,7 +5,7 @@
 // tests/browser.rs starts the server on a fresh database and runs this; it can also be run
 // by hand against `podium serve`. Exits 0 when every scenario passes.
 import { chromium } from 'playwright-core';
-import { readFile, mkdir, readdir, writeFile, mkdtemp } from 'node:fs/promises';
+import { readFile, mkdir, readdir, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -1330,6 +1330,7 @@ test('(p) documents: result sheets, certificates and the medal table print to PD
   if (lvText !== null) assert.ok(lvText.includes('judge fell ill'), 'the PDF keeps the accepted-gaps note');
   assertClean(page);
   await page.context().close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 test('(j) the fleet: a tablet holding queued marks offline shows as "unsent" in the console, with an alert after a minute', async () => {
