@@ -66,6 +66,7 @@ error_codes!(
     OutOfRange = "out_of_range",
     InvalidDate = "invalid_date",
     InvalidTimezone = "invalid_timezone",
+    UnknownLanguage = "unknown_language",
     InvalidId = "invalid_id",
     InvalidMark = "invalid_mark",
     InvalidValue = "invalid_value",

@@ -11,6 +11,8 @@ pub struct Model {
     pub criterion_id: Uuid,
     pub code: String,
     pub description: String,
+    /// Translations of the name, `{"zh": .., "ru": ..}`; null when there are none.
+    pub names: Option<Json>,
     pub kind: crate::kinds::AspectKind,
     pub max_centi: i64,
     pub panel: Option<i32>,

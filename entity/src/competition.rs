@@ -10,6 +10,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub code: String,
     pub name: String,
+    /// Translations of the name, `{"zh": .., "ru": ..}`; null when there are none.
+    pub names: Option<Json>,
     pub timezone: String,
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,

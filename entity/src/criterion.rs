@@ -10,6 +10,8 @@ pub struct Model {
     pub skill_id: Uuid,
     pub code: String,
     pub name: String,
+    /// Translations of the name, `{"zh": .., "ru": ..}`; null when there are none.
+    pub names: Option<Json>,
     pub position: i32,
 }
 

@@ -13,6 +13,8 @@ pub struct Model {
     pub competition_id: Uuid,
     pub code: String,
     pub name: String,
+    /// Translations of the name, `{"zh": .., "ru": ..}`; null when there are none.
+    pub names: Option<Json>,
     pub position: i32,
     pub team_size: i32,
     pub standardise: crate::kinds::Standardise,

@@ -6,6 +6,7 @@ pub mod code;
 pub mod decimal;
 pub mod input;
 pub mod kinds;
+pub mod names;
 pub mod offence;
 pub mod package;
 pub mod sheet;

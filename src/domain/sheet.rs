@@ -163,6 +163,7 @@ pub fn scheme(table: &Table) -> (Vec<CriterionInput>, Vec<FieldError>) {
                         criteria.push(CriterionInput {
                             code: code.to_string(),
                             name: String::new(),
+                            names: Default::default(),
                             aspects: Vec::new(),
                         });
                         criteria.len() - 1
@@ -263,6 +264,7 @@ pub fn scheme(table: &Table) -> (Vec<CriterionInput>, Vec<FieldError>) {
             criteria[ci].aspects.push(AspectInput {
                 code: code.to_string(),
                 description: cell("description").to_owned(),
+                names: Default::default(),
                 kind: kind.to_owned(),
                 max: serde_json::Value::String(max.to_string()),
                 panel: if kind == "judgement" { Some(panel.unwrap_or(3)) } else { None },

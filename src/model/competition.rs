@@ -239,6 +239,7 @@ pub struct Competition {
     pub id: Uuid,
     pub code: String,
     pub name: String,
+    pub names: BTreeMap<String, String>,
     pub timezone: String,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,

@@ -87,6 +87,7 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                 let row = convert::competition_row(c);
                 competition::Entity::update_many()
                     .col_expr(competition::Column::Name, Expr::value(row.name))
+                    .col_expr(competition::Column::Names, Expr::value(row.names))
                     .col_expr(competition::Column::Timezone, Expr::value(row.timezone))
                     .col_expr(competition::Column::StartsOn, Expr::value(row.starts_on))
                     .col_expr(competition::Column::EndsOn, Expr::value(row.ends_on))
@@ -170,6 +171,26 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                     let (criteria, aspects) = convert::scheme_rows(record);
                     insert_all::<criterion::Entity, _>(db, criteria).await?;
                     insert_all::<aspect::Entity, _>(db, aspects).await?;
+                } else {
+                    // The same scheme, perhaps with other translations: update them in place,
+                    // since marks refer to the aspects' ids.
+                    let (criteria, aspects) = convert::scheme_rows(record);
+                    for c in criteria {
+                        criterion::Entity::update_many()
+                            .col_expr(criterion::Column::Name, Expr::value(c.name))
+                            .col_expr(criterion::Column::Names, Expr::value(c.names))
+                            .filter(criterion::Column::Id.eq(c.id))
+                            .exec(db)
+                            .await?;
+                    }
+                    for a in aspects {
+                        aspect::Entity::update_many()
+                            .col_expr(aspect::Column::Description, Expr::value(a.description))
+                            .col_expr(aspect::Column::Names, Expr::value(a.names))
+                            .filter(aspect::Column::Id.eq(a.id))
+                            .exec(db)
+                            .await?;
+                    }
                 }
             }
             Write::DeleteSkill(id) => {

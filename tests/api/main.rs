@@ -4,8 +4,8 @@
 mod helpers;
 
 mod auth;
-mod ceremony;
 mod backup;
+mod ceremony;
 mod durability;
 mod fixtures;
 mod fleet;
@@ -16,10 +16,11 @@ mod live;
 mod live_limits;
 mod marks;
 mod metrics;
+mod names;
 mod package;
 mod registration;
 mod scale;
 mod shutdown;
-mod spreadsheet;
 mod simulate;
+mod spreadsheet;
 mod tls;

@@ -5,7 +5,8 @@
 // tests/browser.rs starts the server on a fresh database and runs this; it can also be run
 // by hand against `podium serve`. Exits 0 when every scenario passes.
 import { chromium } from 'playwright-core';
-import { readFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readFile, mkdir, readdir, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -1117,6 +1118,219 @@ test('(i) revoked: an ended session sends the console and the tablet to the log-
   assert.equal(await board.getAttribute('.live-badge', 'data-state'), 'open');
   await board.waitForSelector('#skill-XS table.results');
   for (const p of [consolePage, tablet, board]) { assertClean(p); await p.context().close(); }
+});
+
+// ------------------------------------------------------------------ issue 11: names, documents, activity
+
+/** Chinese and Russian names for the test package's skills and modules (over the API). */
+async function translate(code) {
+  const token = await admin();
+  const names = { XS: { zh: '安全技能', ru: 'Навык безопасности' }, LV: { zh: '现场评分', ru: 'Живое оценивание' } };
+  for (const [skill, translations] of Object.entries(names)) {
+    const body = await ok('GET', `/competitions/${code}/skills/${skill}`);
+    body.names = translations;
+    for (const c of body.criteria) {
+      c.names = { zh: `模块 ${c.code}`, ru: `Модуль ${c.code}` };
+      for (const a of c.aspects) a.names = { zh: `评分项 ${a.code}` };
+    }
+    await ok('PUT', `/competitions/${code}/skills/${skill}`, { body, token });
+  }
+  const comp = await ok('GET', `/competitions/${code}`);
+  await ok('PUT', `/competitions/${code}`, { body: { code, name: comp.name, timezone: comp.timezone, names: { zh: '端到端测试赛', ru: 'Сквозное тестовое соревнование' } }, token });
+}
+
+test('(n) names and activity: the board in ?lang=zh shows Chinese names, and marking activity without ranks', async () => {
+  const code = 'E2E-NAMES';
+  await freshCompetition(code);
+  await translate(code);
+  const judge = await judgeToken(code, 'J-LV-A');
+  await markAs(code, judge, [['LV-BBB', 'M1', '7.00'], ['LV-BBB', 'M2', '2.00'], ['LV-CCC', 'M1', '5.50']]);
+  const page = await newPage();
+  await page.goto(`${base}/board/${code}?lang=zh`);
+  await page.waitForSelector('#skill-XS table.results tbody tr');
+  assert.equal(await text(page, '#skill-XS .skill-name'), '安全技能');
+  assert.equal(await text(page, '#title'), '端到端测试赛');
+  assert.ok((await text(page, '#skill-XS table.results')).includes('贝塔国'), 'delegations by their Chinese names');
+  // The unpublished skill: progress, modules, recent marks; no rank, no score, no medal.
+  const lv = '#skill-LV';
+  assert.equal(await text(page, `${lv} .skill-name`), '现场评分');
+  await page.waitForSelector(`${lv} .activity .recent.busy`);
+  assert.equal(await text(page, `${lv} .activity .recent`), '最近 10 分钟评分 3 条');
+  assert.deepEqual(await page.locator(`${lv} .criteria-progress li`).evaluateAll((els) => els.map((e) => e.dataset.criterion)), ['A', 'B']);
+  assert.match(await text(page, `${lv} .criteria-progress li[data-criterion="A"]`), /模块 A.*3 \/ 6/);
+  assert.equal(await page.locator(`${lv} table, ${lv} .rank, ${lv} .medal, ${lv} .score`).count(), 0, 'no ranks before publication');
+  // A live mark moves the activity on, still without ranks.
+  await markAs(code, judge, [['LV-BBB', 'J1', '2']]);
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('4'), `${lv} .activity .recent`);
+  assert.equal(await page.locator(`${lv} table, ${lv} .rank`).count(), 0);
+  // The big screen: the same activity, and the medal columns labelled.
+  const big = await newPage({ width: 1920, height: 1080 });
+  await big.goto(`${base}/board/${code}?screen=big&lang=ru&skill=LV`);
+  await big.waitForSelector('.slide[data-kind="progress"] .activity[data-skill="LV"]');
+  assert.equal(await text(big, '.slide .activity .recent'), 'Оценок за последние 10 минут: 4');
+  assert.equal(await big.locator('.slide table, .slide .rank').count(), 0);
+  await big.goto(`${base}/board/${code}?screen=big&lang=en&interval=4`);
+  await big.waitForSelector('.slide[data-kind="results"] table.results');
+  assert.equal(await big.$eval('.slide table.results', (el) => getComputedStyle(el).tableLayout), 'fixed', 'the same column widths on every page');
+  const bottom = await big.$eval('.slide table.results', (el) => el.getBoundingClientRect().bottom);
+  assert.ok(bottom <= 1080, `the page fits the screen: ${bottom}`);
+  await big.waitForSelector('.slide[data-kind="medals"]', { timeout: 15_000 });
+  assert.deepEqual(await big.locator('.slide .medal-table thead .medal-label').evaluateAll((els) => els.map((e) => e.textContent)), ['Gold', 'Silver', 'Bronze', 'Medallion for Excellence']);
+  assertClean(big);
+  // The tablet speaks the same names: skill, module and aspect in Chinese.
+  const tablet = await newPage({ width: 1024, height: 768 });
+  await tablet.goto(`${base}/judge?lang=zh`);
+  await tablet.fill('#code', await issueCode(code, 'J-LV-A'));
+  await tablet.click('form.login button[type="submit"]');
+  await tablet.click('.entry-button[data-entry="LV-BBB"]');
+  await tablet.waitForSelector('.aspect[data-aspect="M1"] .aspect-desc');
+  assert.equal(await text(tablet, '.aspect[data-aspect="M1"] .aspect-desc'), '评分项 M1');
+  assert.ok((await tablet.locator('h3').allInnerTexts()).some((h3) => h3.includes('模块 A')), 'the module by its Chinese name');
+  assert.ok((await tablet.innerText('body')).includes('现场评分'), 'the skill by its Chinese name');
+  assertClean(tablet);
+  await tablet.context().close();
+  assertClean(page);
+  await page.context().close();
+  await big.context().close();
+});
+
+/** The text of a PDF (pdftotext from poppler-utils), or null where it is not installed. */
+function pdfText(file) {
+  try {
+    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  } catch (error) {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Pages of a PDF: pdfinfo's count, else the page objects in the file. */
+async function pdfPages(file) {
+  try {
+    return Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))[1]);
+  } catch {
+    return ((await readFile(file, 'latin1')).match(/\/Type\s*\/Page[^s]/g) || []).length;
+  }
+}
+
+/** Fonts of a PDF that are not embedded (pdffonts), so would print with substitutes. */
+function unembeddedFonts(file) {
+  try {
+    const lines = execFileSync('pdffonts', [file], { encoding: 'utf8' }).split('\n').slice(2).filter(Boolean);
+    return { fonts: lines.map((l) => l.split(/\s+/)[0]), missing: lines.filter((l) => !/\byes\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$/.test(l)) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Characters of `text` that the documents' font (Noto Sans CJK SC, first in print.css) has no
+ * glyph for, as fontconfig sees it: any would print as a missing-glyph box or in a stand-in
+ * face. Empty where fontconfig is not installed.
+ */
+function uncovered(text) {
+  const chars = [...new Set([...text.replace(/\s+/g, '')])];
+  const covers = (list) => {
+    const charset = list.map((c) => c.codePointAt(0).toString(16)).join(' ');
+    return execFileSync('fc-list', [`Noto Sans CJK SC:charset=${charset}`, 'family'], { encoding: 'utf8' }).trim() !== '';
+  };
+  try {
+    return covers(chars) ? [] : chars.filter((c) => !covers([c]));
+  } catch (error) {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+async function printToPdf(page, url, file, paper = 'a4') {
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.emulateMedia({ media: 'print' });
+  await page.pdf({ path: file, preferCSSPageSize: true, printBackground: true });
+  await page.emulateMedia({ media: 'screen' });
+  return { pages: await pdfPages(file), text: pdfText(file), fonts: unembeddedFonts(file), paper };
+}
+
+test('(p) documents: result sheets, certificates and the medal table print to PDF in en, zh and ru', async () => {
+  const code = 'E2E-DOCS';
+  await freshCompetition(code);
+  await translate(code);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'podium-pdf-'));
+  const page = await newPage();
+  const expect = {
+    en: { skill: 'Safety', cert: ['Gold Medal', 'Silver Medal', 'Bronze Medal'], sheet: ['Result sheet', 'Chief judge', 'Organizer', 'Betaland'] },
+    zh: { skill: '安全技能', cert: ['金牌', '银牌', '铜牌'], sheet: ['成绩单', '裁判长', '组织方', '贝塔国', '模块 A'] },
+    ru: { skill: 'Навык безопасности', cert: ['Золотая медаль', 'Серебряная медаль', 'Бронзовая медаль'], sheet: ['Протокол результатов', 'Главный эксперт', 'Бетания', 'Иван Петров'] },
+  };
+  const flat = (s) => s.replace(/\s+/g, ' ');
+  for (const [lang, want] of Object.entries(expect)) {
+    const sheet = await printToPdf(page, `${base}/print/${code}/results?skill=XS&lang=${lang}`, path.join(dir, `results-${lang}.pdf`));
+    assert.equal(sheet.pages, 1, `${lang}: one page for a three-entry sheet`);
+    // The DOM has what the sheet must say whatever the PDF tools.
+    const dom = flat(await page.innerText('main'));
+    for (const phrase of [want.skill, ...want.sheet]) assert.ok(dom.includes(phrase), `${lang}: the sheet says "${phrase}": ${dom}`);
+    assert.equal(await page.locator('.result-sheet tbody tr').count(), 3);
+    assert.deepEqual(await page.locator('.result-sheet tbody tr td:first-child').allInnerTexts(), ['1', '2', '3']);
+    if (sheet.text !== null) {
+      const pdf = flat(sheet.text);
+      for (const phrase of [want.skill, ...want.sheet]) assert.ok(pdf.includes(phrase), `${lang}: the PDF says "${phrase}": ${pdf}`);
+    }
+    if (sheet.fonts) assert.deepEqual(sheet.fonts.missing, [], `${lang}: every font embedded`);
+    assert.deepEqual(uncovered(dom), [], `${lang}: characters the print font has no glyph for`);
+    const certs = await printToPdf(page, `${base}/print/${code}/certificates?skill=XS&lang=${lang}`, path.join(dir, `certificates-${lang}.pdf`));
+    assert.equal(certs.pages, 3, `${lang}: a certificate for each of three competitors`);
+    assert.deepEqual(await page.locator('.certificate').evaluateAll((els) => els.map((e) => e.dataset.award)), ['gold', 'silver', 'bronze']);
+    assert.deepEqual(uncovered(await page.innerText('main')), [], `${lang}: certificates' characters all have glyphs`);
+    if (certs.text !== null) for (const phrase of [...want.cert, want.skill, 'Zhang Wei']) assert.ok(flat(certs.text).includes(phrase), `${lang}: certificates say "${phrase}"`);
+    // One delegation only.
+    const one = await printToPdf(page, `${base}/print/${code}/certificates?delegation=BBB&lang=${lang}`, path.join(dir, `cert-bbb-${lang}.pdf`));
+    assert.equal(one.pages, 1);
+    if (lang === 'zh') {
+      await page.setViewportSize({ width: 1200, height: 860 });
+      await page.goto(`${base}/print/${code}/certificates?delegation=BBB&lang=zh`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await shot(page, 'certificate-zh');
+    }
+    const medals = await printToPdf(page, `${base}/print/${code}/medals?lang=${lang}`, path.join(dir, `medals-${lang}.pdf`));
+    assert.equal(medals.pages, 1);
+    assert.equal(await page.locator('.medal-sheet tbody tr').count(), 3);
+  }
+  // US Letter: the page size follows ?paper=letter (8.5 × 11 in = 612 × 792 pt).
+  const letter = path.join(dir, 'results-letter.pdf');
+  await printToPdf(page, `${base}/print/${code}/results?skill=XS&paper=letter`, letter);
+  const a4 = path.join(dir, 'results-en.pdf');
+  try {
+    assert.match(execFileSync('pdfinfo', [letter], { encoding: 'utf8' }), /Page size:\s+612 x 792/);
+    assert.match(execFileSync('pdfinfo', [a4], { encoding: 'utf8' }), /Page size:.*\(A4\)/);
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  // A skill locked with gaps accepted: not printed for the public before publication; the
+  // organizer's session (opened from the console) prints it with the accepted gaps.
+  const token = await admin();
+  await markAs(code, await judgeToken(code, 'J-LV-A'), [['LV-BBB', 'M1', '7.00'], ['LV-CCC', 'M1', '5.00']]);
+  await ok('POST', `/competitions/${code}/entries/LV-AAA/status`, { body: { status: 'withdrawn', reason: 'did not start' }, token });
+  await ok('POST', `/competitions/${code}/skills/LV/lock`, { body: { accept_missing: true, reason: 'judge fell ill' }, token });
+  await page.goto(`${base}/print/${code}/results?skill=LV`);
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.locator('.result-sheet').count(), 0);
+  await consoleAt(page, `#/c/${code}/medals`);
+  await page.waitForSelector('.documents a');
+  await page.selectOption('.documents select[name="lang"]', 'ru');
+  const [sheet] = await Promise.all([page.waitForEvent('popup'), page.click('.documents a[href*="/results"]')]);
+  await sheet.waitForSelector('body[data-ready="true"]');
+  assert.equal(await sheet.locator('.result-sheet[data-skill="LV"]').count(), 1);
+  const note = await text(sheet, '.result-sheet[data-skill="LV"] .gaps-note');
+  assert.match(note, /judge fell ill/);
+  assert.match(note, /LV-BBB/);
+  assert.match(await text(sheet, '.result-sheet[data-skill="LV"] .state'), /заблокированы/);
+  const lvPdf = path.join(dir, 'results-lv.pdf');
+  await sheet.pdf({ path: lvPdf, preferCSSPageSize: true });
+  const lvText = pdfText(lvPdf);
+  if (lvText !== null) assert.ok(lvText.includes('judge fell ill'), 'the PDF keeps the accepted-gaps note');
+  assertClean(page);
+  await page.context().close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 test('(j) the fleet: a tablet holding queued marks offline shows as "unsent" in the console, with an alert after a minute', async () => {

@@ -120,6 +120,7 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             }
             let record = &mut edit.records.competition;
             record.name = spec.name;
+            record.names = spec.names;
             record.timezone = spec.timezone;
             record.starts_on = spec.starts_on;
             record.ends_on = spec.ends_on;
@@ -414,10 +415,13 @@ fn save_skill(
     let (record, new, scheme) = match existing {
         Some(s) => {
             let skill = &c.skills[s];
-            if skill.spec != spec {
+            // Translations change no result: they may be edited on a signed-off skill, and
+            // they keep the scheme's ids (and so its marks).
+            let (bare, bare_before) = (spec.without_names(), skill.spec.without_names());
+            if bare_before != bare {
                 require_open(c, s)?;
             }
-            let scheme_changed = skill.spec.criteria != spec.criteria;
+            let scheme_changed = bare_before.criteria != bare.criteria;
             if scheme_changed && !skill.marks().is_empty() {
                 let detail = "the marking scheme can be edited only while the skill has no marks";
                 return Err(Rejection::conflict(ErrorCode::SchemeLocked, detail));
