@@ -4,6 +4,7 @@ import * as i18n from './lib/i18n.js';
 import { t } from './lib/i18n.js';
 import { get, path } from './lib/api.js';
 import { languageSwitcher, problemView } from './lib/ui.js';
+import { localName } from './lib/names.js';
 
 let competitions = null;
 let failure = null;
@@ -24,7 +25,7 @@ function render() {
   if (!competitions) return;
   if (competitions.length === 0) { replace(list, h('p', { class: 'muted' }, t('home.none'))); return; }
   replace(list, h('ul', { class: 'competitions' }, competitions.map((c) => h('li', { class: 'card' },
-    h('h2', null, h('a', { href: boardHref(c.code) }, c.name)),
+    h('h2', null, h('a', { href: boardHref(c.code) }, localName(c))),
     h('p', { class: 'muted small' }, [c.code, c.starts_on && c.ends_on ? `${c.starts_on} – ${c.ends_on}` : null, c.timezone].filter(Boolean).join(' · ')),
     h('p', { class: 'row' },
       h('a', { class: 'button primary', href: boardHref(c.code) }, t('home.open_board')),

@@ -39,11 +39,68 @@ pub enum Command {
     },
     /// Load the demo competition (code `DEMO`).
     Demo,
+    /// Write a consistent copy of the whole database (sessions excepted) to FILE, while the
+    /// server runs.
+    Backup {
+        /// The backup file to write (replaced whole, never half-written).
+        file: PathBuf,
+    },
+    /// Rehearse a competition on a running server, over HTTP as the judges' tablets would:
+    /// a copy (CODE-SIM) is marked at a realistic pace with corrections, discrepancies,
+    /// offline bursts and resent duplicates, then the stored marks are checked against what
+    /// was sent. Exits non-zero on any mismatch.
+    Simulate(SimulateArgs),
+    /// Load a backup into an empty database (SQLite or PostgreSQL, whichever `--db` names).
+    Restore {
+        /// A file written by `podium backup` or `serve --backup-dir`.
+        file: PathBuf,
+    },
     /// Manage organizer accounts.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The competition to rehearse (it is copied, never changed).
+    pub code: String,
+    /// The server to drive.
+    #[arg(long, env = "PODIUM_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// An organizer account there.
+    #[arg(long, default_value = "admin")]
+    pub username: String,
+    #[arg(long, env = "PODIUM_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// The rehearsal copy's code (default `CODE-SIM`).
+    #[arg(long = "as")]
+    pub copy: Option<String>,
+    /// Delete an existing rehearsal copy first.
+    #[arg(long)]
+    pub replace: bool,
+    /// Competition time the marking takes, e.g. `5m`, `2h`.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    pub duration: std::time::Duration,
+    /// How much faster than real time: `60` plays `--duration 5m` in 5 seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Seed of the script (the same seed plays the same rehearsal).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Share of marks corrected later, with a reason.
+    #[arg(long, default_value_t = 0.08)]
+    pub corrections: f64,
+    /// Share of judgement scores far from the others' (discrepancies).
+    #[arg(long, default_value_t = 0.05)]
+    pub discrepancies: f64,
+    /// Share of sends queued offline and sent later as one batch.
+    #[arg(long, default_value_t = 0.05)]
+    pub bursts: f64,
+    /// Share of sends resent after their acknowledgement.
+    #[arg(long, default_value_t = 0.05)]
+    pub duplicates: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +160,19 @@ pub struct ServeArgs {
     /// With HTTPS: also listen here for plain HTTP that redirects to it (e.g. `0.0.0.0:80`).
     #[arg(long, env = "PODIUM_REDIRECT_BIND", global = true)]
     pub redirect_bind: Option<String>,
+    /// Write automatic backups into this folder (see `--backup-every`, `--backup-keep`).
+    #[arg(long, env = "PODIUM_BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
+    /// How often to write an automatic backup, e.g. `10m`, `1h 30m`, `45s`.
+    #[arg(long, env = "PODIUM_BACKUP_EVERY", default_value = "10m", value_parser = humantime::parse_duration, global = true)]
+    pub backup_every: std::time::Duration,
+    /// How many automatic backups to keep (the newest).
+    #[arg(long, env = "PODIUM_BACKUP_KEEP", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub backup_keep: u32,
+    /// Also serve `/metrics` here, without a token (e.g. `127.0.0.1:9100`, or an address of
+    /// the monitoring network only).
+    #[arg(long, env = "PODIUM_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
 }
 
 /// Where the HTTPS certificate comes from.
@@ -110,6 +180,15 @@ pub struct ServeArgs {
 pub enum TlsSource {
     Files { cert: PathBuf, key: PathBuf },
     SelfSigned { dir: PathBuf, names: Vec<String> },
+}
+
+/// The automatic backups `serve` keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSchedule {
+    pub dir: PathBuf,
+    pub every: std::time::Duration,
+    /// How many of the newest backups stay; older ones are removed.
+    pub keep: usize,
 }
 
 /// Everything `serve` needs, independent of how it was given.
@@ -125,6 +204,10 @@ pub struct Settings {
     /// HTTPS, or plain HTTP when `None`.
     pub tls: Option<TlsSource>,
     pub redirect_bind: Option<String>,
+    /// Automatic backups, when `--backup-dir` is given.
+    pub backup: Option<BackupSchedule>,
+    /// Where `/metrics` is served without a token.
+    pub metrics_bind: Option<String>,
 }
 
 impl Default for Settings {
@@ -139,6 +222,8 @@ impl Default for Settings {
             max_sockets_per_address: 5_000,
             tls: None,
             redirect_bind: None,
+            backup: None,
+            metrics_bind: None,
         }
     }
 }
@@ -161,6 +246,12 @@ impl Settings {
                 _ => None,
             },
             redirect_bind: serve.redirect_bind.clone(),
+            backup: serve.backup_dir.as_ref().map(|dir| BackupSchedule {
+                dir: dir.clone(),
+                every: serve.backup_every,
+                keep: serve.backup_keep as usize,
+            }),
+            metrics_bind: serve.metrics_bind.clone(),
         }
     }
 }

@@ -13,6 +13,8 @@ pub mod live;
 pub mod model;
 pub mod scoring;
 pub mod service;
+pub mod sim;
 pub mod startup;
 pub mod store;
+pub mod telemetry;
 pub mod view;

@@ -1,6 +1,6 @@
 //! The `podium` command: wires telemetry, settings and the application.
 use clap::Parser;
-use podium::config::{AdminCommand, Cli, Command, Settings};
+use podium::config::{AdminCommand, Cli, Command, Settings, SimulateArgs};
 use podium::domain::input::Package;
 use podium::error::{ApiError, Rejection};
 use podium::service::setup;
@@ -11,13 +11,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PODIUM_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    podium::telemetry::init_logging();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,6 +36,10 @@ fn describe(error: ApiError) -> String {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    // The simulator speaks HTTP only: it must not open (or create) a database here.
+    if let Some(Command::Simulate(args)) = cli.command {
+        return simulate(args).await;
+    }
     let db = Db::connect(&cli.db.url).await.map_err(|e| format!("cannot open the database {}: {e}", cli.db.url))?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -109,8 +107,66 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Demo => setup::load_demo(&db).await.map_err(describe),
+        Command::Backup { file } => {
+            let started = std::time::Instant::now();
+            let summary = service::backup::write_file(&db, &file)
+                .await
+                .map_err(|e| format!("backup to {} failed: {e}", file.display()))?;
+            println!(
+                "backed up {} rows ({} marks) to {} ({} bytes, {} ms)",
+                summary.rows(),
+                summary.tables.get("mark").copied().unwrap_or(0),
+                file.display(),
+                summary.bytes,
+                started.elapsed().as_millis()
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let summary = service::backup::restore_file(&db, &file)
+                .await
+                .map_err(|e| format!("cannot restore {}: {e}; nothing was stored", file.display()))?;
+            println!(
+                "restored {} rows ({} marks) from {}",
+                summary.rows(),
+                summary.tables.get("mark").copied().unwrap_or(0),
+                file.display()
+            );
+            Ok(())
+        }
         Command::Admin { command } => admin(&db, command).await,
+        Command::Simulate(_) => unreachable!("handled before the database is opened"),
     }
+}
+
+async fn simulate(args: SimulateArgs) -> Result<(), String> {
+    let fraction = |name: &str, v: f64| {
+        if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(format!("--{name} is a share between 0 and 1")) }
+    };
+    let rehearsal = podium::sim::Rehearsal {
+        server: args.server,
+        username: args.username,
+        password: args.password,
+        copy: args.copy.unwrap_or_else(|| format!("{}-SIM", args.code)),
+        code: args.code,
+        replace: args.replace,
+        speed: args.speed,
+        shape: podium::sim::plan::Shape {
+            duration: args.duration,
+            seed: args.seed,
+            corrections: fraction("corrections", args.corrections)?,
+            discrepancies: fraction("discrepancies", args.discrepancies)?,
+            bursts: fraction("bursts", args.bursts)?,
+            duplicates: fraction("duplicates", args.duplicates)?,
+        },
+    };
+    println!("rehearsing {} as {} on {}", rehearsal.code, rehearsal.copy, rehearsal.server);
+    let report = podium::sim::run(&rehearsal).await?;
+    println!("{report}");
+    if report.mismatches > 0 {
+        return Err(format!("{} mismatches between the marks sent and the marks stored", report.mismatches));
+    }
+    Ok(())
 }
 
 async fn admin(db: &Db, command: AdminCommand) -> Result<(), String> {

@@ -10,6 +10,7 @@ use crate::error::{ApiError, ErrorCode, problem};
 use crate::live::{Hub, LiveConfig};
 use crate::service::Engine;
 use crate::store::Db;
+use crate::telemetry::Metrics;
 use actix_codec::Framed;
 use actix_http::{Request, h1};
 use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
@@ -26,6 +27,10 @@ use utoipa::OpenApi;
 
 /// Largest JSON body accepted: a whole competition package.
 pub const MAX_JSON_BYTES: usize = 32 * 1024 * 1024;
+/// On SIGTERM, requests in flight get this long to finish before the server stops anyway.
+const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+/// The close code live sockets get when the server stops ("going away").
+const CLOSE_GOING_AWAY: u16 = 1001;
 
 mod tls;
 
@@ -33,6 +38,9 @@ pub struct Application {
     port: u16,
     server: Server,
     tls: Option<TlsInfo>,
+    metrics_port: Option<u16>,
+    hub: Hub,
+    metrics: Metrics,
 }
 
 /// What a venue needs to know of the HTTPS the server speaks.
@@ -58,14 +66,25 @@ impl Application {
             max_sockets_per_address: settings.max_sockets_per_address,
             ..LiveConfig::default()
         });
-        let engine = Engine::start(db.clone(), hub.clone());
+        let metrics = Metrics::new();
+        let engine = Engine::start(db.clone(), hub.clone(), metrics.clone());
+        if let Some(schedule) = &settings.backup {
+            crate::service::backup::spawn_schedule(db.clone(), schedule.clone());
+        }
         let sessions = web::Data::new(Sessions::new(db.clone()));
         if db.is_postgres() {
             let listening = sessions.clone().into_inner();
             crate::service::relay::spawn_listener(db.clone(), engine.clone(), hub.clone(), listening);
         }
         let live = LiveState { engine: engine.clone(), hub: hub.clone(), sessions: sessions.clone().into_inner() };
-        let state = web::Data::new(AppState { db, engine, hub, login_limiter: LoginLimiter::default() });
+        let state = web::Data::new(AppState {
+            db,
+            engine,
+            hub: hub.clone(),
+            login_limiter: LoginLimiter::default(),
+            metrics: metrics.clone(),
+        });
+        let metrics_state = state.clone();
         let openapi = ApiDoc::openapi();
         let app = move || {
             App::new()
@@ -88,7 +107,9 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer")),
                 )
                 .wrap(tracing_actix_web::TracingLogger::<RedactedSpan>::new())
+                .wrap(actix_web::middleware::from_fn(crate::api::metrics::count_requests))
                 .route("/healthz", web::get().to(healthz))
+                .route("/metrics", web::get().to(crate::api::metrics::get_metrics))
                 .route(
                     "/api/openapi.json",
                     web::get().to({
@@ -141,9 +162,33 @@ impl Application {
                 }
             }
         };
-        let server = builder.run();
+        // `/metrics` without a token, on an address only monitoring reaches.
+        let (builder, metrics_port) = match &settings.metrics_bind {
+            Some(address) => {
+                let listener = TcpListener::bind(address)?;
+                let metrics_port = listener.local_addr()?.port();
+                let builder = builder.listen("metrics", listener, move || {
+                    let app = App::new()
+                        .app_data(metrics_state.clone())
+                        .configure(crate::api::metrics::routes)
+                        .default_service(web::to(api_not_found))
+                        .into_factory()
+                        .map_err(|err: actix_web::Error| err.error_response());
+                    http_service().finish(map_config(app, |_| AppConfig::default())).tcp()
+                })?;
+                (builder, Some(metrics_port))
+            }
+            None => (builder, None),
+        };
+        // Signals are handled in `run_until_stopped`, which also closes the live sockets.
+        let server = builder.shutdown_timeout(SHUTDOWN_TIMEOUT_SECS).disable_signals().run();
         let tls = tls.map(|t| TlsInfo { fingerprint: t.fingerprint, serves_ca: t.ca.is_some(), names: t.names });
-        Ok(Application { port, server, tls })
+        Ok(Application { port, server, tls, metrics_port, hub, metrics })
+    }
+
+    /// The port of `--metrics-bind`, when given.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn port(&self) -> u16 {
@@ -155,9 +200,54 @@ impl Application {
         self.tls.as_ref()
     }
 
+    /// Serves until SIGTERM or SIGINT, then stops gracefully: no new connections, requests
+    /// in flight (marks being stored) finish within a timeout, every live socket gets close
+    /// code 1001, and this returns `Ok` once all is done.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application { server, hub, metrics, .. } = self;
+        let handle = server.handle();
+        let mut stop = Box::pin(stop_signal()?);
+        let watcher = tokio::spawn(async move {
+            let mut upkeep = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tokio::select! {
+                    _ = upkeep.tick() => metrics.upkeep(),
+                    () = &mut stop => break,
+                }
+            }
+            tracing::info!("stopping: finishing requests in flight and closing live sockets");
+            let stopped = handle.stop(true);
+            hub.shutdown(CLOSE_GOING_AWAY, "the server is stopping");
+            stopped.await;
+        });
+        let result = server.await;
+        watcher.abort();
+        if result.is_ok() {
+            tracing::info!("stopped");
+        }
+        result
     }
+}
+
+/// Resolves on the first SIGTERM or SIGINT (Ctrl-C).
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// actix-http's service with the timeouts of actix-web's HttpServer.

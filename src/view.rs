@@ -1,11 +1,12 @@
 //! JSON views of the model, shared by the REST API and the live channels so that a board
 //! sees the same rows either way.
 use crate::domain::Centi;
-use crate::domain::kinds::{MedalOrder, SkillState};
+use crate::domain::kinds::{EntryStatus, MedalOrder, SkillState};
 use crate::model::{Competition, DelegationIx, EntryIx, JudgeIx, Skill, SkillIx};
 use crate::scoring;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
+use std::cmp::Ordering;
 
 /// Decimals travel as strings with exactly 2 decimals.
 pub fn dec(value: Decimal) -> String {
@@ -29,7 +30,7 @@ pub fn result_row(c: &Competition, r: &scoring::EntryResult) -> Value {
 pub fn skill_header(c: &Competition, s: SkillIx) -> Value {
     let skill = &c.skills[s];
     json!({
-        "skill": skill.code(), "name": skill.spec.name, "state": skill.state,
+        "skill": skill.code(), "name": skill.spec.name, "names": skill.spec.names, "state": skill.state,
         "official": skill.state == SkillState::Published,
         "progress": {"marked": skill.result.marked, "expected": skill.result.expected},
     })
@@ -52,17 +53,92 @@ pub fn results_json(c: &Competition, s: SkillIx, with_results: bool) -> Value {
     body
 }
 
-/// Marking progress of every skill.
+/// Marking progress of every skill: marks have and needed, each criterion's (a criterion
+/// is done when every active entry has all its marks), and the marks entered per minute in
+/// the ten minutes up to the skill's latest mark. Counts only: nothing here ranks anyone.
 pub fn progress_rows(c: &Competition) -> Vec<Value> {
     c.skills
         .iter()
         .map(|s| {
+            let criteria = criterion_progress(s);
+            let done = criteria.iter().filter(|c| c["done"] == Value::Bool(true)).count();
             json!({
-                "skill": s.code(), "name": s.spec.name, "state": s.state,
+                "skill": s.code(), "name": s.spec.name, "names": s.spec.names, "state": s.state,
                 "marked": s.result.marked, "expected": s.result.expected,
+                "criteria": criteria, "criteria_done": done, "activity": activity(s),
             })
         })
         .collect()
+}
+
+/// Marks have and needed per criterion, over the skill's active entries.
+fn criterion_progress(s: &Skill) -> Vec<Value> {
+    let active: Vec<_> = s.result.entries.iter().filter(|r| r.status == EntryStatus::Active).collect();
+    let mut first = 0;
+    s.spec
+        .criteria
+        .iter()
+        .map(|criterion| {
+            let range = first..first + criterion.aspects.len();
+            first = range.end;
+            let (mut marked, mut expected) = (0u32, 0u32);
+            for row in &active {
+                for (mark, aspect) in row.aspects.get(range.clone()).unwrap_or_default().iter().zip(&criterion.aspects)
+                {
+                    let needed = aspect.expected();
+                    marked += mark.scores.min(needed);
+                    expected += needed;
+                }
+            }
+            json!({
+                "code": criterion.code, "name": criterion.name, "names": criterion.names,
+                "marked": marked, "expected": expected, "done": !active.is_empty() && marked == expected,
+            })
+        })
+        .collect()
+}
+
+/// Marks entered per minute (`at`, the minute's start) in the ten minutes up to the skill's
+/// latest one. A client sums the minutes still within ten minutes of its clock, so the count
+/// falls back to zero when marking stops, with no frame needed. Marks loaded from a package
+/// are no activity. Marks are stored in time order: a binary search finds the window.
+fn activity(s: &Skill) -> Vec<Value> {
+    let marks = s.marks();
+    let Some(last) = marks.iter().rev().find(|m| entered_live(m)) else { return Vec::new() };
+    let end = last.created_at.timestamp().div_euclid(60);
+    let start = partition_point(marks, |m| m.created_at.timestamp() < (end - 9) * 60);
+    let mut minutes: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+    for m in marks.skip(start).iter().filter(|m| entered_live(m)) {
+        *minutes.entry(m.created_at.timestamp().div_euclid(60)).or_default() += 1;
+    }
+    minutes
+        .into_iter()
+        .filter_map(|(minute, count)| {
+            let at = chrono::DateTime::<chrono::Utc>::from_timestamp(minute * 60, 0)?;
+            Some(json!({"at": at, "marks": count}))
+        })
+        .collect()
+}
+
+/// A mark entered at the venue, not loaded from a package.
+fn entered_live(m: &crate::model::StoredMark) -> bool {
+    !m.entered_by.starts_with("import:")
+}
+
+/// How many of a skill's marks were stored after `since` (the REST progress counts the last
+/// ten minutes on the server's clock).
+pub fn marks_since(s: &Skill, since: chrono::DateTime<chrono::Utc>) -> usize {
+    let marks = s.marks();
+    marks.skip(partition_point(marks, |m| m.created_at <= since)).iter().filter(|m| entered_live(m)).count()
+}
+
+/// The first position whose mark fails `before` (marks where it holds come first).
+fn partition_point(
+    marks: &imbl::Vector<crate::model::StoredMark>,
+    before: impl Fn(&crate::model::StoredMark) -> bool,
+) -> usize {
+    let split = marks.binary_search_by(|m| if before(m) { Ordering::Less } else { Ordering::Greater });
+    split.unwrap_or_else(|i| i)
 }
 
 pub fn medal_rows(c: &Competition, order: MedalOrder, all: bool) -> Vec<scoring::MedalRow> {
@@ -95,7 +171,7 @@ pub fn delegation_json(c: &Competition, d: DelegationIx) -> Value {
 pub fn skill_json(s: &Skill) -> Value {
     let (spec, rules) = (&s.spec, &s.spec.rules);
     json!({
-        "code": spec.code, "name": spec.name, "team_size": spec.team_size, "state": s.state,
+        "code": spec.code, "name": spec.name, "names": spec.names, "team_size": spec.team_size, "state": s.state,
         "standardise": rules.standardise, "scale_centre": rules.scale_centre, "scale_step": rules.scale_step,
         "tie_tolerance": rules.tie_tolerance, "tie_break": rules.tie_break,
         "max_judgement_spread": rules.max_judgement_spread,
@@ -103,9 +179,9 @@ pub fn skill_json(s: &Skill) -> Value {
         "excellence_threshold": rules.excellence_threshold, "min_entries_for_medals": rules.min_entries_for_medals,
         "marks": s.marks().len(),
         "criteria": spec.criteria.iter().map(|c| json!({
-            "code": c.code, "name": c.name,
+            "code": c.code, "name": c.name, "names": c.names,
             "aspects": c.aspects.iter().map(|a| json!({
-                "code": a.code, "description": a.description, "kind": a.kind, "max": a.max,
+                "code": a.code, "description": a.description, "names": a.names, "kind": a.kind, "max": a.max,
                 "panel": a.panel, "mode": if a.binary { Some("binary") } else { None },
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),

@@ -2,7 +2,7 @@
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "aspect")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -11,6 +11,8 @@ pub struct Model {
     pub criterion_id: Uuid,
     pub code: String,
     pub description: String,
+    /// Translations of the name, `{"zh": .., "ru": ..}`; null when there are none.
+    pub names: Option<Json>,
     pub kind: crate::kinds::AspectKind,
     pub max_centi: i64,
     pub panel: Option<i32>,

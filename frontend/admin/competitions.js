@@ -13,6 +13,8 @@ function competitionFields(c = {}) {
   return [
     field(t('admin.code'), input('code', { value: c.code || '', required: true, readOnly: Boolean(c.code), maxlength: 32 }), { pointer: '/code', hint: t('admin.code_hint') }),
     field(t('admin.name'), input('name', { value: c.name || '', required: true }), { pointer: '/name', wide: true }),
+    field(t('admin.name_zh'), input('name_zh', { value: c.names?.zh || '', lang: 'zh' }), { pointer: '/names/zh', wide: true }),
+    field(t('admin.name_ru'), input('name_ru', { value: c.names?.ru || '', lang: 'ru' }), { pointer: '/names/ru', wide: true }),
     field(t('admin.timezone'), input('timezone', { value: c.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' }), { pointer: '/timezone' }),
     field(t('admin.starts_on'), input('starts_on', { type: 'date', value: c.starts_on || '' }), { pointer: '/starts_on' }),
     field(t('admin.ends_on'), input('ends_on', { type: 'date', value: c.ends_on || '' }), { pointer: '/ends_on' }),
@@ -23,6 +25,8 @@ function competitionFields(c = {}) {
 
 function competitionBody(values) {
   const body = { code: values.code, name: values.name, timezone: values.timezone || 'UTC', default_language: values.default_language, medal_order: values.medal_order };
+  body.names = {};
+  for (const l of ['zh', 'ru']) if (values[`name_${l}`]) body.names[l] = values[`name_${l}`];
   if (values.starts_on) body.starts_on = values.starts_on;
   if (values.ends_on) body.ends_on = values.ends_on;
   return body;

@@ -6,38 +6,48 @@ import { t, number } from '../lib/i18n.js';
 import { path } from '../lib/api.js';
 import { toast, confirmDialog, problemView, showFieldErrors } from '../lib/ui.js';
 import { table, stateBadge } from './common.js';
+import { schemeImportCard } from './sheetimport.js';
 
-const blankAspect = (n) => ({ code: `${n}`, description: '', kind: 'measurement', max: '1.00', panel: null, mode: null });
-const blankCriterion = (letter) => ({ code: letter, name: '', aspects: [blankAspect(`${letter}1`)] });
+const blankAspect = (n) => ({ code: `${n}`, description: '', names: {}, kind: 'measurement', max: '1.00', panel: null, mode: null });
+const blankCriterion = (letter) => ({ code: letter, name: '', names: {}, aspects: [blankAspect(`${letter}1`)] });
+// Translations edited beside each default name (English is the default name itself).
+const TRANSLATED = ['zh', 'ru'];
+
+/** `{zh, ru}` without empty fields, as the server takes them. */
+function namesOf(names) {
+  const out = {};
+  for (const [l, text] of Object.entries(names || {})) if (String(text || '').trim()) out[l] = String(text).trim();
+  return out;
+}
 
 /** The editable copy of a skill, shaped like the request body. */
 function draftOf(skill) {
   if (!skill) {
     return {
-      code: '', name: '', team_size: 1, standardise: 'none', tie_tolerance: '0', tie_break: 'none', max_judgement_spread: 1,
+      code: '', name: '', names: {}, team_size: 1, standardise: 'none', tie_tolerance: '0', tie_break: 'none', max_judgement_spread: 1,
       judgement_aggregation: { method: 'mean', k: 1 }, excellence_threshold: '', min_entries_for_medals: 1, scale_centre: '', scale_step: '',
       criteria: [blankCriterion('A')],
     };
   }
   return {
-    code: skill.code, name: skill.name, team_size: skill.team_size, standardise: skill.standardise, tie_tolerance: skill.tie_tolerance ?? '0',
+    code: skill.code, name: skill.name, names: { ...(skill.names || {}) }, team_size: skill.team_size, standardise: skill.standardise, tie_tolerance: skill.tie_tolerance ?? '0',
     tie_break: skill.tie_break, max_judgement_spread: skill.max_judgement_spread,
     judgement_aggregation: { method: skill.judgement_aggregation?.method || 'mean', k: skill.judgement_aggregation?.k || 1 },
     excellence_threshold: skill.excellence_threshold ?? '', min_entries_for_medals: skill.min_entries_for_medals ?? 1,
     scale_centre: skill.scale_centre ?? '', scale_step: skill.scale_step ?? '',
-    criteria: (skill.criteria || []).map((c) => ({ code: c.code, name: c.name, aspects: c.aspects.map((a) => ({ ...a })) })),
+    criteria: (skill.criteria || []).map((c) => ({ code: c.code, name: c.name, names: { ...(c.names || {}) }, aspects: c.aspects.map((a) => ({ ...a, names: { ...(a.names || {}) } })) })),
   };
 }
 
 function bodyOf(d) {
   const body = {
-    code: d.code.trim(), name: d.name.trim(), team_size: Number(d.team_size), standardise: d.standardise, tie_tolerance: String(d.tie_tolerance || '0'),
+    code: d.code.trim(), name: d.name.trim(), names: namesOf(d.names), team_size: Number(d.team_size), standardise: d.standardise, tie_tolerance: String(d.tie_tolerance || '0'),
     tie_break: d.tie_break, max_judgement_spread: Number(d.max_judgement_spread), min_entries_for_medals: Number(d.min_entries_for_medals),
     judgement_aggregation: d.judgement_aggregation.method === 'trimmed' ? { method: 'trimmed', k: Number(d.judgement_aggregation.k) } : { method: d.judgement_aggregation.method },
     criteria: d.criteria.map((c) => ({
-      code: c.code.trim(), name: c.name.trim(),
+      code: c.code.trim(), name: c.name.trim(), names: namesOf(c.names),
       aspects: c.aspects.map((a) => {
-        const out = { code: a.code.trim(), description: a.description.trim(), kind: a.kind, max: String(a.max).trim().replace(',', '.') };
+        const out = { code: a.code.trim(), description: a.description.trim(), names: namesOf(a.names), kind: a.kind, max: String(a.max).trim().replace(',', '.') };
         if (a.kind === 'judgement') out.panel = Number(a.panel || 3);
         if (a.kind === 'measurement' && a.mode === 'binary') out.mode = 'binary';
         return out;
@@ -85,12 +95,13 @@ function editor(ctx, el, skill) {
       h('div', { class: 'row criterion-fields' },
         bound(cr, 'code', { size: 4 }, { label: t('admin.code'), pointer: `/criteria/${ci}/code` }),
         h('div', { class: 'grow' }, bound(cr, 'name', {}, { label: t('admin.name'), pointer: `/criteria/${ci}/name` })),
+        TRANSLATED.map((l) => h('div', { class: 'grow', lang: l }, bound(cr.names, l, {}, { label: t(`admin.name_${l}`), pointer: `/criteria/${ci}/names/${l}` }))),
         h('div', { class: 'row tools' },
           h('button', { type: 'button', class: 'button small', 'aria-label': t('admin.move_up'), on: { click: () => move(d.criteria, ci, -1) } }, '↑'),
           h('button', { type: 'button', class: 'button small', 'aria-label': t('admin.move_down'), on: { click: () => move(d.criteria, ci, 1) } }, '↓'),
           h('button', { type: 'button', class: 'button small', on: { click: () => { d.criteria.splice(ci, 1); drawCriteria(); } } }, t('admin.remove')))),
       h('div', { class: 'table-wrap' }, h('table', { class: 'aspects-edit' },
-        h('thead', null, h('tr', null, [t('admin.code'), t('admin.description'), t('admin.kind'), t('admin.max'), t('admin.panel'), t('admin.binary'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+        h('thead', null, h('tr', null, [t('admin.code'), t('admin.description'), ...TRANSLATED.map((l) => t(`admin.description_${l}`)), t('admin.kind'), t('admin.max'), t('admin.panel'), t('admin.binary'), ''].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', null, cr.aspects.map((a, ai) => {
           const p = `/criteria/${ci}/aspects/${ai}`;
           const binary = h('input', { type: 'checkbox', checked: a.mode === 'binary', disabled: a.kind !== 'measurement', 'aria-label': t('admin.binary') });
@@ -98,6 +109,7 @@ function editor(ctx, el, skill) {
           return h('tr', null,
             h('td', null, bound(a, 'code', { size: 5, hideLabel: true }, { label: t('admin.code'), pointer: `${p}/code` })),
             h('td', null, bound(a, 'description', { hideLabel: true }, { label: t('admin.description'), pointer: `${p}/description` })),
+            TRANSLATED.map((l) => h('td', { lang: l }, bound(a.names, l, { hideLabel: true }, { label: t(`admin.description_${l}`), pointer: `${p}/names/${l}` }))),
             h('td', null, bound(a, 'kind', { hideLabel: true, options: [{ value: 'measurement', label: t('judge.kind_measurement') }, { value: 'judgement', label: t('judge.kind_judgement') }] }, { label: t('admin.kind'), pointer: `${p}/kind`, onChange: drawCriteria })),
             h('td', null, bound(a, 'max', { size: 6, inputmode: 'decimal', hideLabel: true }, { label: t('admin.max'), pointer: `${p}/max`, onChange: updateTotal })),
             h('td', null, a.kind === 'judgement' ? bound(a, 'panel', { size: 3, inputmode: 'numeric', hideLabel: true }, { label: t('admin.panel'), pointer: `${p}/panel` }) : h('span', { class: 'muted' }, '–')),
@@ -114,6 +126,7 @@ function editor(ctx, el, skill) {
   const settings = h('div', { class: 'fields' },
     isNew ? bound(d, 'code', {}, { label: t('admin.code'), pointer: '/code' }) : h('div', { class: 'field' }, h('span', { class: 'label' }, t('admin.code')), h('code', null, d.code)),
     bound(d, 'name', {}, { label: t('admin.name'), pointer: '/name' }),
+    TRANSLATED.map((l) => h('div', { lang: l }, bound(d.names, l, {}, { label: t(`admin.name_${l}`), pointer: `/names/${l}` }))),
     bound(d, 'team_size', { type: 'number' }, { label: t('admin.team_size'), pointer: '/team_size' }),
     bound(d, 'standardise', { options: [{ value: 'none', label: t('admin.standardise_none') }, { value: 'robust700', label: t('admin.standardise_robust700') }] }, { label: t('admin.standardise'), pointer: '/standardise' }),
     bound(d, 'scale_centre', { inputmode: 'decimal' }, { label: t('admin.scale_centre'), pointer: '/scale_centre' }),
@@ -159,7 +172,8 @@ function editor(ctx, el, skill) {
   replace(el,
     h('p', null, h('a', { href: `#/c/${encodeURIComponent(c.code)}/skills` }, `‹ ${t('admin.nav_skills')}`)),
     h('h1', null, isNew ? t('admin.new_skill') : t('admin.skill_title', { name: skill.name, code: skill.code }), ' ', skill ? stateBadge(skill.state) : null),
-    formEl);
+    formEl,
+    skill ? schemeImportCard(ctx, skill, async () => { await ctx.loadCompetition(c.code); ctx.navigate(`#/c/${encodeURIComponent(c.code)}/skills/${encodeURIComponent(skill.code)}`); }) : null);
 }
 
 async function deleteSkill(ctx, skill) {

@@ -4,7 +4,8 @@
 // While the socket is down it shows "reconnecting" and refreshes over REST now and then.
 import { h, replace, announce } from '../lib/dom.js';
 import * as i18n from '../lib/i18n.js';
-import { t, localName } from '../lib/i18n.js';
+import { t, number } from '../lib/i18n.js';
+import { localName } from '../lib/names.js';
 import { get, path, withQuery } from '../lib/api.js';
 import { LiveClient } from '../lib/live.js';
 import { mergeRows, compareRows } from '../lib/results.js';
@@ -17,7 +18,9 @@ const code = decodeURIComponent(window.location.pathname.split('/').filter(Boole
 const only = params.get('skill') ? params.get('skill').toUpperCase() : null;
 const big = params.get('screen') === 'big';
 const rotateMs = Math.min(120, Math.max(4, Number(params.get('interval')) || 12)) * 1000;
-const BIG_ROWS = 8;
+// Rows per big-screen page: as many as the screen's height holds (measured), at least 4.
+let bigRows = 8;
+const RECENT_MS = 10 * 60_000;
 const POLL_MS = 20_000;
 
 const state = {
@@ -60,6 +63,7 @@ function applySkill(code, data, snapshot) {
   if (!snapshot && official && moves && !Array.isArray(s.results)) return false;
   const hadOfficial = s.official && Array.isArray(s.results);
   if (data.name) s.name = data.name;
+  if (data.names) s.names = data.names;
   if (data.state) s.state = data.state;
   s.official = official;
   if (data.progress) s.progress = data.progress;
@@ -96,9 +100,12 @@ function applyProgress(data) {
     const isNew = !state.skills.has(p.skill);
     const s = skill(p.skill);
     if (p.name) s.name = p.name;
+    if (p.names) s.names = p.names;
     if (p.state) s.state = p.state;
     noteReview(s);
     if (p.marked !== undefined) s.progress = { marked: p.marked, expected: p.expected };
+    if (Array.isArray(p.criteria)) s.criteria = p.criteria;
+    if (Array.isArray(p.activity)) s.activity = p.activity;
     if (isNew && state.live && visible(p.skill)) followSkill(p.skill);
   }
 }
@@ -114,6 +121,7 @@ function setCompetition(comp) {
   for (const s of comp.skills || []) {
     const entry = skill(s.code);
     entry.name = s.name;
+    entry.names = s.names;
     entry.state = s.state;
     noteReview(entry);
     entry.standardise = s.standardise;
@@ -144,6 +152,9 @@ async function loadMedals(order) {
 async function loadAll() {
   const comp = await get(path('competitions', code));
   setCompetition(comp);
+  // Per-criterion progress and recent activity (counts only: never a rank).
+  const progress = await get(path('competitions', code, 'progress')).catch(() => null);
+  if (Array.isArray(progress)) applyProgress({ skills: progress });
   const codes = state.order.filter(visible);
   const results = await Promise.all(codes.map((c) => get(path('competitions', code, 'skills', c, 'results')).catch(() => null)));
   results.forEach((data, i) => { if (data) applySkill(codes[i], data, true); });
@@ -170,7 +181,7 @@ function announceUpdate(c) {
   const now = Date.now();
   if (now - (lastAnnounced.get(c) || 0) < 15_000) return;
   lastAnnounced.set(c, now);
-  announce(t('board.updated', { skill: state.skills.get(c)?.name || c }));
+  announce(t('board.updated', { skill: localName(state.skills.get(c)) || c }));
 }
 
 function startLive() {
@@ -217,7 +228,27 @@ function gapsAccepted(s) {
 }
 
 function skillTitle(s) {
-  return [h('span', { class: 'skill-name' }, s.name), ' ', h('span', { class: 'skill-code' }, s.skill)];
+  return [h('span', { class: 'skill-name' }, localName(s)), ' ', h('span', { class: 'skill-code' }, s.skill)];
+}
+
+/** Marks stored in the last ten minutes, from the per-minute counts the server sends. */
+function recentMarks(s, now = Date.now()) {
+  return (s.activity || []).reduce((sum, b) => sum + (now - new Date(b.at).getTime() < RECENT_MS ? b.marks : 0), 0);
+}
+
+/** What is going on in a skill not yet published: criteria done and recent marks. No ranks. */
+function activityPanel(s, { big: large = false } = {}) {
+  const criteria = s.criteria || [];
+  const done = criteria.filter((c) => c.done).length;
+  const recent = recentMarks(s);
+  return h('div', { class: ['activity', large && 'activity-big'], dataset: { skill: s.skill } },
+    h('p', { class: 'activity-summary' },
+      h('span', { class: ['recent', recent > 0 && 'busy'] }, t('board.recent_marks', { count: number(recent) })),
+      criteria.length ? h('span', { class: 'modules-done' }, t('board.modules_done', { done: number(done), total: number(criteria.length) })) : null),
+    criteria.length ? h('ul', { class: 'criteria-progress' }, criteria.map((c) => h('li', { class: c.done ? 'done' : '', dataset: { criterion: c.code } },
+      h('span', { class: 'criterion-name' }, `${c.code} · ${localName(c, undefined, '')}`.replace(/ · $/, '')),
+      h('progress', { max: c.expected || 1, value: Math.min(c.marked, c.expected || 1), 'aria-label': t('progress.marks', { marked: number(c.marked), expected: number(c.expected) }) }),
+      h('span', { class: 'criterion-count' }, c.done ? t('board.module_done') : `${number(c.marked)} / ${number(c.expected)}`)))) : null);
 }
 
 // ------------------------------------------------------------------ normal mode
@@ -230,12 +261,12 @@ function renderSkill(c) {
   replace(card.title, skillTitle(s));
   replace(card.badges, statusBadges(s));
   const showResults = Array.isArray(s.results);
-  replace(card.progress, showResults && s.official ? null : progressBar(s.progress.marked, s.progress.expected));
+  replace(card.progress, showResults && s.official ? null : [progressBar(s.progress.marked, s.progress.expected), activityPanel(s)]);
   card.note.textContent = showResults ? (gapsAccepted(s) ? t('board.gaps_note') : '') : (s.underReview ? t('board.review_note') : t('board.progress_note'));
   card.note.hidden = !card.note.textContent;
   if (showResults) {
     if (!card.table) {
-      card.table = new ResultsTable({ delegation, caption: t('board.results_of', { skill: s.name }) });
+      card.table = new ResultsTable({ delegation, caption: t('board.results_of', { skill: localName(s) }) });
       card.tableSlot.append(card.table.el);
     }
     card.table.update(s.results);
@@ -289,8 +320,8 @@ function renderMedals() {
 
 function render() {
   if (big) { renderSlideInPlace(); return; }
-  document.getElementById('title').textContent = state.comp ? state.comp.name : code;
-  document.title = `${state.comp ? state.comp.name : code} – ${t('board.page_title')}`;
+  document.getElementById('title').textContent = state.comp ? localName(state.comp) : code;
+  document.title = `${state.comp ? localName(state.comp) : code} – ${t('board.page_title')}`;
   cards = new Map();
   const skillsCol = h('section', { class: 'skills-col', 'aria-label': t('board.skills') });
   const codes = state.order.filter(visible);
@@ -298,7 +329,7 @@ function render() {
   for (const c of codes) skillsCol.append(skillCard(c).el);
   const nav = h('nav', { class: 'skill-nav', 'aria-label': t('board.skills') },
     h('a', { href: boardLink(null), class: ['chip', !only && 'active'], 'aria-current': only ? null : 'page' }, t('board.all_skills')),
-    state.order.map((c) => h('a', { href: boardLink(c), class: ['chip', only === c && 'active'], 'aria-current': only === c ? 'page' : null }, state.skills.get(c).name)));
+    state.order.map((c) => h('a', { href: boardLink(c), class: ['chip', only === c && 'active'], 'aria-current': only === c ? 'page' : null }, localName(state.skills.get(c)))));
   medalsSlot = only ? null : h('div', { class: 'medals-body' });
   const aside = only ? null : h('aside', { class: 'card medals-col', 'aria-labelledby': 'medals-title' },
     h('h2', { id: 'medals-title' }, t('board.medal_table')), medalsSlot);
@@ -321,7 +352,7 @@ function slides() {
   for (const c of codes) {
     const s = state.skills.get(c);
     if (Array.isArray(s.results) && s.results.length > 0) {
-      const pages = Math.max(1, Math.ceil(s.results.length / BIG_ROWS));
+      const pages = Math.max(1, Math.ceil(s.results.length / bigRows));
       for (let page = 0; page < pages; page++) list.push({ kind: 'results', skill: c, page, pages });
     } else {
       pending.push(c);
@@ -340,8 +371,8 @@ function buildSlide(slide) {
   slideTable = null;
   if (slide.kind === 'results') {
     const s = state.skills.get(slide.skill);
-    slideTable = new ResultsTable({ delegation, big: true, caption: t('board.results_of', { skill: s.name }) });
-    slideTable.update(s.results.slice(slide.page * BIG_ROWS, (slide.page + 1) * BIG_ROWS), { animate: false });
+    slideTable = new ResultsTable({ delegation, big: true, caption: t('board.results_of', { skill: localName(s) }) });
+    slideTable.update(s.results.slice(slide.page * bigRows, (slide.page + 1) * bigRows), { animate: false });
     return h('section', { class: 'slide', dataset: { kind: 'results', skill: slide.skill } },
       h('header', { class: 'slide-head' }, h('h2', null, skillTitle(s)), h('div', { class: 'badges' }, statusBadges(s)),
         slide.pages > 1 ? h('span', { class: 'page' }, t('board.page', { page: slide.page + 1, pages: slide.pages })) : null),
@@ -353,25 +384,51 @@ function buildSlide(slide) {
       h('ul', { class: 'big-progress' }, slide.skills.map((c) => {
         const s = state.skills.get(c);
         return h('li', { dataset: { skill: c } },
-          h('div', { class: 'row between' }, h('span', { class: 'skill-name' }, s.name), h('span', { class: 'badge state' }, s.underReview ? t('board.under_review') : t(`state.${s.state}`))),
-          progressBar(s.progress.marked, s.progress.expected, { big: true }));
+          h('div', { class: 'row between' }, h('span', { class: 'skill-name' }, localName(s)), h('span', { class: 'badge state' }, s.underReview ? t('board.under_review') : t(`state.${s.state}`))),
+          progressBar(s.progress.marked, s.progress.expected, { big: true }),
+          activityPanel(s, { big: true }));
       })));
   }
   const rows = state.medals[state.medalOrder] || [];
   return h('section', { class: 'slide', dataset: { kind: 'medals' } },
     h('header', { class: 'slide-head' }, h('h2', null, t('board.medal_table')), h('span', { class: 'badge info' }, t(`medals.order_${state.medalOrder}`))),
-    medalTable(rows, { limit: 10, order: state.medalOrder }));
+    medalTable(rows, { limit: 10, order: state.medalOrder, labelled: true }));
 }
 
 function renderBig() {
   document.body.classList.add('big');
-  document.getElementById('title').textContent = state.comp ? state.comp.name : code;
+  document.getElementById('title').textContent = state.comp ? localName(state.comp) : code;
   const list = slides();
   if (slideIndex >= list.length) slideIndex = 0;
   const slide = list[slideIndex];
   currentSlide = slide;
   const dots = h('ol', { class: 'dots', 'aria-hidden': 'true' }, list.map((_, i) => h('li', { class: i === slideIndex ? 'on' : '' })));
   replace(main, h('div', { class: 'stage' }, slide ? buildSlide(slide) : h('p', null, t('board.nothing_yet'))), dots);
+  if (slide && slide.kind === 'results') fitRows();
+}
+
+let refitting = false;
+/** Uses the screen's full height: as many rows per page as fit below the slide's header. */
+function fitRows() {
+  if (refitting) return;
+  const stage = main.querySelector('.stage');
+  const table = stage?.querySelector('table.results');
+  const row = table?.querySelector('tbody tr');
+  if (!row) return;
+  const head = stage.querySelector('.slide-head');
+  const free = stage.clientHeight - (head ? head.offsetHeight : 0) - table.tHead.offsetHeight - 8;
+  const fit = Math.max(4, Math.floor(free / row.offsetHeight));
+  const shown = table.tBodies[0].rows.length;
+  // Re-page only when the page is full or overflows, so a short last page does not re-page.
+  if (fit !== bigRows && (shown >= bigRows || fit < shown)) {
+    const first = currentSlide.page * bigRows;
+    bigRows = fit;
+    const list = slides();
+    const same = list.findIndex((s) => s.kind === 'results' && s.skill === currentSlide.skill && s.page === Math.floor(first / bigRows));
+    if (same >= 0) slideIndex = same;
+    refitting = true;
+    try { renderBig(); } finally { refitting = false; }
+  }
 }
 
 /** A live update while a slide shows: update that slide (animated) without rotating. */
@@ -381,7 +438,7 @@ function renderSlideInPlace() {
   if (!same) { renderBig(); return; }
   if (same.kind === 'results' && slideTable) {
     const s = state.skills.get(same.skill);
-    slideTable.update(s.results.slice(same.page * BIG_ROWS, (same.page + 1) * BIG_ROWS));
+    slideTable.update(s.results.slice(same.page * bigRows, (same.page + 1) * bigRows));
     return;
   }
   slideIndex = list.indexOf(same);
@@ -428,7 +485,13 @@ async function main_() {
     return;
   }
   render();
-  if (big) { startRotation(); startClock(); }
+  if (big) {
+    startRotation();
+    startClock();
+    window.addEventListener('resize', () => renderBig());
+  }
+  // Recent activity falls back as minutes pass, with no frame needed.
+  setInterval(() => { if (!big) for (const c of state.order.filter(visible)) renderSkill(c); else if (currentSlide?.kind === 'progress') renderBig(); }, 30_000);
   startLive();
 }
 

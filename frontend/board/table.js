@@ -1,7 +1,8 @@
 // The results table of one skill. Rows are kept by entry code across updates so that a
 // rank change moves the existing row (animated, FLIP) and a changed row flashes.
 import { h, replace } from '../lib/dom.js';
-import { t, number, localName } from '../lib/i18n.js';
+import { t, number } from '../lib/i18n.js';
+import { localName } from '../lib/names.js';
 import { rankText, sharedRanks, shownScore } from '../lib/results.js';
 import { medalBadge } from '../lib/ui.js';
 
@@ -87,7 +88,7 @@ export class ResultsTable {
 
   fill(tr, row, shared) {
     const d = this.delegation(row.delegation);
-    const delegationName = d ? localName(d.names, d.name) : row.delegation;
+    const delegationName = d ? localName(d) : row.delegation;
     const inactive = row.status && row.status !== 'active';
     tr.className = inactive ? 'inactive' : '';
     if (row.medal) tr.classList.add(`row-${row.medal}`);

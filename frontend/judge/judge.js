@@ -7,11 +7,13 @@
 // log-in. The token lives in IndexedDB, never in the address.
 import { h, replace, announce } from '../lib/dom.js';
 import * as i18n from '../lib/i18n.js';
-import { t, localName, number, fieldErrorMessage, when } from '../lib/i18n.js';
+import { t, number, fieldErrorMessage, when } from '../lib/i18n.js';
+import { localName } from '../lib/names.js';
 import { get, post, del, path, Problem } from '../lib/api.js';
 import { LiveClient } from '../lib/live.js';
 import { languageSwitcher, liveBadge, problemView, toast, ask, confirmDialog } from '../lib/ui.js';
 import { openStore, Outbox } from './outbox.js';
+import { Heartbeat } from './heartbeat.js';
 
 const JUDGEMENT_SCORES = [0, 1, 2, 3];
 const LOCKED_STATES = new Set(['locked', 'published']);
@@ -19,6 +21,7 @@ const LOCKED_STATES = new Set(['locked', 'published']);
 const app = {
   db: null,
   outbox: null,
+  heartbeat: null,
   session: null,
   data: null, // {comp, me, judges, entries, schemes}
   marks: new Map(), // id → a stored mark as GET …/marks gives it
@@ -125,6 +128,7 @@ async function logout() {
   await app.db.delete('kv', 'session').catch(() => {});
   app.session = null;
   app.outbox.setToken(null);
+  app.heartbeat.stop();
   if (token) del(path('session'), { token }).catch(() => {});
   showLogin();
 }
@@ -262,7 +266,7 @@ function isLocked(skill) {
 
 function delegationName(code) {
   const d = app.data.comp.delegations.find((x) => x.code === code);
-  return d ? localName(d.names, d.name) : code;
+  return d ? localName(d) : code;
 }
 
 function aspectsOf(skill) {
@@ -303,6 +307,7 @@ async function enter(session, { keepEntry = false } = {}) {
   renderShell();
   await loadServerMarks();
   startLive();
+  app.heartbeat.start();
   app.outbox.sync();
 }
 
@@ -311,6 +316,7 @@ function sessionExpired() {
   app.db.delete('kv', 'session').catch(() => {});
   app.session = null;
   app.outbox.setToken(null);
+  app.heartbeat.stop();
   showLogin({ message: t('judge.session_expired') });
 }
 
@@ -471,7 +477,7 @@ function renderTabs() {
     ? skills.map((skill) => h('button', {
       type: 'button', class: ['tab', skill === app.skill && 'active'], 'aria-pressed': String(skill === app.skill),
       on: { click: () => { app.skill = skill; app.entry = null; renderTabs(); renderList(); renderSheet(); } },
-    }, app.data.schemes[skill]?.name || skill, isLocked(skill) ? h('span', { class: 'badge warn' }, t('judge.locked')) : null))
+    }, localName(app.data.schemes[skill]) || skill, isLocked(skill) ? h('span', { class: 'badge warn' }, t('judge.locked')) : null))
     : null);
   if (skills.length === 0) app.slots.tabs.append(h('p', { class: 'notice warn' }, t('judge.no_skills')));
 }
@@ -530,7 +536,7 @@ function renderList() {
   const entries = all.filter((e) => e.code === app.entry || (matches(e, app.filter.query)
     && (!app.filter.unmarkedOnly || markedCount(e.code, skill) < aspects)));
   const focused = document.activeElement?.closest?.('.entry-list [data-entry]')?.dataset.entry;
-  p.title.textContent = t('judge.entries_of', { skill: app.data.schemes[skill]?.name || skill });
+  p.title.textContent = t('judge.entries_of', { skill: localName(app.data.schemes[skill]) || skill });
   const own = app.data.me.delegation;
   p.note.textContent = own ? t('judge.own_delegation_note', { delegation: delegationName(own) }) : '';
   p.note.hidden = !own;
@@ -610,10 +616,10 @@ function renderSheet() {
     h('span', { class: 'sheet-progress small', role: 'status' }, t('judge.aspects_done', { done, total })));
   replace(app.slots.sheet,
     head,
-    locked ? h('p', { class: 'notice warn lock-banner', role: 'status' }, t('judge.locked_banner', { skill: scheme?.name || skill })) : null,
+    locked ? h('p', { class: 'notice warn lock-banner', role: 'status' }, t('judge.locked_banner', { skill: localName(scheme) || skill })) : null,
     entry.status && entry.status !== 'active' ? h('p', { class: 'notice warn' }, t(`status.${entry.status}`)) : null,
     (scheme?.criteria || []).map((criterion) => h('section', { class: 'criterion' },
-      h('h3', null, `${criterion.code} · ${criterion.name}`),
+      h('h3', null, `${criterion.code} · ${localName(criterion, undefined, '')}`),
       criterion.aspects.map((aspect) => aspectCard(entry, aspect, locked)))));
   app.observeSheetHead?.(head);
 }
@@ -647,7 +653,7 @@ function aspectCard(entry, aspect, locked) {
     h('span', { class: 'score-value' }, judgement ? value : binary ? (i ? t('judge.yes') : t('judge.no')) : number(value, 2)),
     judgement ? h('span', { class: 'score-label' }, t(`judge.scale_${value}`)) : null,
     binary ? h('span', { class: 'score-label' }, t('judge.points', { value: number(value, 2) })) : null));
-    controls = h('div', { class: ['score-buttons', binary && 'binary'], role: 'group', 'aria-label': `${aspect.code} ${aspect.description}` }, buttons);
+    controls = h('div', { class: ['score-buttons', binary && 'binary'], role: 'group', 'aria-label': `${aspect.code} ${localName(aspect, undefined, '')}` }, buttons);
   } else {
     const inputId = `m-${entry.code}-${aspect.code}`;
     const input = h('input', {
@@ -686,7 +692,7 @@ function aspectCard(entry, aspect, locked) {
   const card = h('article', { class: 'aspect', dataset: { aspect: aspect.code, kind: aspect.kind } },
     h('header', { class: 'aspect-head' },
       h('span', { class: 'aspect-code' }, aspect.code),
-      h('span', { class: 'aspect-desc' }, aspect.description),
+      h('span', { class: 'aspect-desc' }, localName(aspect, undefined, '')),
       h('span', { class: 'aspect-kind badge' }, judgement ? t('judge.kind_judgement') : binary ? t('judge.kind_binary') : t('judge.kind_measurement'))),
     controls, status, errors);
   const update = () => {
@@ -848,7 +854,7 @@ function renderAlerts() {
   if (!app.slots.alerts || !app.data) return;
   const items = [];
   for (const s of app.alerts?.skills || []) {
-    if (LOCKED_STATES.has(s.state)) items.push(h('p', { class: 'notice warn' }, t('judge.locked_banner', { skill: app.data.schemes[s.skill]?.name || s.skill })));
+    if (LOCKED_STATES.has(s.state)) items.push(h('p', { class: 'notice warn' }, t('judge.locked_banner', { skill: localName(app.data.schemes[s.skill]) || s.skill })));
     for (const d of (s.discrepancies || []).filter((x) => !x.overridden)) {
       items.push(h('div', { class: 'alert-item', dataset: { entry: d.entry, aspect: d.aspect } },
         h('span', null, h('strong', null, `${d.entry} · ${d.aspect}`), ' ',
@@ -909,6 +915,7 @@ async function start() {
     return;
   }
   app.outbox = new Outbox(app.db);
+  app.heartbeat = new Heartbeat(app.outbox, () => app.session);
   app.outbox.on((event, detail) => {
     if (event === 'unauthorized') { sessionExpired(); return; }
     if (event === 'rejected') { toast(t('judge.rejected_toast', { count: detail.length }), 'error'); }

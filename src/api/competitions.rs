@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 pub struct CompetitionSummary {
     code: String,
     name: String,
+    /// Translations of the name by language tag.
+    names: std::collections::BTreeMap<String, String>,
     timezone: String,
     starts_on: Option<chrono::NaiveDate>,
     ends_on: Option<chrono::NaiveDate>,
@@ -30,6 +32,7 @@ pub async fn list_competitions(state: State) -> ApiResult<web::Json<Vec<Competit
             .map(|c| CompetitionSummary {
                 code: c.code,
                 name: c.name,
+                names: c.names,
                 timezone: c.timezone,
                 starts_on: c.starts_on,
                 ends_on: c.ends_on,
@@ -45,6 +48,7 @@ pub fn detail(c: &Competition) -> Value {
     json!({
         "code": c.code,
         "name": c.name,
+        "names": c.names,
         "timezone": c.timezone,
         "starts_on": c.starts_on,
         "ends_on": c.ends_on,
@@ -52,7 +56,7 @@ pub fn detail(c: &Competition) -> Value {
         "medal_order": c.medal_order,
         "delegations": c.delegations.iter().map(|d| json!({"code": d.code, "name": d.name, "names": d.names})).collect::<Vec<_>>(),
         "skills": c.skills.iter().map(|s| json!({
-            "code": s.code(), "name": s.spec.name, "team_size": s.spec.team_size, "state": s.state,
+            "code": s.code(), "name": s.spec.name, "names": s.spec.names, "team_size": s.spec.team_size, "state": s.state,
             "standardise": s.spec.rules.standardise,
             "progress": {"marked": s.result.marked, "expected": s.result.expected},
         })).collect::<Vec<_>>(),

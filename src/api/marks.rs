@@ -29,9 +29,7 @@ fn parse_marks(raw: &[Value]) -> Result<Vec<MarkIn>, Vec<FieldError>> {
             errors.push(FieldError {
                 index: Some(index),
                 id: id_text.clone(),
-                pointer: format!("/marks/{index}{field}"),
-                code,
-                detail,
+                ..FieldError::new(format!("/marks/{index}{field}"), code, detail)
             })
         };
         if !m.is_object() {
@@ -97,6 +95,8 @@ pub async fn record_marks(
         return Err(ApiError::field("/marks", ErrorCode::TooMany, "send at most 5000 marks a batch"));
     }
     let marks = parse_marks(&body.marks).map_err(|errors| {
+        // Refused before the engine sees them; the engine counts the rest.
+        state.metrics.marks(0, 0, body.marks.len());
         ApiError::invalid(format!("{} mark(s) are malformed; none was stored", errors.len()), errors)
     })?;
     match state.engine.execute(c.id, caller, Command::RecordMarks { marks }).await?.outcome {

@@ -5,7 +5,7 @@ use crate::domain::kinds::{MedalOrder, SkillState};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::model::policy;
 use crate::scoring;
-use crate::view::{dec, medal_rows, medals_json, progress_rows, results_json};
+use crate::view::{dec, marks_since, medal_rows, medals_json, progress_rows, results_json};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -76,11 +76,19 @@ pub async fn get_results(
     Ok(HttpResponse::Ok().json(results_json(&c, s, visible)))
 }
 
-/// Marking progress of every skill (public).
+/// Marking progress of every skill (public): marks have and needed per skill and criterion,
+/// and `recent_marks`, the marks stored in the last ten minutes. No scores, no ranks.
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/progress", tag = "results", responses((status = 200, body = Object)))]
 pub async fn get_progress(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
-    Ok(web::Json(Value::Array(progress_rows(&c))))
+    let since = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let mut rows = progress_rows(&c);
+    for (row, skill) in rows.iter_mut().zip(c.skills.iter()) {
+        if let Some(map) = row.as_object_mut() {
+            map.insert("recent_marks".into(), json!(marks_since(skill, since)));
+        }
+    }
+    Ok(web::Json(Value::Array(rows)))
 }
 
 #[derive(Deserialize)]

@@ -27,12 +27,18 @@ pub struct Package {
     pub overrides: Vec<OverrideInput>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub published: Vec<String>,
+    /// The closing ceremony's plan, if one is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<super::ceremony::CeremonyInput>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompetitionInput {
     pub code: String,
     pub name: String,
+    /// Translations of the name by language tag (`zh`, `ru`; `en` too if it differs).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
     #[serde(default = "default_timezone")]
     pub timezone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,6 +86,9 @@ impl Default for AggregationInput {
 pub struct SkillInput {
     pub code: String,
     pub name: String,
+    /// Translations of the name by language tag (`zh`, `ru`; `en` too if it differs).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
     #[serde(default = "one")]
     pub team_size: u32,
     #[serde(default = "none_text")]
@@ -128,6 +137,9 @@ pub struct CriterionInput {
     pub code: String,
     #[serde(default)]
     pub name: String,
+    /// Translations of the name by language tag (`zh`, `ru`; `en` too if it differs).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
     #[serde(default)]
     pub aspects: Vec<AspectInput>,
 }
@@ -137,6 +149,9 @@ pub struct AspectInput {
     pub code: String,
     #[serde(default)]
     pub description: String,
+    /// Translations of the description by language tag.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
     pub kind: String,
     #[schema(value_type = String)]
     pub max: serde_json::Value,

@@ -4,14 +4,16 @@ use super::Code;
 use super::decimal::Centi;
 use super::input::{CompetitionInput, DelegationInput, SkillInput};
 use super::kinds::{AggregationMethod, AspectKind, MedalOrder, Standardise, TieBreak};
+use super::names::Names;
 use super::offence::Offences;
 use crate::error::ErrorCode;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompetitionSpec {
     pub code: Code,
     pub name: String,
+    pub names: Names,
     pub timezone: String,
     pub starts_on: Option<chrono::NaiveDate>,
     pub ends_on: Option<chrono::NaiveDate>,
@@ -23,13 +25,15 @@ pub struct CompetitionSpec {
 pub struct DelegationSpec {
     pub code: Code,
     pub name: String,
-    pub names: BTreeMap<String, String>,
+    pub names: Names,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AspectSpec {
     pub code: Code,
     pub description: String,
+    /// Translations of the description.
+    pub names: Names,
     pub kind: AspectKind,
     pub max: Centi,
     /// Judgement panel size (None for measurements).
@@ -52,6 +56,7 @@ impl AspectSpec {
 pub struct CriterionSpec {
     pub code: Code,
     pub name: String,
+    pub names: Names,
     pub aspects: Vec<AspectSpec>,
 }
 
@@ -105,12 +110,27 @@ impl SkillRules {
 pub struct SkillSpec {
     pub code: Code,
     pub name: String,
+    pub names: Names,
     pub team_size: u32,
     pub rules: SkillRules,
     pub criteria: Vec<CriterionSpec>,
 }
 
 impl SkillSpec {
+    /// The spec without its translations: what results depend on. Renaming a signed-off
+    /// skill, criterion or aspect in another language changes no result.
+    pub fn without_names(&self) -> SkillSpec {
+        let mut bare = self.clone();
+        bare.names.clear();
+        for c in &mut bare.criteria {
+            c.names.clear();
+            for a in &mut c.aspects {
+                a.names.clear();
+            }
+        }
+        bare
+    }
+
     /// Aspects in scheme order (the order of `AspectIx`).
     pub fn aspects(&self) -> impl Iterator<Item = &AspectSpec> {
         self.criteria.iter().flat_map(|c| c.aspects.iter())
@@ -151,6 +171,7 @@ impl SkillInput {
         let before = offences.0.len();
         let code = offences.code(&format!("{at}/code"), &self.code);
         let name = offences.text(&format!("{at}/name"), &self.name, 200);
+        let names = offences.names(&format!("{at}/names"), &self.names, 200);
         if self.team_size == 0 {
             offences.push(format!("{at}/team_size"), ErrorCode::OutOfRange, "must be at least 1");
         }
@@ -252,13 +273,15 @@ impl SkillInput {
                     }
                     _ => None,
                 };
+                let anames = offences.names(&format!("{aat}/names"), &aspect.names, 2000);
                 if let (Some(code), Some(kind), Some(max)) = (acode, kind, max) {
                     let description = aspect.description.trim().to_owned();
-                    aspects.push(AspectSpec { code, description, kind, max, panel, binary });
+                    aspects.push(AspectSpec { code, description, names: anames, kind, max, panel, binary });
                 }
             }
+            let cnames = offences.names(&format!("{cat}/names"), &criterion.names, 200);
             if let Some(code) = ccode {
-                criteria.push(CriterionSpec { code, name: criterion.name.trim().to_owned(), aspects });
+                criteria.push(CriterionSpec { code, name: criterion.name.trim().to_owned(), names: cnames, aspects });
             }
         }
         if offences.0.len() > before {
@@ -267,6 +290,7 @@ impl SkillInput {
         Some(SkillSpec {
             code: code?,
             name,
+            names,
             team_size: self.team_size,
             rules: SkillRules {
                 standardise: standardise?,
@@ -290,6 +314,7 @@ impl CompetitionInput {
         let before = offences.0.len();
         let code = offences.code(&format!("{at}/code"), &self.code);
         let name = offences.text(&format!("{at}/name"), &self.name, 200);
+        let names = offences.names(&format!("{at}/names"), &self.names, 200);
         let timezone = offences.text(&format!("{at}/timezone"), &self.timezone, 64);
         // An IANA name, the one spelling every clock understands (browsers' `Intl`, chrono-tz):
         // "Beijing" or "GMT+8" would leave each client to guess.
@@ -329,6 +354,7 @@ impl CompetitionInput {
         Some(CompetitionSpec {
             code: code?,
             name,
+            names,
             timezone,
             starts_on,
             ends_on,
@@ -342,6 +368,7 @@ impl DelegationInput {
     pub fn validate(&self, at: &str, offences: &mut Offences) -> Option<DelegationSpec> {
         let code = offences.code(&format!("{at}/code"), &self.code);
         let name = offences.text(&format!("{at}/name"), &self.name, 200);
-        Some(DelegationSpec { code: code?, name, names: self.names.clone() })
+        let names = offences.names(&format!("{at}/names"), &self.names, 200);
+        Some(DelegationSpec { code: code?, name, names })
     }
 }

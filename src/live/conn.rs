@@ -68,6 +68,8 @@ impl Bucket {
 enum Close {
     Quietly,
     With(u16, &'static str),
+    /// The server closed it (it is stopping); the close frame is queued already.
+    Sent,
 }
 
 struct Connection {
@@ -114,6 +116,8 @@ pub async fn serve(
     let close = connection.run(&stream, &wake).await;
     if let Close::With(code, reason) = close {
         shard.send(id, &frame::close_frame(code, reason));
+    }
+    if !matches!(close, Close::Quietly) {
         // What is queued, the close frame last, gets a moment to reach the client; then the
         // socket lingers until the client closes, reading what it still sends: closing a
         // socket with unread input resets it, and the client would lose the close frame.
@@ -141,12 +145,17 @@ impl Connection {
             if broken {
                 return Close::Quietly;
             }
+            if self.shard.closing(self.id) {
+                return Close::Sent;
+            }
             let step = tokio::select! {
                 biased;
                 () = poll_fn(|cx| self.shard.poll_flush(self.id, cx)), if pending => None,
                 () = wake.notified() => None,
                 ready = stream.readable() => match ready {
-                    Ok(()) => self.read(stream).await,
+                    // Boxed: a client message is rare, and the state of handling one would
+                    // otherwise be part of every idle connection's future.
+                    Ok(()) => Box::pin(self.read(stream)).await,
                     Err(_) => Some(Close::Quietly),
                 },
                 _ = heartbeat.tick() => self.heartbeat(last_sent),
@@ -252,7 +261,8 @@ impl Connection {
             unsubscribe: message.unsubscribe,
         };
         if let Some(token) = &message.auth {
-            match self.sessions.resolve(token).await {
+            // Boxed: the lookup's state would otherwise be part of every idle connection.
+            match Box::pin(self.sessions.resolve(token)).await {
                 Ok(Some(caller)) => request.auth = Some(caller),
                 _ => {
                     self.error(ErrorCode::InvalidToken, "the token is unknown, expired or revoked");

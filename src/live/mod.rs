@@ -4,6 +4,7 @@
 //! chat design): per channel it numbers, rate-limits, merges and encodes each update once,
 //! then hands the frame to each server thread's shard, which writes the same bytes to every
 //! subscribed socket. Connections read and answer their clients on their own thread.
+pub mod broadcast;
 pub mod channel;
 mod conn;
 pub mod frame;
@@ -74,6 +75,12 @@ pub struct Stats {
     /// Frames emitted by the hub (each shared by its subscribers).
     pub frames: AtomicU64,
     pub sockets: AtomicUsize,
+    /// Channel subscriptions of the open sockets.
+    pub subscriptions: AtomicUsize,
+    /// Changes merged into a frame held back by the channel's rate.
+    pub coalesced: AtomicU64,
+    /// Snapshot frames written to sockets.
+    pub snapshots: AtomicU64,
 }
 
 enum Request {
@@ -101,6 +108,8 @@ pub struct Hub {
 
 /// Open sockets, in all and per address.
 struct Limits {
+    /// Set when the server stops: no new socket is taken.
+    closed: std::sync::atomic::AtomicBool,
     total: usize,
     per_address: usize,
     by_address: Mutex<HashMap<IpAddr, usize>>,
@@ -133,6 +142,7 @@ impl Hub {
         let (tx, mut rx) = mpsc::unbounded_channel::<Request>();
         let stats = Arc::new(Stats::default());
         let limits = Arc::new(Limits {
+            closed: std::sync::atomic::AtomicBool::new(false),
             total: config.max_sockets,
             per_address: config.max_sockets_per_address,
             by_address: Mutex::new(HashMap::new()),
@@ -196,13 +206,17 @@ impl Hub {
         self.ask(Request::Revoke(revocation));
     }
 
-    /// Closes every live socket (the server is stopping).
+    /// Closes every live socket and takes no new one (the server is stopping).
     pub fn shutdown(&self, code: u16, reason: &str) {
+        self.limits.closed.store(true, Ordering::Relaxed);
         self.ask(Request::Shutdown { code, reason: reason.to_owned() });
     }
 
     /// A place for a new socket from `address`, or `None` over the caps.
     pub fn permit(&self, address: IpAddr) -> Option<Permit> {
+        if self.limits.closed.load(Ordering::Relaxed) {
+            return None;
+        }
         let mut by = self.limits.by_address.lock().ok()?;
         let here = by.get(&address).copied().unwrap_or(0);
         if self.stats.sockets.load(Ordering::Relaxed) >= self.limits.total || here >= self.limits.per_address {

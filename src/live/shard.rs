@@ -100,13 +100,15 @@ struct Slot {
     wake: Rc<Notify>,
     last_sent: Instant,
     broken: bool,
+    /// A close frame is queued: nothing more is written, the connection winds down.
+    closing: bool,
 }
 
 impl Slot {
     /// Writes bytes now if nothing is queued, else queues them (bounded). Returns false when
     /// the queue is full and the bytes were not taken.
     fn write(&mut self, bytes: &Bytes, stats: &Stats) -> bool {
-        if self.broken {
+        if self.broken || self.closing {
             return true;
         }
         self.last_sent = Instant::now();
@@ -137,6 +139,25 @@ impl Slot {
     fn queue(&mut self, bytes: Bytes) {
         self.pending_bytes += bytes.len();
         self.pending.push_back(bytes);
+        self.wake.notify_one();
+    }
+
+    /// Writes or queues a close frame, past the queue's bound (it is the last frame), and
+    /// wakes the connection to flush it and wind down.
+    fn close(&mut self, bytes: &Bytes) {
+        if self.broken || self.closing {
+            return;
+        }
+        self.closing = true;
+        if self.pending.is_empty() {
+            match self.wire.try_write(&[IoSlice::new(bytes)]) {
+                Ok(n) if n == bytes.len() => {}
+                Ok(n) => self.queue(bytes.slice(n..)),
+                Err(_) => self.fail(),
+            }
+        } else {
+            self.queue(bytes.clone());
+        }
         self.wake.notify_one();
     }
 
@@ -187,6 +208,9 @@ impl Slot {
             return if self.behind.contains(channel) { Delivery::Skipped } else { Delivery::Gap };
         }
         if self.write(&frame.bytes, stats) {
+            if frame.snapshot {
+                stats.snapshots.fetch_add(1, Ordering::Relaxed);
+            }
             self.last.insert(channel.clone(), frame.seq);
             self.behind.retain(|c| c != channel);
             Delivery::Written
@@ -268,6 +292,7 @@ impl Shard {
             wake,
             last_sent: Instant::now(),
             broken: false,
+            closing: false,
         };
         self.0.borrow_mut().slots.insert(conn, slot);
     }
@@ -298,6 +323,11 @@ impl Shard {
         state.slots.get(&conn).map_or((false, true, Instant::now()), |s| {
             (!s.pending.is_empty() || s.wire.backlog(), s.broken, s.last_sent)
         })
+    }
+
+    /// Whether the server closed the connection (a close frame is on its way).
+    pub fn closing(&self, conn: ConnId) -> bool {
+        self.0.borrow().slots.get(&conn).is_some_and(|s| s.closing)
     }
 
     /// Waits for the socket to take more, then writes what is queued; once drained, asks the
@@ -396,9 +426,7 @@ impl ShardState {
             ShardMsg::CloseAll { code, reason } => {
                 let bytes = frame::close_frame(code, &reason);
                 for slot in self.slots.values_mut() {
-                    slot.write(&bytes, &stats);
-                    slot.broken = true;
-                    slot.wake.notify_one();
+                    slot.close(&bytes);
                 }
             }
         }
@@ -438,6 +466,7 @@ mod tests {
             wake: Rc::new(Notify::new()),
             last_sent: Instant::now(),
             broken: false,
+            closing: false,
         };
         let stats = Stats::default();
         let data = serde_json::json!({ "skills": [{ "pad": "x".repeat(1000) }] });

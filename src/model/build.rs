@@ -58,12 +58,13 @@ pub struct Builder {
     /// buffer to copy and free: the store streams them in storage order already).
     marks: Vec<imbl::Vector<StoredMark>>,
     strings: FxHashSet<Arc<str>>,
+    ceremony: Option<super::ceremony::Ceremony>,
 }
 
 impl Builder {
     /// Starts from every record but the marks still to come (those in `records` count too).
     pub fn new(records: Records) -> Builder {
-        let Records { competition, delegations, skills, entries, judges, marks, voids, overrides } = records;
+        let Records { competition, delegations, skills, entries, judges, marks, voids, overrides, ceremony } = records;
         let delegations: IxVec<DelegationIx, Delegation> = delegations
             .into_iter()
             .map(|d| Delegation { id: d.id, code: d.code, name: d.name, names: d.names })
@@ -154,6 +155,7 @@ impl Builder {
             voided,
             overrides,
             strings: FxHashSet::default(),
+            ceremony,
         };
         for m in marks {
             builder.add_mark(m);
@@ -210,6 +212,7 @@ impl Builder {
             aspect_pos,
             overrides,
             marks: skill_marks,
+            ceremony,
             ..
         } = self;
         for o in overrides {
@@ -252,6 +255,7 @@ impl Builder {
             id,
             code,
             name,
+            names,
             timezone,
             starts_on,
             ends_on,
@@ -263,6 +267,7 @@ impl Builder {
             id,
             code,
             name,
+            names,
             timezone,
             starts_on,
             ends_on,
@@ -274,6 +279,7 @@ impl Builder {
             entries: Arc::new(entries),
             judges: Arc::new(judges),
             index: Arc::new(index),
+            ceremony: ceremony.map(Arc::new),
         };
         let kept = |skill: &Skill| -> Option<Arc<SkillResult>> {
             let previous = previous?;
@@ -376,6 +382,7 @@ impl Competition {
             marks,
             voids,
             overrides,
+            ceremony: self.ceremony.as_deref().cloned(),
         }
     }
 
@@ -384,6 +391,7 @@ impl Competition {
             id: self.id,
             code: self.code.clone(),
             name: self.name.clone(),
+            names: self.names.clone(),
             timezone: self.timezone.clone(),
             starts_on: self.starts_on,
             ends_on: self.ends_on,

@@ -323,6 +323,7 @@ pub struct Competition {
     pub id: Uuid,
     pub code: String,
     pub name: String,
+    pub names: BTreeMap<String, String>,
     pub timezone: String,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
@@ -335,6 +336,8 @@ pub struct Competition {
     pub entries: Arc<IxVec<EntryIx, Entry>>,
     pub judges: Arc<IxVec<JudgeIx, Judge>>,
     pub(super) index: Arc<Index>,
+    /// The closing ceremony, once planned.
+    pub ceremony: Option<Arc<super::ceremony::Ceremony>>,
 }
 
 impl Competition {

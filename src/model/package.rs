@@ -33,6 +33,7 @@ pub fn records_from_plan(
         id: fresh(),
         code: c.code.to_string(),
         name: c.name.clone(),
+        names: c.names.clone(),
         timezone: c.timezone.clone(),
         starts_on: c.starts_on,
         ends_on: c.ends_on,
@@ -148,7 +149,7 @@ pub fn records_from_plan(
             }
         })
         .collect();
-    Records { competition, delegations, skills, entries, judges, marks, voids, overrides }
+    Records { competition, delegations, skills, entries, judges, marks, voids, overrides, ceremony: None }
 }
 
 /// Offences of a package against the rules that need the model: every mark by a judge who
@@ -233,6 +234,7 @@ pub fn export(model: &Competition) -> Package {
         competition: CompetitionInput {
             code: model.code.clone(),
             name: model.name.clone(),
+            names: model.names.clone(),
             timezone: model.timezone.clone(),
             starts_on: model.starts_on.map(|d| d.to_string()),
             ends_on: model.ends_on.map(|d| d.to_string()),
@@ -270,6 +272,7 @@ pub fn export(model: &Competition) -> Package {
         marks: marks.into_iter().map(|(_, m)| m).collect(),
         overrides,
         published: Vec::new(),
+        ceremony: model.ceremony.as_deref().map(super::decide::ceremony::to_package),
     }
 }
 
@@ -279,6 +282,7 @@ pub fn skill_input(spec: &crate::domain::spec::SkillSpec, state: SkillState) -> 
     SkillInput {
         code: spec.code.to_string(),
         name: spec.name.clone(),
+        names: spec.names.clone(),
         team_size: spec.team_size,
         standardise: rules.standardise.as_str().into(),
         tie_tolerance: value(rules.tie_tolerance),
@@ -300,12 +304,14 @@ pub fn skill_input(spec: &crate::domain::spec::SkillSpec, state: SkillState) -> 
             .map(|c| CriterionInput {
                 code: c.code.to_string(),
                 name: c.name.clone(),
+                names: c.names.clone(),
                 aspects: c
                     .aspects
                     .iter()
                     .map(|a| AspectInput {
                         code: a.code.to_string(),
                         description: a.description.clone(),
+                        names: a.names.clone(),
                         kind: a.kind.as_str().into(),
                         max: value(a.max),
                         panel: a.panel,

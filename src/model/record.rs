@@ -13,6 +13,7 @@ pub struct CompetitionRecord {
     pub id: Uuid,
     pub code: String,
     pub name: String,
+    pub names: BTreeMap<String, String>,
     pub timezone: String,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
@@ -130,4 +131,6 @@ pub struct Records {
     pub marks: Vec<MarkRecord>,
     pub voids: Vec<VoidRecord>,
     pub overrides: Vec<OverrideRecord>,
+    /// The closing ceremony's plan and place, if one is planned.
+    pub ceremony: Option<super::ceremony::Ceremony>,
 }

@@ -22,6 +22,7 @@ fn measurement(code: &str, max: &str) -> AspectSpec {
     AspectSpec {
         code: Code::parse(code).unwrap(),
         description: String::new(),
+        names: Default::default(),
         kind: AspectKind::Measurement,
         max: c(max),
         panel: None,
@@ -34,11 +35,18 @@ fn judgement(code: &str, max: &str, panel: u32) -> AspectSpec {
 }
 
 fn criterion(code: &str, aspects: Vec<AspectSpec>) -> CriterionSpec {
-    CriterionSpec { code: Code::parse(code).unwrap(), name: code.into(), aspects }
+    CriterionSpec { code: Code::parse(code).unwrap(), name: code.into(), names: Default::default(), aspects }
 }
 
 fn skill(rules: SkillRules, criteria: Vec<CriterionSpec>) -> SkillSpec {
-    SkillSpec { code: Code::parse("SK").unwrap(), name: "Skill".into(), team_size: 1, rules, criteria }
+    SkillSpec {
+        code: Code::parse("SK").unwrap(),
+        name: "Skill".into(),
+        names: Default::default(),
+        team_size: 1,
+        rules,
+        criteria,
+    }
 }
 
 fn robust700() -> SkillRules {

@@ -15,6 +15,7 @@ use crate::model::{
     Caller, Command, Competition, Decision, MarkGroup, MarkIn, Outcome, Write, decide, redeem_login_code,
 };
 use crate::store::{self, Db, StoreError, Tx};
+use crate::telemetry::Metrics;
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,13 +69,18 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn start(db: Db, hub: Hub) -> Engine {
+    pub fn start(db: Db, hub: Hub, metrics: Metrics) -> Engine {
         let (tx, rx) = mpsc::channel(4096);
         let instance = Uuid::now_v7();
         let models = Models::default();
-        let worker = Worker { db, hub, models: models.clone(), instance };
+        let worker = Worker { db, hub, models: models.clone(), instance, metrics };
         tokio::spawn(worker.run(rx));
         Engine { tx, models, instance }
+    }
+
+    /// Writes waiting in the queue.
+    pub fn queue_depth(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
     }
 
     /// This instance's id (several may share a PostgreSQL database).
@@ -123,6 +129,7 @@ struct Worker {
     models: Models,
     /// Tells this instance's own notifications apart from other instances'.
     instance: Uuid,
+    metrics: Metrics,
 }
 
 /// A request of a group of marks.
@@ -236,6 +243,7 @@ impl Worker {
     /// transaction. Each request's outcome is its own; if storing fails for a reason other
     /// than a lost race, each request is tried alone, so one cannot fail the others.
     async fn marks(&mut self, competition: Uuid, jobs: Vec<MarkJob>) {
+        let started = Instant::now();
         let stored = self
             .settle(competition, |c| {
                 let now = Utc::now();
@@ -246,7 +254,14 @@ impl Worker {
             .await;
         match stored {
             Ok((outcomes, model, numbered)) => {
+                let sent = jobs.iter().map(|j| j.marks.len()).sum();
+                self.metrics.group_commit(jobs.len(), sent, started.elapsed());
                 for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                    match &outcome {
+                        Ok(Outcome::Marks { accepted, duplicates }) => self.metrics.marks(*accepted, *duplicates, 0),
+                        Ok(_) => {}
+                        Err(_) => self.metrics.marks(0, 0, job.marks.len()),
+                    }
                     let done = outcome.map(|outcome| Done { outcome, model: model.clone() });
                     let _ = job.reply.send(done.map_err(ApiError::from));
                 }
@@ -264,6 +279,9 @@ impl Worker {
             Err(error) => {
                 if let ApiError::Internal(cause) = &error {
                     tracing::error!(%cause, "storing marks failed");
+                }
+                if let ApiError::Rejected(_) = &error {
+                    self.metrics.marks(0, 0, jobs.iter().map(|j| j.marks.len()).sum());
                 }
                 reply_all(jobs, || clone_error(&error));
             }

@@ -47,6 +47,26 @@ pub fn demo_package() -> ApiResult<Package> {
             ]);
         }
     }
+    let translated = |zh: &str, ru: &str| BTreeMap::from([("zh".into(), zh.into()), ("ru".into(), ru.into())]);
+    package.competition.names =
+        translated("Podium 演示：上合组织技能锦标赛", "Демо Podium: чемпионат ШОС по профмастерству");
+    let skill_names: BTreeMap<&str, (&str, &str)> = BTreeMap::from([
+        ("IR", ("工业机器人", "Промышленная робототехника")),
+        ("NE", ("新能源汽车技术", "Технологии электромобилей")),
+        ("AI", ("人工智能应用", "Прикладной искусственный интеллект")),
+        ("CNC", ("数控铣", "Фрезерная обработка на станках с ЧПУ")),
+    ]);
+    for skill in &mut package.skills {
+        if let Some((zh, ru)) = skill_names.get(skill.code.as_str()) {
+            skill.names = translated(zh, ru);
+        }
+        for criterion in &mut skill.criteria {
+            criterion.names = translated(&format!("模块 {}", criterion.code), &format!("Модуль {}", criterion.code));
+            for aspect in &mut criterion.aspects {
+                aspect.names = translated(&format!("评分项 {}", aspect.code), &format!("Аспект {}", aspect.code));
+            }
+        }
+    }
     // Leave the last skill half-marked, so the board shows marking progress.
     let last = package.skills.last().map(|s| s.code.clone()).unwrap_or_default();
     let entries_of_last: Vec<String> =

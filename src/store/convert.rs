@@ -1,4 +1,5 @@
 //! Rows and records: the border where database rows become the model's records, and back.
+use crate::domain::names::Names;
 use crate::domain::spec::{AspectSpec, CriterionSpec, SkillRules, SkillSpec};
 use crate::domain::{Centi, Code};
 use crate::model::record::{
@@ -10,11 +11,22 @@ use entity::{
 };
 use uuid::Uuid;
 
+/// Stored translations (null or a JSON object) as a map; a malformed value reads as none.
+fn names_of(json: Option<serde_json::Value>) -> Names {
+    json.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
+}
+
+/// Translations as stored: null when there are none.
+fn names_row(names: &Names) -> Option<serde_json::Value> {
+    if names.is_empty() { None } else { serde_json::to_value(names).ok() }
+}
+
 pub fn competition_record(c: competition::Model) -> CompetitionRecord {
     CompetitionRecord {
         id: c.id,
         code: c.code,
         name: c.name,
+        names: names_of(c.names),
         timezone: c.timezone,
         starts_on: c.starts_on,
         ends_on: c.ends_on,
@@ -29,6 +41,7 @@ pub fn competition_row(c: &CompetitionRecord) -> competition::Model {
         id: c.id,
         code: c.code.clone(),
         name: c.name.clone(),
+        names: names_row(&c.names),
         timezone: c.timezone.clone(),
         starts_on: c.starts_on,
         ends_on: c.ends_on,
@@ -71,17 +84,24 @@ pub fn skill_record(s: skill::Model, criteria: &[criterion::Model], aspects: &[a
             specs.push(AspectSpec {
                 code: Code::trusted(a.code.clone()),
                 description: a.description.clone(),
+                names: names_of(a.names.clone()),
                 kind: a.kind,
                 max: Centi(a.max_centi),
                 panel: a.panel.map(|p| p.max(1).unsigned_abs()),
                 binary: a.binary,
             });
         }
-        spec_criteria.push(CriterionSpec { code: Code::trusted(c.code.clone()), name: c.name.clone(), aspects: specs });
+        spec_criteria.push(CriterionSpec {
+            code: Code::trusted(c.code.clone()),
+            name: c.name.clone(),
+            names: names_of(c.names.clone()),
+            aspects: specs,
+        });
     }
     let spec = SkillSpec {
         code: Code::trusted(s.code),
         name: s.name,
+        names: names_of(s.names),
         team_size: s.team_size.max(1).unsigned_abs(),
         rules: SkillRules {
             standardise: s.standardise,
@@ -121,6 +141,7 @@ pub fn skill_row(competition_id: Uuid, s: &SkillRecord) -> skill::Model {
         competition_id,
         code: spec.code.to_string(),
         name: spec.name.clone(),
+        names: names_row(&spec.names),
         position: s.position,
         team_size: int(spec.team_size),
         standardise: rules.standardise,
@@ -150,6 +171,7 @@ pub fn scheme_rows(s: &SkillRecord) -> (Vec<criterion::Model>, Vec<aspect::Model
             skill_id: s.id,
             code: c.code.to_string(),
             name: c.name.clone(),
+            names: names_row(&c.names),
             position: i32::try_from(position).unwrap_or(i32::MAX),
         });
         for a in &c.aspects {
@@ -160,6 +182,7 @@ pub fn scheme_rows(s: &SkillRecord) -> (Vec<criterion::Model>, Vec<aspect::Model
                 criterion_id: *id,
                 code: a.code.to_string(),
                 description: a.description.clone(),
+                names: names_row(&a.names),
                 kind: a.kind,
                 max_centi: a.max.0,
                 panel: a.panel.map(int),
@@ -316,5 +339,26 @@ pub fn override_row(o: &OverrideRecord) -> discrepancy_override::Model {
         covers_seq: o.covers_seq,
         actor: o.actor.clone(),
         created_at: o.created_at,
+    }
+}
+
+/// A stored ceremony; `None` when its plan no longer reads (never written by this server).
+pub fn ceremony_record(row: entity::ceremony::Model) -> Option<crate::model::ceremony::Ceremony> {
+    let skills = serde_json::from_value(row.plan).ok()?;
+    Some(crate::model::ceremony::Ceremony {
+        skills,
+        position: usize::try_from(row.position).unwrap_or(0),
+        rehearsal: row.rehearsal,
+        version: row.version,
+    })
+}
+
+pub fn ceremony_row(competition_id: Uuid, c: &crate::model::ceremony::Ceremony) -> entity::ceremony::Model {
+    entity::ceremony::Model {
+        competition_id,
+        plan: serde_json::to_value(&c.skills).unwrap_or_default(),
+        position: i32::try_from(c.position).unwrap_or(i32::MAX),
+        rehearsal: c.rehearsal,
+        version: c.version,
     }
 }

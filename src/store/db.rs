@@ -42,6 +42,18 @@ impl Db {
         self.0.get_database_backend() == DbBackend::Postgres
     }
 
+    /// How the connection pool is used now.
+    pub fn pool_use(&self) -> PoolUse {
+        fn of<D: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<D>) -> PoolUse {
+            PoolUse { open: pool.size(), idle: pool.num_idle(), max: pool.options().get_max_connections() }
+        }
+        match self.0.get_database_backend() {
+            DbBackend::Postgres => of(self.0.get_postgres_connection_pool()),
+            DbBackend::Sqlite => of(self.0.get_sqlite_connection_pool()),
+            _ => PoolUse::default(),
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), StoreError> {
         Ok(self.0.ping().await?)
     }
@@ -61,6 +73,14 @@ impl Db {
         };
         Ok(Tx(txn))
     }
+}
+
+/// Connections of the pool: open, idle among them, and the most it opens.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: usize,
+    pub max: u32,
 }
 
 /// A write transaction; dropped without `commit`, it rolls back.

@@ -4,6 +4,7 @@
 //! the server holds a [`Db`] and a [`Tx`] and never names sea-orm.
 pub mod account;
 pub mod audit;
+pub mod backup;
 pub mod competition;
 mod convert;
 pub mod db;
@@ -11,6 +12,7 @@ mod error;
 pub mod import;
 pub mod live_seq;
 pub mod notify;
+pub mod tablet;
 pub mod write;
 
 pub use db::{Db, Tx};

@@ -87,6 +87,7 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                 let row = convert::competition_row(c);
                 competition::Entity::update_many()
                     .col_expr(competition::Column::Name, Expr::value(row.name))
+                    .col_expr(competition::Column::Names, Expr::value(row.names))
                     .col_expr(competition::Column::Timezone, Expr::value(row.timezone))
                     .col_expr(competition::Column::StartsOn, Expr::value(row.starts_on))
                     .col_expr(competition::Column::EndsOn, Expr::value(row.ends_on))
@@ -95,6 +96,35 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                     .filter(competition::Column::Id.eq(c.id))
                     .exec(db)
                     .await?;
+            }
+            Write::Ceremony { ceremony, expected } => {
+                let row = convert::ceremony_row(competition_id, ceremony);
+                match expected {
+                    None => {
+                        entity::ceremony::Entity::insert(row.into_active_model())
+                            .exec_without_returning(db)
+                            .await
+                            .map_err(|e| match e.sql_err() {
+                                Some(sea_orm::SqlErr::UniqueConstraintViolation(d)) => StoreError::Conflict(d),
+                                _ => StoreError::raced(e),
+                            })?;
+                    }
+                    Some(version) => {
+                        let done = entity::ceremony::Entity::update_many()
+                            .col_expr(entity::ceremony::Column::Plan, Expr::value(row.plan))
+                            .col_expr(entity::ceremony::Column::Position, Expr::value(row.position))
+                            .col_expr(entity::ceremony::Column::Rehearsal, Expr::value(row.rehearsal))
+                            .col_expr(entity::ceremony::Column::Version, Expr::value(row.version))
+                            .filter(entity::ceremony::Column::CompetitionId.eq(competition_id))
+                            .filter(entity::ceremony::Column::Version.eq(*version))
+                            .exec(db)
+                            .await
+                            .map_err(StoreError::raced)?;
+                        if done.rows_affected != 1 {
+                            return Err(StoreError::Conflict("the ceremony changed meanwhile".into()));
+                        }
+                    }
+                }
             }
             Write::DeleteCompetition(id) => {
                 competition::Entity::delete_by_id(*id).exec(db).await.map_err(StoreError::from_constraint)?;
@@ -141,6 +171,26 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                     let (criteria, aspects) = convert::scheme_rows(record);
                     insert_all::<criterion::Entity, _>(db, criteria).await?;
                     insert_all::<aspect::Entity, _>(db, aspects).await?;
+                } else {
+                    // The same scheme, perhaps with other translations: update them in place,
+                    // since marks refer to the aspects' ids.
+                    let (criteria, aspects) = convert::scheme_rows(record);
+                    for c in criteria {
+                        criterion::Entity::update_many()
+                            .col_expr(criterion::Column::Name, Expr::value(c.name))
+                            .col_expr(criterion::Column::Names, Expr::value(c.names))
+                            .filter(criterion::Column::Id.eq(c.id))
+                            .exec(db)
+                            .await?;
+                    }
+                    for a in aspects {
+                        aspect::Entity::update_many()
+                            .col_expr(aspect::Column::Description, Expr::value(a.description))
+                            .col_expr(aspect::Column::Names, Expr::value(a.names))
+                            .filter(aspect::Column::Id.eq(a.id))
+                            .exec(db)
+                            .await?;
+                    }
                 }
             }
             Write::DeleteSkill(id) => {

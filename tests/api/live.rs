@@ -91,9 +91,14 @@ pub async fn snapshot_delta_and_resume_without_gaps(app: TestApp) {
     assert_eq!(delta["data"]["ranks"], json!([row_of("S1-AAA"), 2, row_of("S1-CCC"), 2]), "{delta}");
     assert_eq!(delta["data"]["medals"], json!([row_of("S1-AAA"), "silver", row_of("S1-CCC"), "silver"]), "{delta}");
     drop(socket);
-    // Two changes while away, then resume from the last seq seen.
+    // Two changes while away, then resume from the last seq seen. A mark is answered before
+    // its change reaches the hub, so a watcher waits until the hub has sent the second one.
+    let mut watcher = connect(&app, Some(&app.admin_token)).await;
+    send(&mut watcher, json!({"subscribe": ["skill:S1"]})).await;
+    assert_eq!(next(&mut watcher).await["type"], "snapshot");
     post_mark(&app, &ja, "S1-CCC", "6.00").await;
     post_mark(&app, &ja, "S1-BBB", "8.00").await;
+    while next(&mut watcher).await["seq"].as_i64() < Some(s0 + 3) {}
     let mut socket = connect(&app, Some(&app.admin_token)).await;
     send(&mut socket, json!({"subscribe": ["skill:S1"], "since": {"skill:S1": s0 + 1}})).await;
     // The missed changes come as one merged delta covering both seqs (`from` … `seq`).

@@ -4,15 +4,23 @@
 mod helpers;
 
 mod auth;
+mod backup;
+mod ceremony;
 mod durability;
 mod fixtures;
+mod fleet;
 mod hygiene;
 mod integrity;
 mod judging;
 mod live;
 mod live_limits;
 mod marks;
+mod metrics;
+mod names;
 mod package;
 mod registration;
 mod scale;
+mod shutdown;
+mod simulate;
+mod spreadsheet;
 mod tls;

@@ -5,7 +5,9 @@
 // tests/browser.rs starts the server on a fresh database and runs this; it can also be run
 // by hand against `podium serve`. Exits 0 when every scenario passes.
 import { chromium } from 'playwright-core';
-import { readFile, mkdir, readdir } from 'node:fs/promises';
+import { readFile, mkdir, readdir, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
@@ -1118,6 +1120,323 @@ test('(i) revoked: an ended session sends the console and the tablet to the log-
   for (const p of [consolePage, tablet, board]) { assertClean(p); await p.context().close(); }
 });
 
+// ------------------------------------------------------------------ issue 11: names, documents, activity
+
+/** Chinese and Russian names for the test package's skills and modules (over the API). */
+async function translate(code) {
+  const token = await admin();
+  const names = { XS: { zh: '安全技能', ru: 'Навык безопасности' }, LV: { zh: '现场评分', ru: 'Живое оценивание' } };
+  for (const [skill, translations] of Object.entries(names)) {
+    const body = await ok('GET', `/competitions/${code}/skills/${skill}`);
+    body.names = translations;
+    for (const c of body.criteria) {
+      c.names = { zh: `模块 ${c.code}`, ru: `Модуль ${c.code}` };
+      for (const a of c.aspects) a.names = { zh: `评分项 ${a.code}` };
+    }
+    await ok('PUT', `/competitions/${code}/skills/${skill}`, { body, token });
+  }
+  const comp = await ok('GET', `/competitions/${code}`);
+  await ok('PUT', `/competitions/${code}`, { body: { code, name: comp.name, timezone: comp.timezone, names: { zh: '端到端测试赛', ru: 'Сквозное тестовое соревнование' } }, token });
+}
+
+test('(n) names and activity: the board in ?lang=zh shows Chinese names, and marking activity without ranks', async () => {
+  const code = 'E2E-NAMES';
+  await freshCompetition(code);
+  await translate(code);
+  const judge = await judgeToken(code, 'J-LV-A');
+  await markAs(code, judge, [['LV-BBB', 'M1', '7.00'], ['LV-BBB', 'M2', '2.00'], ['LV-CCC', 'M1', '5.50']]);
+  const page = await newPage();
+  await page.goto(`${base}/board/${code}?lang=zh`);
+  await page.waitForSelector('#skill-XS table.results tbody tr');
+  assert.equal(await text(page, '#skill-XS .skill-name'), '安全技能');
+  assert.equal(await text(page, '#title'), '端到端测试赛');
+  assert.ok((await text(page, '#skill-XS table.results')).includes('贝塔国'), 'delegations by their Chinese names');
+  // The unpublished skill: progress, modules, recent marks; no rank, no score, no medal.
+  const lv = '#skill-LV';
+  assert.equal(await text(page, `${lv} .skill-name`), '现场评分');
+  await page.waitForSelector(`${lv} .activity .recent.busy`);
+  assert.equal(await text(page, `${lv} .activity .recent`), '最近 10 分钟评分 3 条');
+  assert.deepEqual(await page.locator(`${lv} .criteria-progress li`).evaluateAll((els) => els.map((e) => e.dataset.criterion)), ['A', 'B']);
+  assert.match(await text(page, `${lv} .criteria-progress li[data-criterion="A"]`), /模块 A.*3 \/ 6/);
+  assert.equal(await page.locator(`${lv} table, ${lv} .rank, ${lv} .medal, ${lv} .score`).count(), 0, 'no ranks before publication');
+  // A live mark moves the activity on, still without ranks.
+  await markAs(code, judge, [['LV-BBB', 'J1', '2']]);
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('4'), `${lv} .activity .recent`);
+  assert.equal(await page.locator(`${lv} table, ${lv} .rank`).count(), 0);
+  // The big screen: the same activity, and the medal columns labelled.
+  const big = await newPage({ width: 1920, height: 1080 });
+  await big.goto(`${base}/board/${code}?screen=big&lang=ru&skill=LV`);
+  await big.waitForSelector('.slide[data-kind="progress"] .activity[data-skill="LV"]');
+  assert.equal(await text(big, '.slide .activity .recent'), 'Оценок за последние 10 минут: 4');
+  assert.equal(await big.locator('.slide table, .slide .rank').count(), 0);
+  await big.goto(`${base}/board/${code}?screen=big&lang=en&interval=4`);
+  await big.waitForSelector('.slide[data-kind="results"] table.results');
+  assert.equal(await big.$eval('.slide table.results', (el) => getComputedStyle(el).tableLayout), 'fixed', 'the same column widths on every page');
+  const bottom = await big.$eval('.slide table.results', (el) => el.getBoundingClientRect().bottom);
+  assert.ok(bottom <= 1080, `the page fits the screen: ${bottom}`);
+  await big.waitForSelector('.slide[data-kind="medals"]', { timeout: 15_000 });
+  assert.deepEqual(await big.locator('.slide .medal-table thead .medal-label').evaluateAll((els) => els.map((e) => e.textContent)), ['Gold', 'Silver', 'Bronze', 'Medallion for Excellence']);
+  assertClean(big);
+  // The tablet speaks the same names: skill, module and aspect in Chinese.
+  const tablet = await newPage({ width: 1024, height: 768 });
+  await tablet.goto(`${base}/judge?lang=zh`);
+  await tablet.fill('#code', await issueCode(code, 'J-LV-A'));
+  await tablet.click('form.login button[type="submit"]');
+  await tablet.click('.entry-button[data-entry="LV-BBB"]');
+  await tablet.waitForSelector('.aspect[data-aspect="M1"] .aspect-desc');
+  assert.equal(await text(tablet, '.aspect[data-aspect="M1"] .aspect-desc'), '评分项 M1');
+  assert.ok((await tablet.locator('h3').allInnerTexts()).some((h3) => h3.includes('模块 A')), 'the module by its Chinese name');
+  assert.ok((await tablet.innerText('body')).includes('现场评分'), 'the skill by its Chinese name');
+  assertClean(tablet);
+  await tablet.context().close();
+  assertClean(page);
+  await page.context().close();
+  await big.context().close();
+});
+
+/** The text of a PDF (pdftotext from poppler-utils), or null where it is not installed. */
+function pdfText(file) {
+  try {
+    return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  } catch (error) {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Pages of a PDF: pdfinfo's count, else the page objects in the file. */
+async function pdfPages(file) {
+  try {
+    return Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))[1]);
+  } catch {
+    return ((await readFile(file, 'latin1')).match(/\/Type\s*\/Page[^s]/g) || []).length;
+  }
+}
+
+/** Fonts of a PDF that are not embedded (pdffonts), so would print with substitutes. */
+function unembeddedFonts(file) {
+  try {
+    const lines = execFileSync('pdffonts', [file], { encoding: 'utf8' }).split('\n').slice(2).filter(Boolean);
+    return { fonts: lines.map((l) => l.split(/\s+/)[0]), missing: lines.filter((l) => !/\byes\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$/.test(l)) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Characters of `text` that the documents' font (Noto Sans CJK SC, first in print.css) has no
+ * glyph for, as fontconfig sees it: any would print as a missing-glyph box or in a stand-in
+ * face. Empty where fontconfig is not installed.
+ */
+function uncovered(text) {
+  const chars = [...new Set([...text.replace(/\s+/g, '')])];
+  const covers = (list) => {
+    const charset = list.map((c) => c.codePointAt(0).toString(16)).join(' ');
+    return execFileSync('fc-list', [`Noto Sans CJK SC:charset=${charset}`, 'family'], { encoding: 'utf8' }).trim() !== '';
+  };
+  try {
+    return covers(chars) ? [] : chars.filter((c) => !covers([c]));
+  } catch (error) {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+async function printToPdf(page, url, file, paper = 'a4') {
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.emulateMedia({ media: 'print' });
+  await page.pdf({ path: file, preferCSSPageSize: true, printBackground: true });
+  await page.emulateMedia({ media: 'screen' });
+  return { pages: await pdfPages(file), text: pdfText(file), fonts: unembeddedFonts(file), paper };
+}
+
+test('(p) documents: result sheets, certificates and the medal table print to PDF in en, zh and ru', async () => {
+  const code = 'E2E-DOCS';
+  await freshCompetition(code);
+  await translate(code);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'podium-pdf-'));
+  const page = await newPage();
+  const expect = {
+    en: { skill: 'Safety', cert: ['Gold Medal', 'Silver Medal', 'Bronze Medal'], sheet: ['Result sheet', 'Chief judge', 'Organizer', 'Betaland'] },
+    zh: { skill: '安全技能', cert: ['金牌', '银牌', '铜牌'], sheet: ['成绩单', '裁判长', '组织方', '贝塔国', '模块 A'] },
+    ru: { skill: 'Навык безопасности', cert: ['Золотая медаль', 'Серебряная медаль', 'Бронзовая медаль'], sheet: ['Протокол результатов', 'Главный эксперт', 'Бетания', 'Иван Петров'] },
+  };
+  const flat = (s) => s.replace(/\s+/g, ' ');
+  for (const [lang, want] of Object.entries(expect)) {
+    const sheet = await printToPdf(page, `${base}/print/${code}/results?skill=XS&lang=${lang}`, path.join(dir, `results-${lang}.pdf`));
+    assert.equal(sheet.pages, 1, `${lang}: one page for a three-entry sheet`);
+    // The DOM has what the sheet must say whatever the PDF tools.
+    const dom = flat(await page.innerText('main'));
+    for (const phrase of [want.skill, ...want.sheet]) assert.ok(dom.includes(phrase), `${lang}: the sheet says "${phrase}": ${dom}`);
+    assert.equal(await page.locator('.result-sheet tbody tr').count(), 3);
+    assert.deepEqual(await page.locator('.result-sheet tbody tr td:first-child').allInnerTexts(), ['1', '2', '3']);
+    if (sheet.text !== null) {
+      const pdf = flat(sheet.text);
+      for (const phrase of [want.skill, ...want.sheet]) assert.ok(pdf.includes(phrase), `${lang}: the PDF says "${phrase}": ${pdf}`);
+    }
+    if (sheet.fonts) assert.deepEqual(sheet.fonts.missing, [], `${lang}: every font embedded`);
+    assert.deepEqual(uncovered(dom), [], `${lang}: characters the print font has no glyph for`);
+    const certs = await printToPdf(page, `${base}/print/${code}/certificates?skill=XS&lang=${lang}`, path.join(dir, `certificates-${lang}.pdf`));
+    assert.equal(certs.pages, 3, `${lang}: a certificate for each of three competitors`);
+    assert.deepEqual(await page.locator('.certificate').evaluateAll((els) => els.map((e) => e.dataset.award)), ['gold', 'silver', 'bronze']);
+    assert.deepEqual(uncovered(await page.innerText('main')), [], `${lang}: certificates' characters all have glyphs`);
+    if (certs.text !== null) for (const phrase of [...want.cert, want.skill, 'Zhang Wei']) assert.ok(flat(certs.text).includes(phrase), `${lang}: certificates say "${phrase}"`);
+    // One delegation only.
+    const one = await printToPdf(page, `${base}/print/${code}/certificates?delegation=BBB&lang=${lang}`, path.join(dir, `cert-bbb-${lang}.pdf`));
+    assert.equal(one.pages, 1);
+    if (lang === 'zh') {
+      await page.setViewportSize({ width: 1200, height: 860 });
+      await page.goto(`${base}/print/${code}/certificates?delegation=BBB&lang=zh`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await shot(page, 'certificate-zh');
+    }
+    const medals = await printToPdf(page, `${base}/print/${code}/medals?lang=${lang}`, path.join(dir, `medals-${lang}.pdf`));
+    assert.equal(medals.pages, 1);
+    assert.equal(await page.locator('.medal-sheet tbody tr').count(), 3);
+  }
+  // US Letter: the page size follows ?paper=letter (8.5 × 11 in = 612 × 792 pt).
+  const letter = path.join(dir, 'results-letter.pdf');
+  await printToPdf(page, `${base}/print/${code}/results?skill=XS&paper=letter`, letter);
+  const a4 = path.join(dir, 'results-en.pdf');
+  try {
+    assert.match(execFileSync('pdfinfo', [letter], { encoding: 'utf8' }), /Page size:\s+612 x 792/);
+    assert.match(execFileSync('pdfinfo', [a4], { encoding: 'utf8' }), /Page size:.*\(A4\)/);
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  // A skill locked with gaps accepted: not printed for the public before publication; the
+  // organizer's session (opened from the console) prints it with the accepted gaps.
+  const token = await admin();
+  await markAs(code, await judgeToken(code, 'J-LV-A'), [['LV-BBB', 'M1', '7.00'], ['LV-CCC', 'M1', '5.00']]);
+  await ok('POST', `/competitions/${code}/entries/LV-AAA/status`, { body: { status: 'withdrawn', reason: 'did not start' }, token });
+  await ok('POST', `/competitions/${code}/skills/LV/lock`, { body: { accept_missing: true, reason: 'judge fell ill' }, token });
+  await page.goto(`${base}/print/${code}/results?skill=LV`);
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.locator('.result-sheet').count(), 0);
+  await consoleAt(page, `#/c/${code}/medals`);
+  await page.waitForSelector('.documents a');
+  await page.selectOption('.documents select[name="lang"]', 'ru');
+  const [sheet] = await Promise.all([page.waitForEvent('popup'), page.click('.documents a[href*="/results"]')]);
+  await sheet.waitForSelector('body[data-ready="true"]');
+  assert.equal(await sheet.locator('.result-sheet[data-skill="LV"]').count(), 1);
+  const note = await text(sheet, '.result-sheet[data-skill="LV"] .gaps-note');
+  assert.match(note, /judge fell ill/);
+  assert.match(note, /LV-BBB/);
+  assert.match(await text(sheet, '.result-sheet[data-skill="LV"] .state'), /заблокированы/);
+  const lvPdf = path.join(dir, 'results-lv.pdf');
+  await sheet.pdf({ path: lvPdf, preferCSSPageSize: true });
+  const lvText = pdfText(lvPdf);
+  if (lvText !== null) assert.ok(lvText.includes('judge fell ill'), 'the PDF keeps the accepted-gaps note');
+  assertClean(page);
+  await page.context().close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('(j) the fleet: a tablet holding queued marks offline shows as "unsent" in the console, with an alert after a minute', async () => {
+  const code = 'E2E-FLEET';
+  await freshCompetition(code);
+  const loginCode = await issueCode(code, 'J-LV-A');
+  const tablet = await newPage();
+  // The tablet's own clock, so that a minute can pass on it without the test waiting one.
+  await tablet.clock.install();
+  await tablet.goto(`${base}/judge`);
+  await tablet.fill('#code', loginCode);
+  await tablet.click('form.login button[type="submit"]');
+  await tablet.waitForSelector('.entry-button');
+  const mark = async (entry, aspect, value) => {
+    if (!(await tablet.locator('.sheet-head .entry-code').count()) || (await text(tablet, '.sheet-head .entry-code')) !== entry) {
+      await tablet.click(`.entry-button[data-entry="${entry}"]`);
+      await tablet.waitForSelector(`.sheet-head .entry-code:text("${entry}")`);
+    }
+    const card = tablet.locator(`.aspect[data-aspect="${aspect}"]`);
+    if (await card.locator('.score-button').count()) await card.locator(`.score-button[data-value="${value}"]`).click();
+    else { await card.locator('input.measure-input').fill(value); await card.locator('button[type="submit"]').click(); }
+  };
+
+  const consolePage = await newPage();
+  await consoleAt(consolePage, `#/c/${code}/tablets`);
+  // The tablet reported itself on log-in: online, nothing unsent.
+  await consolePage.waitForSelector('tr[data-judge="J-LV-A"][data-state="online"][data-queued="0"]', { timeout: 15_000 });
+  assert.equal(await consolePage.locator('tr[data-judge="J-XS-A"][data-state="never"]').count(), 1, 'a judge without a tablet is listed');
+
+  // The network goes: two marks queue on the tablet, and its heartbeats fail too.
+  await tablet.context().setOffline(true);
+  await tablet.evaluate(() => window.dispatchEvent(new Event('offline')));
+  await mark('LV-BBB', 'M1', '5');
+  await mark('LV-BBB', 'J1', '2');
+  await tablet.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '2');
+  // It comes back on a network where sending marks still fails (a proxy refusing the
+  // batch): the heartbeat gets through and says what the tablet holds.
+  let refused = 0;
+  await tablet.route('**/api/v1/competitions/*/marks', (route) => {
+    if (route.request().method() === 'POST') { refused += 1; return route.abort('connectionrefused'); }
+    return route.continue();
+  });
+  await tablet.context().setOffline(false);
+  await tablet.evaluate(() => window.dispatchEvent(new Event('online')));
+  const row = 'tr[data-judge="J-LV-A"][data-queued="2"]';
+  await consolePage.waitForSelector(row, { timeout: 15_000 });
+  assert.match(await text(consolePage, `${row} [data-unsent]`), /unsent: 2/);
+  assert.ok(refused > 0, 'the tablet tried to send the marks');
+  assert.equal(await consolePage.locator('.fleet-alert').count(), 0, 'no alert before a minute has passed');
+  // A minute and more later (on the tablet's clock), its next heartbeat raises the alert.
+  await tablet.clock.fastForward('01:05');
+  await consolePage.waitForSelector('.fleet-alert', { timeout: 15_000 });
+  assert.match(await text(consolePage, '.fleet-alert'), /J-LV-A/);
+  assert.equal(await consolePage.locator(`${row}.alert-row`).count(), 1);
+  await shot(consolePage, 'admin-tablets');
+  // Once the marks go through, the tablet is no longer unsent and the alert clears.
+  await tablet.unroute('**/api/v1/competitions/*/marks');
+  await tablet.evaluate(() => window.dispatchEvent(new Event('online')));
+  await tablet.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '0', null, { timeout: 20_000 });
+  await consolePage.waitForSelector('tr[data-judge="J-LV-A"][data-queued="0"]', { timeout: 15_000 });
+  await consolePage.waitForFunction(() => !document.querySelector('.fleet-alert'), null, { timeout: 10_000 });
+  const stored = await ok('GET', `/competitions/${code}/marks?judge=J-LV-A`, { token: await admin() });
+  assert.equal(stored.length, 2);
+  for (const p of [tablet, consolePage]) { assertClean(p); await p.context().close(); }
+});
+
+test('(k) setup at scale: a scheme previewed from a spreadsheet with its errors, then imported; every judge\'s code on one printable sheet', async () => {
+  const code = 'E2E-SHEET';
+  await freshCompetition(code);
+  const page = await newPage();
+  await consoleAt(page, `#/c/${code}/skills/LV`);
+  await page.waitForSelector('.scheme-import');
+  const file = (text) => ({ name: 'scheme.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const header = 'criterion,criterion name,aspect,description,kind,max,mode,panel\n';
+  await page.setInputFiles('#scheme-file', file(`${header}A,Prep,A1,Tools,M,1,,\nA,Prep,A2,Plan,Q,2,,\nB,Result,B1,Size,M,-1,,\n`));
+  await page.click('.scheme-import button[data-action="preview"]');
+  await page.waitForSelector('.import-summary[data-valid="false"]');
+  const cells = await page.locator('table.import-errors tbody tr').evaluateAll((rows) => rows.map((r) => `${r.dataset.row}:${r.dataset.column}`));
+  assert.deepEqual(cells, ['3:kind', '4:max']);
+  assert.ok(await page.locator('.scheme-import button[data-action="import"]').isDisabled(), 'a scheme with errors cannot be imported');
+  await page.setInputFiles('#scheme-file', file(`${header}A,Prep,A1,Tools,M,1,,\n,,A2,Plan,J,2,,2\nB,Result,B1,Size,M,6.5,,\n`));
+  await page.click('.scheme-import button[data-action="preview"]');
+  await page.waitForSelector('.import-summary[data-valid="true"][data-aspects="3"]');
+  assert.equal(await page.locator('table.import-scheme tbody tr').count(), 3);
+  await shot(page, 'admin-scheme-import');
+  await page.click('.scheme-import button[data-action="import"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('.scheme-form input[name="code"]')].some((i) => i.value === 'B1'));
+  const skill = await ok('GET', `/competitions/${code}/skills/LV`);
+  assert.deepEqual(skill.criteria.map((c) => c.aspects.map((a) => a.code)), [['A1', 'A2'], ['B1']]);
+
+  await page.goto(`${base}/admin#/c/${code}/judges`);
+  await page.waitForSelector('.code-sheet-card');
+  await page.selectOption('#codes-skill', 'XS');
+  await page.click('button[data-action="print-all-codes"]');
+  await page.click('dialog[open] button.danger');
+  await page.waitForSelector('.codes-dialog .code-card svg.qr');
+  const judges = await page.locator('.codes-dialog .code-card').evaluateAll((els) => els.map((e) => e.dataset.judge));
+  assert.deepEqual(judges.sort(), ['J-XS-A', 'J-XS-B']);
+  await shot(page, 'admin-judge-codes');
+  // The codes on the sheet are the judges' current ones.
+  const first = await page.locator('.codes-dialog .code-card[data-judge="J-XS-A"] .login-code').getAttribute('data-code');
+  assert.equal((await api('POST', '/session', { body: { code: first } })).status, 201);
+  assertClean(page);
+  await page.context().close();
+});
+
 test('screenshots of the board, the tablet and the console', async () => {
   if (!screenshotDir) return 'skip';
   await mkdir(path.resolve(root, screenshotDir), { recursive: true });
@@ -1213,6 +1532,187 @@ test('screenshots of the board, the tablet and the console', async () => {
   await adminPhone.waitForSelector('.skill-status');
   await shot(adminPhone, 'admin-phone');
   for (const p of [desk, phone, consolePage, adminPhone]) { assertClean(p); await p.context().close(); }
+});
+
+// ------------------------------------------------------------------ the closing ceremony
+
+/** The mini fixture as `code`, every skill locked and nothing published. */
+async function lockedMini(code) {
+  const token = await admin();
+  if ((await api('GET', `/competitions/${code}`)).status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  const pkg = JSON.parse(await readFile(path.join(root, 'tests/fixtures/mini.json'), 'utf8'));
+  pkg.competition.code = code;
+  pkg.published = [];
+  for (const s of pkg.skills) s.state = 'locked';
+  await ok('POST', '/competitions/import', { body: pkg, token });
+  return { token, pkg };
+}
+
+/** The RGBA pixels of a PNG as Chromium writes it (8-bit RGBA, not interlaced). */
+function decodePng(png) {
+  assert.equal(png.toString('latin1', 1, 4), 'PNG');
+  let offset = 8;
+  let width = 0;
+  let height = 0;
+  const idat = [];
+  while (offset < png.length) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    const data = png.subarray(offset + 8, offset + 8 + length);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      assert.deepEqual([data[8], data[9], data[12]], [8, 6, 0], 'an 8-bit RGBA, non-interlaced PNG');
+    } else if (type === 'IDAT') idat.push(data);
+    offset += 12 + length;
+  }
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = width * 4;
+  const pixels = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    for (let x = 0; x < stride; x++) {
+      const byte = raw[y * (stride + 1) + 1 + x];
+      const a = x >= 4 ? pixels[y * stride + x - 4] : 0;
+      const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
+      const c = x >= 4 && y > 0 ? pixels[(y - 1) * stride + x - 4] : 0;
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const predicted = [0, a, b, (a + b) >> 1, paeth][filter];
+      pixels[y * stride + x] = (byte + predicted) & 0xff;
+    }
+  }
+  return { width, height, alpha: (x, y) => pixels[y * stride + x * 4 + 3] };
+}
+
+/** The stage fits its window: nothing scrolls, every step is inside. */
+async function assertFits(page, what) {
+  const fit = await page.evaluate(() => {
+    const box = (el) => el.getBoundingClientRect();
+    const steps = [...document.querySelectorAll('.stage .step, .stage .skill-name')].map(box);
+    return {
+      scroll: document.documentElement.scrollHeight <= window.innerHeight && document.documentElement.scrollWidth <= window.innerWidth,
+      inside: steps.every((r) => r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight + 0.5 && r.right <= window.innerWidth + 0.5),
+      count: steps.length,
+    };
+  });
+  assert.ok(fit.scroll && fit.inside && fit.count > 1, `${what}: the stage does not fit: ${JSON.stringify(fit)}`);
+}
+
+test('ceremony: a full reveal of two skills shows nothing early, back undoes a step, then the board shows both', async () => {
+  const code = 'E2E-CER';
+  const { token, pkg } = await lockedMini(code);
+  const hall = await newPage({ width: 1280, height: 720 });
+  const frames = [];
+  hall.on('websocket', (ws) => ws.on('framereceived', (frame) => frames.push(String(frame.payload))));
+  await hall.goto(`${base}/ceremony/${code}`);
+  await hall.waitForSelector('.stage-idle');
+  // The presenter logs in and plans: two of the locked skills, in reveal order.
+  const presenter = await newPage({ width: 1280, height: 800 });
+  await presenter.goto(`${base}/ceremony/${code}/present`);
+  await presenter.fill('#user', 'admin');
+  await presenter.fill('#pass', adminPassword);
+  await presenter.click('form.login button[type="submit"]');
+  await presenter.waitForSelector('#plan-form');
+  assert.equal(await presenter.inputValue('#plan-skills'), 'IR, NE, AI, CNC', 'the locked skills are offered');
+  await presenter.fill('#plan-skills', 'IR, NE');
+  await presenter.click('#plan-form button[type="submit"]');
+  await presenter.waitForSelector('#cue');
+  const { steps } = await ok('GET', `/competitions/${code}/ceremony`, { token });
+  assert.equal(steps.length, 6);
+  const entriesOf = (list) => list.flatMap((s) => s.winners.map((w) => w.entry));
+  const membersOf = (entries) => pkg.entries.filter((e) => entries.includes(e.code)).flatMap((e) => e.members);
+  assert.match(await text(presenter, '#cue'), /Medallion for Excellence in Industrial Robotics, PAK — /);
+  await hall.waitForFunction(() => document.querySelector('.stage-idle .headline')?.textContent === 'The ceremony will begin shortly');
+
+  // A rehearsal first: watermarked, generated, and gone when it ends.
+  await presenter.click('#rehearsal');
+  await hall.waitForSelector('.stage .watermark');
+  assert.equal(await text(hall, '.stage .watermark'), 'REHEARSAL');
+  await presenter.keyboard.press('ArrowRight');
+  await hall.waitForSelector('.stage.rehearsal .step[data-medal="excellence"]');
+  await presenter.click('#rehearsal');
+  await hall.waitForSelector('.stage-idle');
+  assert.equal(await hall.$('.stage .watermark'), null);
+
+  // Frames once received stay received: after "back" they are checked against the furthest
+  // step revealed so far, the screen against the current one.
+  let reached = 0;
+  const check = async (position) => {
+    reached = Math.max(reached, position);
+    await presenter.waitForSelector(`body[data-position="${position}"]`);
+    await hall.waitForSelector(`body[data-position="${position}"]:not(:has(.watermark))`);
+    await hall.waitForTimeout(150); // any frame still on its way
+    const hiddenFrom = (n) => {
+      const hidden = entriesOf(steps.slice(n));
+      const shownNames = new Set(membersOf(entriesOf(steps.slice(0, n))));
+      return { hidden, names: membersOf(hidden).filter((name) => !shownNames.has(name)) };
+    };
+    const dom = await hall.evaluate(() => document.documentElement.outerHTML);
+    for (const name of hiddenFrom(position).names) {
+      assert.ok(!dom.includes(name), `step ${position}: '${name}' is on the hall screen before their step`);
+    }
+    const received = frames.join('\n');
+    const unrevealed = hiddenFrom(reached);
+    for (const name of unrevealed.names) assert.ok(!received.includes(name), `step ${position}: a frame carried '${name}' before their step`);
+    for (const entry of unrevealed.hidden) assert.ok(!received.includes(`"${entry}"`), `step ${position}: a frame carried ${entry}`);
+    assert.ok(!/"rank"/.test(received), `step ${position}: a frame carried a rank`);
+    // The stage shows exactly the revealed medals of the skill being revealed, newest first.
+    const shown = steps.slice(0, position);
+    const current = shown.at(-1);
+    const expected = current ? shown.filter((s) => s.skill === current.skill).map((s) => s.medal).reverse() : [];
+    assert.deepEqual(await hall.$$eval('.stage .step', (els) => els.map((e) => e.dataset.medal)), expected, `step ${position}`);
+  };
+  const state = async (skill) => (await ok('GET', `/competitions/${code}/skills/${skill}/results`, { token })).state;
+
+  await check(0);
+  for (const position of [1, 2]) {
+    await presenter.keyboard.press('ArrowRight');
+    await check(position);
+  }
+  await shot(hall, 'ceremony-hall');
+  await shot(presenter, 'ceremony-presenter');
+  // The lower third over a transparent page.
+  const overlay = await newPage({ width: 1280, height: 720 });
+  await overlay.goto(`${base}/overlay/${code}?view=lower-third`);
+  await overlay.waitForSelector('.lower-third.medal-bronze');
+  await overlay.waitForTimeout(800);
+  const png = await overlay.screenshot({ omitBackground: true });
+  const image = decodePng(png);
+  const box = await overlay.locator('.lower-third .lt-medal').boundingBox();
+  for (const [x, y] of [[5, 5], [image.width - 5, 5], [image.width / 2, image.height / 3], [image.width - 5, image.height - 5]]) {
+    assert.equal(image.alpha(Math.floor(x), Math.floor(y)), 0, `the overlay is transparent at ${x},${y}`);
+  }
+  assert.equal(image.alpha(Math.floor(box.x + box.width / 2), Math.floor(box.y + box.height / 2)), 255, 'the lower third\'s medal panel is opaque');
+  if (screenshotDir) {
+    const file = path.resolve(root, screenshotDir, 'ceremony-overlay.png');
+    await writeFile(file, png);
+    screenshotsTaken.push(file);
+  }
+
+  await presenter.keyboard.press(' ');
+  await check(3);
+  assert.equal(await state('IR'), 'published', "IR's last step publishes it");
+  await assertFits(hall, '1280×720');
+  const big = await newPage({ width: 1920, height: 1080 });
+  await big.goto(`${base}/ceremony/${code}`);
+  await big.waitForSelector('body[data-position="3"] .stage .step');
+  await assertFits(big, '1920×1080');
+  // Back undoes the step: the shared gold leaves the screen and IR is locked again.
+  await presenter.keyboard.press('ArrowLeft');
+  await check(2);
+  assert.equal(await state('IR'), 'locked');
+  for (const position of [3, 4, 5, 6]) {
+    await presenter.keyboard.press('ArrowRight');
+    await check(position);
+  }
+  assert.deepEqual([await state('IR'), await state('NE')], ['published', 'published']);
+  await hall.waitForSelector('.stage .finale');
+  const board = await newPage();
+  await board.goto(`${base}/board/${code}?lang=en`);
+  await board.waitForSelector('#skill-IR table.results tbody tr');
+  await board.waitForSelector('#skill-NE table.results tbody tr');
+  for (const p of [hall, presenter, overlay, big, board]) { assertClean(p); await p.context().close(); }
 });
 
 // ------------------------------------------------------------------ runner

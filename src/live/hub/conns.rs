@@ -9,6 +9,7 @@ use crate::model::{Caller, Channel, policy};
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 use uuid::Uuid;
 
@@ -38,6 +39,7 @@ impl HubState {
 
     pub fn disconnect(&mut self, conn: ConnId) {
         let Some(reg) = self.conns.remove(&conn) else { return };
+        self.stats.subscriptions.fetch_sub(reg.subs.len(), Ordering::Relaxed);
         if let Some(hub) = self.competitions.get_mut(&reg.competition) {
             for channel in reg.subs.values() {
                 if let Some(state) = hub.channels.get_mut(channel) {
@@ -71,6 +73,7 @@ impl HubState {
     fn unsubscribe(&mut self, conn: ConnId, name: &str) {
         let Some(reg) = self.conns.get_mut(&conn) else { return };
         let Some(channel) = reg.subs.remove(name) else { return };
+        self.stats.subscriptions.fetch_sub(1, Ordering::Relaxed);
         let (shard, competition) = (reg.shard, reg.competition);
         if let Some(state) = self.competitions.get_mut(&competition).and_then(|h| h.channels.get_mut(&channel)) {
             state.subscribers.remove(&conn);
@@ -115,7 +118,11 @@ impl HubState {
     fn attach(&mut self, conn: ConnId, name: &str, channel: Channel, since: Option<i64>) {
         let Some(reg) = self.conns.get_mut(&conn) else { return };
         let (shard, competition) = (reg.shard, reg.competition);
-        let replaced = reg.subs.insert(name.to_owned(), channel.clone()).filter(|old| *old != channel);
+        let previous = reg.subs.insert(name.to_owned(), channel.clone());
+        if previous.is_none() {
+            self.stats.subscriptions.fetch_add(1, Ordering::Relaxed);
+        }
+        let replaced = previous.filter(|old| *old != channel);
         let first = self.catch_up(competition, &channel, since).unwrap_or_default();
         let Some(hub) = self.competitions.get_mut(&competition) else { return };
         if let Some(old) = &replaced

@@ -15,6 +15,7 @@ use crate::model::{Caller, Channel, Competition};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 use uuid::Uuid;
@@ -160,9 +161,11 @@ impl HubState {
             let snapshot = change.kind == ChangeKind::Snapshot;
             state.held = Some(match state.held.take() {
                 Some(held) if held.snapshot || snapshot => {
+                    self.stats.coalesced.fetch_add(1, Ordering::Relaxed);
                     Held { from: held.from, seq, snapshot: true, data: Value::Null }
                 }
                 Some(held) => {
+                    self.stats.coalesced.fetch_add(1, Ordering::Relaxed);
                     let data = merge(&change.channel, &held.data, &change.data);
                     Held { from: held.from, seq, snapshot: false, data }
                 }
@@ -229,7 +232,7 @@ impl HubState {
         let mut shards: Vec<ShardId> = state.subscribers.values().copied().collect();
         shards.sort_unstable();
         shards.dedup();
-        self.stats.frames.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.stats.frames.fetch_add(1, Ordering::Relaxed);
         for shard in shards {
             self.send(shard, ShardMsg::Frame { competition: id, frame: frame.clone() });
         }

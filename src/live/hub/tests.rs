@@ -145,3 +145,31 @@ fn the_policy_decides_which_channel_a_name_opens_and_a_revoked_session_drops_to_
     assert_eq!((channel, replaced), (&Channel::PublicSkill(skill.clone()), &Some(Channel::Skill(skill))));
     assert!(first[0].snapshot, "the public view starts with a fresh snapshot");
 }
+
+#[test]
+fn the_operators_counters_follow_subscriptions_and_merged_changes() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let (mut hub, model, mut rx) = hub(Duration::from_millis(100));
+    let start = Instant::now();
+    let skill = model.skills.iter().next().unwrap().code().to_owned();
+    let ask = |names: &[&str]| ClientRequest {
+        subscribe: names.iter().map(|n| (*n).to_owned()).collect(),
+        ..ClientRequest::default()
+    };
+    subscribe(&mut hub, 1, None, "progress", None, start);
+    hub.request(1, ask(&[&format!("skill:{skill}")]), start);
+    subscribe(&mut hub, 2, None, "progress", None, start);
+    // Subscribing again to the same name is not a second subscription; a refused one is none.
+    hub.request(2, ask(&["progress", "judge:nobody"]), start);
+    assert_eq!(hub.stats.subscriptions.load(Relaxed), 3);
+    // The first change goes at once; the next two wait for the interval, merged.
+    for (n, after) in [(1, 0), (2, 10), (3, 20)] {
+        hub.publish(model.clone(), vec![change(n)], false, start + Duration::from_millis(after));
+    }
+    assert_eq!(hub.stats.coalesced.load(Relaxed), 1, "the third change merged into the held second");
+    hub.request(2, ClientRequest { unsubscribe: vec!["progress".into()], ..ClientRequest::default() }, start);
+    assert_eq!(hub.stats.subscriptions.load(Relaxed), 2);
+    hub.disconnect(1);
+    assert_eq!(hub.stats.subscriptions.load(Relaxed), 0);
+    drain(&mut rx);
+}

@@ -120,6 +120,7 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             }
             let record = &mut edit.records.competition;
             record.name = spec.name;
+            record.names = spec.names;
             record.timezone = spec.timezone;
             record.starts_on = spec.starts_on;
             record.ends_on = spec.ends_on;
@@ -185,6 +186,36 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             edit.writes.push(Write::Delegation { record, new: existing.is_none() });
             let action = if existing.is_some() { "delegation.updated" } else { "delegation.created" };
             edit.audit(action, spec.code.as_str(), json!(input));
+        }
+        Command::ImportDelegations { inputs, rows, fresh } => {
+            let mut offences = Offences::default();
+            let mut specs = Vec::new();
+            let mut codes = HashSet::new();
+            for (i, input) in inputs.iter().enumerate() {
+                let at = row_pointer(&rows, i);
+                if c.delegation(&input.code).is_some() || !codes.insert(input.code.clone()) {
+                    let detail = format!("delegation '{}' exists already", input.code);
+                    offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
+                }
+                specs.extend(input.validate(&at, &mut offences));
+            }
+            if !offences.is_empty() {
+                return Err(offences.rejection("nothing was stored"));
+            }
+            let count = specs.len();
+            for (n, spec) in specs.into_iter().enumerate() {
+                let record = DelegationRecord {
+                    id: derive_id(fresh, n),
+                    code: spec.code.to_string(),
+                    name: spec.name,
+                    names: spec.names,
+                };
+                edit.records.delegations.push(record.clone());
+                edit.writes.push(Write::Delegation { record, new: true });
+            }
+            edit.records.delegations.sort_by(|a, b| a.code.cmp(&b.code));
+            edit.audit("delegations.imported", &c.code, json!({ "count": count }));
+            return Ok(edit.finish(Outcome::Created { created: count }));
         }
         Command::DeleteDelegation { delegation } => {
             let d = found(c.delegation(&delegation), ErrorCode::NotFound, "delegation", &delegation)?;
@@ -252,12 +283,12 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             edit.writes.push(Write::DeleteEntry(id));
             edit.audit("entry.deleted", &c.entries[e].code, json!({}));
         }
-        Command::ImportEntries { inputs, fresh } => {
+        Command::ImportEntries { inputs, rows, fresh } => {
             let mut offences = Offences::default();
             let mut checked = Vec::new();
             let mut codes = HashSet::new();
             for (i, input) in inputs.iter().enumerate() {
-                let at = format!("/rows/{}", i + 1);
+                let at = row_pointer(&rows, i);
                 if c.entry(&input.code).is_some() || !codes.insert(input.code.clone()) {
                     let detail = format!("entry '{}' exists already", input.code);
                     offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
@@ -307,12 +338,12 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             edit.writes.push(Write::DeleteJudge(id));
             edit.audit("judge.deleted", &c.judges[j].code, json!({}));
         }
-        Command::ImportJudges { inputs, fresh } => {
+        Command::ImportJudges { inputs, rows, fresh } => {
             let mut offences = Offences::default();
             let mut checked = Vec::new();
             let mut codes = HashSet::new();
             for (i, input) in inputs.iter().enumerate() {
-                let at = format!("/rows/{}", i + 1);
+                let at = row_pointer(&rows, i);
                 if c.judge(&input.code).is_some() || !codes.insert(input.code.clone()) {
                     let detail = format!("judge '{}' exists already", input.code);
                     offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
@@ -339,11 +370,21 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
         | Command::LockSkill { .. }
         | Command::UnlockSkill { .. }
         | Command::PublishSkill { .. }
-        | Command::OverrideDiscrepancy { .. } => {
+        | Command::OverrideDiscrepancy { .. }
+        | Command::PlanCeremony { .. }
+        | Command::CeremonyNext
+        | Command::CeremonyBack
+        | Command::CeremonyRehearsal { .. } => {
             return Err(Rejection::bad_request(ErrorCode::BadRequest, "not a registration command"));
         }
     }
     Ok(edit.finish(Outcome::Done))
+}
+
+/// Where the `i`th row of an imported file is reported: at its spreadsheet row (the header
+/// is row 1), as the command says it, else as if no row were blank.
+fn row_pointer(rows: &[u32], i: usize) -> String {
+    format!("/rows/{}", rows.get(i).map_or(i + 2, |&r| r as usize))
 }
 
 /// Skills whose results name a delegation (by its entries' code).
@@ -374,10 +415,13 @@ fn save_skill(
     let (record, new, scheme) = match existing {
         Some(s) => {
             let skill = &c.skills[s];
-            if *skill.spec != spec {
+            // Translations change no result: they may be edited on a signed-off skill, and
+            // they keep the scheme's ids (and so its marks).
+            let (bare, bare_before) = (spec.without_names(), skill.spec.without_names());
+            if bare_before != bare {
                 require_open(c, s)?;
             }
-            let scheme_changed = skill.spec.criteria != spec.criteria;
+            let scheme_changed = bare_before.criteria != bare.criteria;
             if scheme_changed && !skill.marks().is_empty() {
                 let detail = "the marking scheme can be edited only while the skill has no marks";
                 return Err(Rejection::conflict(ErrorCode::SchemeLocked, detail));
