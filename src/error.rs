@@ -323,9 +323,10 @@ pub struct Problem {
     pub code: ErrorCode,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// Members a particular problem adds (e.g. `missing` of `marks_missing`).
+    /// Members a particular problem adds (e.g. `missing` of `marks_missing`); the OpenAPI
+    /// document lists them (`api::openapi::problems`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(ignore)]
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 

@@ -44,7 +44,6 @@ struct Figures {
     operations: usize,
     failures: usize,
     errors: usize,
-    skipped: usize,
 }
 
 fn junit_figures(path: &Path) -> Figures {
@@ -63,32 +62,36 @@ fn junit_figures(path: &Path) -> Figures {
         operations: attribute("testsuite", "tests"),
         failures: attribute("testsuite", "failures"),
         errors: attribute("testsuite", "errors"),
-        skipped: attribute("testsuite", "skipped"),
     }
 }
 
-/// Runs schemathesis once; returns its exit status, its output and the report's figures.
-fn run(tool: &Path, app: &TestApp, token: &str, dir: &Path, name: &str, filter: &[String]) -> (bool, String, Figures) {
-    let config = dir.join("schemathesis.toml");
-    // Path parameters name things that exist, so that operations reach past the 404.
-    //
-    // `positive_data_acceptance` (a request the schema allows must succeed) is narrowed on
-    // writes: a body can match its schema and still break a rule the schema cannot state
-    // (a code naming a skill that does not exist, a date range ending before it starts, a
-    // second item with the same code, a locked skill), and those answer 422 or 409 by
-    // design. The check still holds them to never answering 400 or 415 to a well-formed body.
-    // On the live route a plain GET, which is all schemathesis sends, is told to upgrade
-    // (400) by design; the upgrade itself is tested in tests/api/live.rs.
-    std::fs::write(
-        &config,
-        r#"
+/// One schemathesis run: its phases, whether path parameters are pinned to the imported
+/// competition, and which operations it covers.
+struct Run {
+    name: &'static str,
+    phases: &'static str,
+    pinned: bool,
+    filter: Vec<String>,
+}
+
+/// Path parameters pinned to what exists, so that operations reach past the 404.
+const PINNED: &str = r#"
 [parameters]
 "path.code" = "SMALL"
 "path.skill" = "S1"
 "path.entry" = "S1-AAA"
 "path.judge" = "JA"
 "path.delegation" = "CCC"
+"#;
 
+/// `positive_data_acceptance` (a request the schema allows must succeed) is narrowed on
+/// writes: a body can match its schema and still break a rule the schema cannot state (a
+/// code naming a skill that does not exist, a date range ending before it starts, a second
+/// item with the same code, a locked skill), and those answer 422 or 409 by design. The
+/// check still holds them to never answering 400 or 415 to a well-formed body. On the live
+/// route a plain GET, which is all schemathesis sends, is told to upgrade (400) by design;
+/// the upgrade itself is tested in tests/api/live.rs.
+const NARROWED: &str = r#"
 [[operations]]
 include-method = ["POST", "PUT"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429", "503"]
@@ -96,16 +99,21 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 [[operations]]
 include-operation-id = "live"
 checks.positive_data_acceptance.expected-statuses = ["101", "400", "401", "404", "503"]
-"#,
-    )
-    .expect("write the config");
-    let junit = dir.join(format!("{name}.xml"));
+"#;
+
+/// Runs schemathesis once; returns its exit status, its output and the report's figures.
+fn run(tool: &Path, app: &TestApp, token: &str, dir: &Path, run: &Run) -> (bool, String, Figures) {
+    let config = dir.join(format!("{}.toml", run.name));
+    let text = if run.pinned { format!("{PINNED}{NARROWED}") } else { NARROWED.to_owned() };
+    std::fs::write(&config, text).expect("write the config");
+    let junit = dir.join(format!("{}.xml", run.name));
     let output = Command::new(tool)
         .arg("--config-file")
         .arg(&config)
         .arg("run")
         .arg(app.url("/api/openapi.json"))
         .args(["--checks", "all"])
+        .args(["--phases", run.phases])
         .args(["--max-examples", &MAX_EXAMPLES.to_string()])
         .args(["--seed", "1"])
         .args(["--workers", "2"])
@@ -114,7 +122,7 @@ checks.positive_data_acceptance.expected-statuses = ["101", "400", "401", "404",
         .args(["--header", &format!("Authorization: Bearer {token}")])
         .args(["--report", "junit", "--report-junit-path"])
         .arg(&junit)
-        .args(filter)
+        .args(&run.filter)
         .output()
         .expect("run schemathesis");
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
@@ -157,25 +165,52 @@ async fn schemathesis_finds_no_failure_in_the_openapi_document() {
     std::fs::create_dir_all(&dir).expect("report dir");
     let document = app.client.get(app.url("/api/openapi.json")).send().await.expect("the document");
     std::fs::write(dir.join("openapi.json"), document.bytes().await.expect("its body")).expect("write the document");
-    let main_filter: Vec<String> =
-        DESTRUCTIVE.iter().flat_map(|id| ["--exclude-operation-id".to_owned(), (*id).to_owned()]).collect();
-    let last_filter: Vec<String> =
-        DESTRUCTIVE.iter().flat_map(|id| ["--include-operation-id".to_owned(), (*id).to_owned()]).collect();
-    let token = app.admin_token.clone();
-    let tool2 = tool.clone();
-    let (main, last) = tokio::task::spawn_blocking(move || {
-        let main = run(&tool, &app, &token, &dir, "main", &main_filter);
-        let fresh = tokio::runtime::Handle::current().block_on(app.login_fresh());
-        let last = run(&tool2, &app, &fresh, &dir, "destructive", &last_filter);
+    let filter = |flag: &str, ids: &[&str]| -> Vec<String> {
+        ids.iter().flat_map(|id| [flag.to_owned(), (*id).to_owned()]).collect()
+    };
+    let runs = [
+        // Every operation on the imported competition.
+        Run {
+            name: "main",
+            phases: "examples,coverage,fuzzing",
+            pinned: true,
+            filter: filter("--exclude-operation-id", &DESTRUCTIVE),
+        },
+        // Sequences that follow the links between operations (create a competition, then act
+        // on it): unpinned, so that a link's values are the ones used.
+        Run {
+            name: "stateful",
+            phases: "stateful",
+            pinned: false,
+            filter: filter("--exclude-operation-id", &["delete_session"]),
+        },
+        // Log-out and deletion of the competition, last, with a token of their own.
+        Run {
+            name: "destructive",
+            phases: "examples,coverage,fuzzing",
+            pinned: true,
+            filter: filter("--include-operation-id", &DESTRUCTIVE),
+        },
+    ];
+    let results = tokio::task::spawn_blocking(move || {
+        let results: Vec<_> = runs
+            .iter()
+            .map(|r| {
+                let token = tokio::runtime::Handle::current().block_on(app.login_fresh());
+                (r.name, run(&tool, &app, &token, &dir, r))
+            })
+            .collect();
         if keep.is_none() {
             let _ = std::fs::remove_dir_all(&dir);
         }
-        (main, last)
+        results
     })
     .await
     .expect("the schemathesis runs");
-    for (name, (ok, output, figures)) in [("main", &main), ("destructive", &last)] {
+    for (name, (_, output, figures)) in &results {
         eprintln!("schemathesis {name} run: {figures:?}; {}", cases(output));
+    }
+    for (name, (ok, output, figures)) in &results {
         assert!(*ok && figures.failures == 0 && figures.errors == 0, "schemathesis {name} run failed:\n{output}");
         assert!(figures.operations > 0, "schemathesis {name} run tested nothing:\n{output}");
     }

@@ -126,7 +126,7 @@ fn lock_request(body: &[u8]) -> ApiResult<LockRequest> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(LockRequest::default());
     }
-    serde_json::from_slice(body).map_err(|e| {
+    serde_json::from_slice::<Option<LockRequest>>(body).map(Option::unwrap_or_default).map_err(|e| {
         if e.is_data() {
             ApiError::field("", ErrorCode::InvalidBody, e.to_string())
         } else {
@@ -139,7 +139,7 @@ fn lock_request(body: &[u8]) -> ApiResult<LockRequest> {
 /// while marks are missing (409 `marks_missing` lists every gap) unless the gaps are
 /// accepted with a reason; an active entry with no mark at all must be withdrawn first.
 #[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/lock", tag = "judging",
-    request_body(content = LockRequest, description = "optional: `{}` unless gaps are accepted"),
+    request_body(content = Option<LockRequest>, description = "optional: none, or `{}`, unless gaps are accepted"),
     responses(
         (status = 200, body = v::SkillStateView),
         (status = 403, description = "the caller's role may not do this"),

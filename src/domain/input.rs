@@ -31,17 +31,23 @@ pub struct Package {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompetitionInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub name: String,
     #[serde(default = "default_timezone")]
+    /// An IANA time zone name.
+    #[schema(example = "Asia/Shanghai")]
     pub timezone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
     pub starts_on: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
     pub ends_on: Option<String>,
     #[serde(default = "default_language")]
     pub default_language: String,
     #[serde(default = "default_medal_order")]
+    #[schema(value_type = crate::domain::kinds::MedalOrder)]
     pub medal_order: String,
 }
 
@@ -57,6 +63,7 @@ fn default_medal_order() -> String {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DelegationInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -65,6 +72,7 @@ pub struct DelegationInput {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AggregationInput {
+    #[schema(value_type = crate::domain::kinds::AggregationMethod)]
     pub method: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k: Option<u32>,
@@ -78,16 +86,19 @@ impl Default for AggregationInput {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SkillInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub name: String,
     #[serde(default = "one")]
     pub team_size: u32,
     #[serde(default = "none_text")]
+    #[schema(value_type = crate::domain::kinds::Standardise)]
     pub standardise: String,
     #[serde(default = "zero_value")]
     #[schema(value_type = String)]
     pub tie_tolerance: serde_json::Value,
     #[serde(default = "none_text")]
+    #[schema(value_type = crate::domain::kinds::TieBreak)]
     pub tie_break: String,
     #[serde(default = "one")]
     pub max_judgement_spread: u32,
@@ -125,6 +136,7 @@ fn zero_value() -> serde_json::Value {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CriterionInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     #[serde(default)]
     pub name: String,
@@ -134,9 +146,11 @@ pub struct CriterionInput {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AspectInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     #[serde(default)]
     pub description: String,
+    #[schema(value_type = crate::domain::kinds::AspectKind)]
     pub kind: String,
     #[schema(value_type = String)]
     pub max: serde_json::Value,
@@ -148,23 +162,27 @@ pub struct AspectInput {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EntryInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub skill: String,
     pub delegation: String,
     #[serde(default)]
     pub members: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::domain::kinds::EntryStatus>)]
     pub status: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JudgeInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub name: String,
     pub delegation: String,
     #[serde(default)]
     pub skills: Vec<String>,
     #[serde(default = "judge_text")]
+    #[schema(value_type = crate::domain::kinds::JudgeRole)]
     pub role: String,
 }
 

@@ -13,11 +13,14 @@
 //! from utoipa) are declared here as strings.
 //!
 //! What only some routes answer (403, 409, 429, 503, …) stays on their handlers.
+//!
+//! The members some problems add (`Problem::extra`) are listed on the `Problem` schema.
 use utoipa::openapi::content::Content;
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::request_body::RequestBody;
 use utoipa::openapi::response::Response;
+use utoipa::openapi::schema::{ArrayBuilder, Schema};
 use utoipa::openapi::{Object, OpenApi, Ref, RefOr, Required, Type};
 
 pub struct ProblemResponses;
@@ -122,8 +125,24 @@ fn complete(path: &str, operation: &mut Operation) {
     }
 }
 
+/// `missing` of `marks_missing` and `entries` of `entry_unmarked` (409s of a lock).
+fn add_extra_members(openapi: &mut OpenApi) {
+    let problem = openapi.components.as_mut().and_then(|c| c.schemas.get_mut("Problem"));
+    if let Some(RefOr::T(Schema::Object(problem))) = problem {
+        let missing = ArrayBuilder::new()
+            .items(Ref::from_schema_name("Gap"))
+            .description(Some("`marks_missing`: every gap of the skill"));
+        let entries = ArrayBuilder::new()
+            .items(Object::with_type(Type::String))
+            .description(Some("`entry_unmarked`: active entries with no mark at all"));
+        problem.properties.insert("missing".to_owned(), missing.into());
+        problem.properties.insert("entries".to_owned(), entries.into());
+    }
+}
+
 impl utoipa::Modify for ProblemResponses {
     fn modify(&self, openapi: &mut OpenApi) {
+        add_extra_members(openapi);
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
             for operation in operations.into_iter().flatten() {
