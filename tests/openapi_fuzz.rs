@@ -221,3 +221,94 @@ impl TestApp {
         self.login("admin", helpers::ADMIN_PASSWORD).await
     }
 }
+
+/// What the document promises, checked without schemathesis: roles and codes in their wire
+/// spelling, problem documents for every error, every path parameter declared, no response
+/// without a schema where a body comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_states_wire_spellings_problems_and_parameters() {
+    let app = spawn_app(Backend::Sqlite).await.expect("SQLite is always there");
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["Role"]["enum"], json!(["admin", "chief", "judge"]));
+    let codes = schemas["ErrorCode"]["enum"].as_array().expect("error codes");
+    assert!(codes.contains(&json!("marks_missing")) && codes.contains(&json!("invalid_token")), "{codes:?}");
+    assert!(schemas["Problem"]["properties"]["missing"].is_object(), "{}", schemas["Problem"]);
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("path item") {
+            operations += 1;
+            let at = format!("{method} {path}");
+            let declared: Vec<&str> = operation["parameters"]
+                .as_array()
+                .map(|ps| ps.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
+            for name in path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
+                assert!(declared.contains(&name), "{at} does not declare {{{name}}}");
+            }
+            let responses = operation["responses"].as_object().expect("responses");
+            for (status, response) in responses {
+                let content = response["content"].as_object();
+                if status.starts_with('4') || status.starts_with('5') {
+                    let problem = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                    assert_eq!(problem, "#/components/schemas/Problem", "{at} {status}");
+                } else if let Some(content) = content {
+                    for (kind, media) in content {
+                        let schema = &media["schema"];
+                        let bare = schema["type"] == "object" && schema.get("properties").is_none();
+                        assert!(!schema.is_null() && !bare, "{at} {status} {kind}: {schema}");
+                    }
+                }
+            }
+            if operation["security"].to_string().contains("bearer") {
+                assert!(responses.contains_key("401"), "{at} lacks its 401");
+            }
+        }
+    }
+    assert!(operations >= 48, "{operations} operations");
+}
+
+/// Server bugs schemathesis found stay fixed, on both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_lock_body_or_an_audit_limit_out_of_range_is_refused() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = spawn_app(backend).await else { continue };
+        let (status, body) = app.import(&helpers::small_package()).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+        // S2 complete: S2-AAA withdrawn (JD may not mark their own delegation), S2-BBB marked.
+        let withdraw = json!({"status": "withdrawn", "reason": "ill"});
+        let (status, body) = app.admin_post("/api/v1/competitions/SMALL/entries/S2-AAA/status", &withdraw).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        let mark = json!({"id": uuid::Uuid::new_v4(), "entry": "S2-BBB", "aspect": "M1", "value": "2", "judge": "JD"});
+        let (status, body) = app.marks(&app.admin_token, &[mark]).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        let lock = "/api/v1/competitions/SMALL/skills/S2/lock";
+        let send = |body: &'static str| {
+            app.client
+                .post(app.url(lock))
+                .bearer_auth(&app.admin_token)
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+        };
+        // Not read as `{}` (which locks): refused, and the skill stays open.
+        let response = send("{\"accept_missing\": \"yes\"}").await.expect("sent");
+        assert_eq!(response.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        let response = send("{not json").await.expect("sent");
+        assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST);
+        let skill = app.admin_get("/api/v1/competitions/SMALL/skills/S2").await;
+        assert_eq!(skill["state"], "marking", "{skill}");
+        let response = send("").await.expect("sent");
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+
+        for limit in ["0", "5001", "4294967296"] {
+            let (status, body) =
+                app.get(&format!("/api/v1/competitions/SMALL/audit?limit={limit}"), Some(&app.admin_token)).await;
+            assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "limit={limit}: {body}");
+        }
+        let events = app.admin_get("/api/v1/competitions/SMALL/audit?limit=1").await;
+        assert_eq!(events["events"].as_array().map(Vec::len), Some(1), "{events}");
+    }
+}
