@@ -111,7 +111,9 @@ fn run(tool: &Path, app: &TestApp, token: &str, dir: &Path, run: &Run) -> (bool,
     let text = if run.pinned { format!("{PINNED}{NARROWED}") } else { NARROWED.to_owned() };
     std::fs::write(&config, text).expect("write the config");
     let junit = dir.join(format!("{}.xml", run.name));
+    // Run in the report folder: schemathesis keeps a cache (`.schemathesis/`) where it runs.
     let output = Command::new(tool)
+        .current_dir(dir)
         .arg("--config-file")
         .arg(&config)
         .arg("run")
