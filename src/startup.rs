@@ -27,6 +27,7 @@ use utoipa::OpenApi;
 /// Largest JSON body accepted: a whole competition package.
 pub const MAX_JSON_BYTES: usize = 32 * 1024 * 1024;
 
+mod nul;
 mod tls;
 
 pub struct Application {
@@ -81,6 +82,7 @@ impl Application {
                         .error_handler(|e, _| ApiError::bad_request(ErrorCode::InvalidQuery, e.to_string()).into()),
                 )
                 .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
+                .wrap(actix_web::middleware::from_fn(nul::refuse))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(
                     DefaultHeaders::new()
