@@ -76,6 +76,9 @@ struct Run {
     phases: &'static str,
     pinned: bool,
     filter: Vec<String>,
+    /// Concurrent workers: 1 for the short runs, where two workers gain nothing and once
+    /// raced in schemathesis' own lazy imports (an `ImportError` inside schemathesis).
+    workers: u8,
 }
 
 /// Path parameters pinned to what exists, so that operations reach past the 404.
@@ -122,7 +125,7 @@ fn run(tool: &Path, app: &TestApp, token: &str, dir: &Path, run: &Run) -> (bool,
         .args(["--phases", run.phases])
         .args(["--max-examples", &MAX_EXAMPLES.to_string()])
         .args(["--seed", "1"])
-        .args(["--workers", "2"])
+        .args(["--workers", &run.workers.to_string()])
         .args(["--no-color", "--suppress-health-check", "all"])
         .args(["--generation-database", "none"])
         .args(["--header", &format!("Authorization: Bearer {token}")])
@@ -186,6 +189,7 @@ async fn schemathesis_finds_no_failure_in_the_openapi_document() {
             phases: "examples,coverage,fuzzing",
             pinned: true,
             filter: filter("--exclude-operation-id", &[DELETIONS.as_slice(), DESTRUCTIVE.as_slice()].concat()),
+            workers: 2,
         },
         // Sequences that follow the links between operations (create a competition, then act
         // on it): unpinned, so that a link's values are the ones used.
@@ -194,12 +198,14 @@ async fn schemathesis_finds_no_failure_in_the_openapi_document() {
             phases: "stateful",
             pinned: false,
             filter: filter("--exclude-operation-id", &["delete_session"]),
+            workers: 2,
         },
         Run {
             name: "deletions",
             phases: "examples,coverage,fuzzing",
             pinned: true,
             filter: filter("--include-operation-id", &DELETIONS),
+            workers: 1,
         },
         // Log-out and deletion of the competition, last.
         Run {
@@ -207,6 +213,7 @@ async fn schemathesis_finds_no_failure_in_the_openapi_document() {
             phases: "examples,coverage,fuzzing",
             pinned: true,
             filter: filter("--include-operation-id", &DESTRUCTIVE),
+            workers: 1,
         },
     ];
     let results = tokio::task::spawn_blocking(move || {
