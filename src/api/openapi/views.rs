@@ -2,7 +2,6 @@
 //! bodies), for the OpenAPI document only: those views are built as `serde_json::Value`, so
 //! their schemas are written here by hand. `tests/openapi_fuzz.rs` checks every response
 //! against them.
-#![allow(dead_code)]
 use crate::domain::kinds::{
     AggregationMethod, AspectKind, EntryStatus, JudgeRole, MedalOrder, SkillState, Standardise, TieBreak,
 };
@@ -15,7 +14,7 @@ use uuid::Uuid;
 /// An exact decimal, always with 2 decimals (`"75.70"`).
 #[derive(ToSchema)]
 #[schema(example = "75.70")]
-pub struct Decimal2(String);
+pub struct Decimal2(pub String);
 
 /// Marks entered and expected (over active entries).
 #[derive(ToSchema)]
