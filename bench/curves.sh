@@ -3,7 +3,12 @@
 # the server pinned to core 0 and the load generator to core 1. Prints one JSON line per run
 # (to $OUT too) and a table at the end. The peer gets Podium's measured bytes per update as
 # its payload, so both move the same bytes.
+# Then the kernel floor (../shared/bench/floor.c: one write() of a ready frame per socket) at the
+# same viewer counts and frame size.
 #   VIEWERS="100 1000 5000 10000 18000" RATE=20 UPDATES=200 bash bench/curves.sh
+# SERVER_CORES=0,1 gives Podium both cores (the load generator then shares them);
+# LIVE_RATE sets --live-rate (frames per channel per second, default 10: at 20 marks/s a
+# viewer then gets merged deltas, each held up to 100 ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)"
@@ -13,6 +18,9 @@ UPDATES=${UPDATES:-200}
 PEER=${PEER:-../shared/bench/run-peer.sh}
 OUT=${OUT:-/tmp/podium-curves.jsonl}
 PORT=${PORT:-28090}
+SERVER_CORES=${SERVER_CORES:-0}
+LIVE_RATE=${LIVE_RATE:-10}
+FLOOR_SRC=${FLOOR_SRC:-../shared/bench/floor.c}
 : > "$OUT"
 cargo build --release -q -p podium -p podium-load
 export PEER_DIR=${PEER_DIR:-/tmp/podium-bench-peer}
@@ -22,8 +30,9 @@ wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev
 
 for n in $VIEWERS; do
   rm -f /tmp/podium-curves.db*
-  PODIUM_ADMIN_PASSWORD=bench PODIUM_LOG=warn taskset -c 0 ./target/release/podium \
-    --db "sqlite:///tmp/podium-curves.db?mode=rwc" serve --no-demo --bind "127.0.0.1:$PORT" >/dev/null 2>&1 &
+  PODIUM_ADMIN_PASSWORD=bench PODIUM_LOG=warn taskset -c "$SERVER_CORES" ./target/release/podium \
+    --db "sqlite:///tmp/podium-curves.db?mode=rwc" serve --no-demo --bind "127.0.0.1:$PORT" \
+    --live-rate "$LIVE_RATE" --max-sockets-per-address 100000 >/dev/null 2>&1 &
   server=$!
   wait_port "$PORT"
   PODIUM_ADMIN_PASSWORD=bench taskset -c 1 ./target/release/podium-load live --target podium \
@@ -32,21 +41,53 @@ for n in $VIEWERS; do
   kill "$server"; wait "$server" 2>/dev/null || true
   bytes=$(tail -n 1 "$OUT" | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["bytes_per_update_frame"]))')
 
-  taskset -c 0 bash "$PEER" 8090 >/dev/null 2>&1 &
+  taskset -c "$SERVER_CORES" bash "$PEER" 8090 >/dev/null 2>&1 &
   peer=$!   # run-peer.sh execs node: this is node's pid
   wait_port 8090
   taskset -c 1 ./target/release/podium-load live --target peer --url ws://127.0.0.1:8090 \
     --viewers "$n" --updates "$UPDATES" --rate "$RATE" --payload "$bytes" --server-pid "$peer" --json | tee -a "$OUT"
   kill "$peer"; wait "$peer" 2>/dev/null || true
+
+  if [ -f "$FLOOR_SRC" ]; then
+    [ -x /tmp/podium-floor ] || gcc -O2 -pthread -o /tmp/podium-floor "$FLOOR_SRC"
+    line=$(/tmp/podium-floor "$n" "$bytes" 20 | tail -n 1)
+    python3 - "$n" "$bytes" "$line" <<'PY' | tee -a "$OUT"
+import json, re, sys
+n, size, line = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+best = float(re.search(r"\((\d+) ns/send", line).group(1))
+mean = float(re.search(r"mean (\d+) ns/send", line).group(1))
+print(json.dumps({"target": "floor", "viewers_connected": n, "bytes_per_update_frame": size,
+                  "floor_best_us_per_send": best / 1000, "floor_mean_us_per_send": mean / 1000}))
+PY
+  fi
 done
 
 python3 - "$OUT" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+floors = {r["viewers_connected"]: r for r in rows if r["target"] == "floor"}
+peers = {r["viewers_connected"]: r for r in rows if r["target"] == "peer"}
+rows = [r for r in rows if r["target"] != "floor"]
 print(f"{'target':7} {'viewers':>7} {'rate/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'all p50':>7} {'deliv/s':>8} {'cpu ms/1k':>9} {'KB/conn':>7} {'B/upd':>6} {'missing':>7}")
 for r in rows:
     l, a = r["latency_ms"], r["all_viewers_ms"]
     print(f"{r['target']:7} {r['viewers_connected']:>7} {r['achieved_rate']:>6.1f} {l['p50']:>7.1f} {l['p99']:>7.1f} {l['max']:>7.1f} "
           f"{a['p50']:>7.1f} {r['deliveries_per_s']:>8.0f} {r.get('server_cpu_ms_per_1000_deliveries') or 0:>9.1f} "
           f"{r.get('server_rss_kb_per_connection') or 0:>7.1f} {r['bytes_per_update_frame']:>6.0f} {r['missing_deliveries']:>7}")
+print()
+print("CPU per delivery (µs): Podium, the peer, the kernel floor (best / mean of 20 rounds), ratios")
+for r in rows:
+    if r["target"] != "podium":
+        continue
+    n = r["viewers_connected"]
+    mine = r.get("server_cpu_ms_per_1000_deliveries") or 0
+    peer = (peers.get(n) or {}).get("server_cpu_ms_per_1000_deliveries")
+    floor = floors.get(n)
+    line = f"{n:>7} viewers: podium {mine:.2f}"
+    if peer:
+        line += f"  peer {peer:.2f}  podium/peer {mine / peer:.2f}"
+    if floor:
+        line += (f"  floor {floor['floor_best_us_per_send']:.2f} / {floor['floor_mean_us_per_send']:.2f}"
+                 f"  podium/floor {mine / floor['floor_best_us_per_send']:.2f} / {mine / floor['floor_mean_us_per_send']:.2f}")
+    print(line)
 PY

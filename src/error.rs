@@ -91,6 +91,7 @@ error_codes!(
     UnsupportedFormat = "unsupported_format",
     UseStatusEndpoint = "use_status_endpoint",
     ReasonRequired = "reason_required",
+    Inconsistent = "inconsistent",
     MissingColumn = "missing_column",
     InvalidCsv = "invalid_csv",
     // Conflicts with what is stored.
@@ -109,6 +110,12 @@ error_codes!(
     SchemeLocked = "scheme_locked",
     TeamSizeLocked = "team_size_locked",
     ConcurrentChange = "concurrent_change",
+    SkillNotLocked = "skill_not_locked",
+    NoCeremony = "no_ceremony",
+    NoMedals = "no_medals",
+    CeremonyEnd = "ceremony_end",
+    CeremonyStale = "ceremony_stale",
+    CeremonyInProgress = "ceremony_in_progress",
     // The request itself.
     BadRequest = "bad_request",
     MalformedJson = "malformed_json",
@@ -138,7 +145,9 @@ impl std::fmt::Display for ErrorCode {
 }
 
 /// One offending item of a request: a field, a mark of a batch, an item of a package or a
-/// row of a CSV file, addressed by a JSON pointer.
+/// cell of a spreadsheet (CSV or XLSX), addressed by a JSON pointer. A spreadsheet's errors
+/// also name the sheet (XLSX), the row as the spreadsheet numbers it (the header is row 1)
+/// and the column.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -148,11 +157,39 @@ pub struct FieldError {
     pub pointer: String,
     pub code: ErrorCode,
     pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 impl FieldError {
     pub fn new(pointer: impl Into<String>, code: ErrorCode, detail: impl Into<String>) -> FieldError {
-        FieldError { index: None, id: None, pointer: pointer.into(), code, detail: detail.into() }
+        FieldError {
+            index: None,
+            id: None,
+            pointer: pointer.into(),
+            code,
+            detail: detail.into(),
+            sheet: None,
+            row: None,
+            column: None,
+        }
+    }
+
+    /// Fills `row` and `column` from a pointer `/rows/{row}[/{column}]` (rows of a CSV file
+    /// are addressed by their spreadsheet row number).
+    pub fn located(mut self) -> FieldError {
+        if let Some(rest) = self.pointer.strip_prefix("/rows/") {
+            let (row, column) = rest.split_once('/').map_or((rest, None), |(r, c)| (r, Some(c)));
+            if let Ok(row) = row.parse() {
+                self.row = Some(row);
+                self.column = column.filter(|c| !c.is_empty()).map(|c| c.replace("~1", "/").replace("~0", "~"));
+            }
+        }
+        self
     }
 }
 

@@ -17,6 +17,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/judge", web::get().to(judge))
         .route("/judge-sw.js", web::get().to(judge_service_worker))
         .route("/admin", web::get().to(admin))
+        .route("/ceremony/{code}", web::get().to(ceremony_hall))
+        .route("/ceremony/{code}/present", web::get().to(ceremony_presenter))
+        .route("/overlay/{code}", web::get().to(overlay))
         .route("/static/{path:.*}", web::get().to(asset));
 }
 
@@ -71,6 +74,20 @@ async fn judge_service_worker(req: HttpRequest) -> HttpResponse {
 
 async fn admin(req: HttpRequest) -> HttpResponse {
     serve(&req, "admin/index.html")
+}
+
+/// A hall screen of the closing ceremony (public).
+async fn ceremony_hall(req: HttpRequest) -> HttpResponse {
+    serve(&req, "ceremony/hall.html")
+}
+
+async fn ceremony_presenter(req: HttpRequest) -> HttpResponse {
+    serve(&req, "ceremony/present.html")
+}
+
+/// A transparent video overlay (OBS, vMix browser sources).
+async fn overlay(req: HttpRequest) -> HttpResponse {
+    serve(&req, "ceremony/overlay.html")
 }
 
 async fn asset(req: HttpRequest) -> HttpResponse {

@@ -2,6 +2,7 @@
 pub mod account;
 pub mod aspect;
 pub mod audit_event;
+pub mod ceremony;
 pub mod competition;
 pub mod criterion;
 pub mod delegation;
@@ -16,3 +17,4 @@ pub mod mark;
 pub mod mark_void;
 pub mod session;
 pub mod skill;
+pub mod tablet;

@@ -15,6 +15,7 @@ import * as grid from './grid.js';
 import * as readiness from './readiness.js';
 import * as audit from './audit.js';
 import * as medals from './medals.js';
+import * as fleet from './fleet.js';
 
 const STORAGE_KEY = 'podium.admin';
 const main = document.getElementById('main');
@@ -26,6 +27,7 @@ const SECTIONS = [
   { id: 'judging', label: 'admin.nav_progress', module: judging },
   { id: 'grid', label: 'admin.nav_grid', module: grid },
   { id: 'readiness', label: 'admin.nav_readiness', module: readiness },
+  { id: 'tablets', label: 'admin.nav_tablets', module: fleet },
   { id: 'settings', label: 'admin.nav_settings', module: competitions, view: 'settings' },
   { id: 'delegations', label: 'admin.nav_delegations', module: registration, view: 'delegations' },
   { id: 'skills', label: 'admin.nav_skills', module: scheme },
@@ -164,7 +166,8 @@ function renderSide(code, current) {
       class: s.id === current ? 'active' : null,
       'aria-current': s.id === current ? 'page' : null,
     }, t(s.label))))),
-    h('a', { href: `/board/${encodeURIComponent(code)}`, target: '_blank', rel: 'noopener', class: 'side-board' }, `${t('admin.open_board')} ↗`));
+    h('a', { href: `/board/${encodeURIComponent(code)}`, target: '_blank', rel: 'noopener', class: 'side-board' }, `${t('admin.open_board')} ↗`),
+    h('a', { href: `/ceremony/${encodeURIComponent(code)}/present`, target: '_blank', rel: 'noopener', class: 'side-board side-ceremony' }, `${t('ceremony.presenter_title')} ↗`));
 }
 
 async function route() {

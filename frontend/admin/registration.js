@@ -7,6 +7,7 @@ import { toast, confirmDialog, ask } from '../lib/ui.js';
 import { toSvg } from '../lib/qr.js';
 import { form, field, input, choice, table, splitList } from './common.js';
 import { uploadCard } from './competitions.js';
+import { codeSheetCard } from './codesheet.js';
 
 const STATUSES = ['active', 'withdrawn', 'disqualified'];
 const ROLES = ['judge', 'chief'];
@@ -68,6 +69,14 @@ async function delegations(ctx, el, editing = null) {
         toast(t('admin.saved'), 'ok');
         await again();
       },
+    }),
+    uploadCard({
+      title: t('import.delegations_title'),
+      help: t('import.delegations_help'),
+      accept: '.csv,text/csv',
+      button: t('admin.upload'),
+      send: (text, onProgress) => ctx.upload('POST', path('competitions', c.code, 'delegations.csv'), text, { contentType: 'text/csv', onProgress }),
+      onDone: async (answer) => { toast(t('admin.csv_created', { count: answer?.created ?? 0 }), 'ok'); await again(); },
     }),
     h('div', { class: 'card' }, table([t('admin.code'), t('admin.name'), 'English', '中文', 'Русский', ''], rows)));
 }
@@ -239,6 +248,7 @@ async function judges(ctx, el, state = {}) {
         send: (text, onProgress) => ctx.upload('POST', path('competitions', c.code, 'judges.csv'), text, { contentType: 'text/csv', onProgress }),
         onDone: async (answer) => { toast(t('admin.csv_created', { count: answer?.created ?? 0 }), 'ok'); await again(); },
       })),
+    codeSheetCard(ctx, c, list, () => again()),
     h('div', { class: 'card' },
       h('h2', null, t('admin.judge_count', { count: list.length })),
       table([t('admin.code'), t('admin.name'), t('admin.delegation'), t('admin.skills'), t('admin.role'), t('admin.login_code'), ''], rows)));

@@ -6,6 +6,7 @@ import { t, number } from '../lib/i18n.js';
 import { path } from '../lib/api.js';
 import { toast, confirmDialog, problemView, showFieldErrors } from '../lib/ui.js';
 import { table, stateBadge } from './common.js';
+import { schemeImportCard } from './sheetimport.js';
 
 const blankAspect = (n) => ({ code: `${n}`, description: '', kind: 'measurement', max: '1.00', panel: null, mode: null });
 const blankCriterion = (letter) => ({ code: letter, name: '', aspects: [blankAspect(`${letter}1`)] });
@@ -159,7 +160,8 @@ function editor(ctx, el, skill) {
   replace(el,
     h('p', null, h('a', { href: `#/c/${encodeURIComponent(c.code)}/skills` }, `‹ ${t('admin.nav_skills')}`)),
     h('h1', null, isNew ? t('admin.new_skill') : t('admin.skill_title', { name: skill.name, code: skill.code }), ' ', skill ? stateBadge(skill.state) : null),
-    formEl);
+    formEl,
+    skill ? schemeImportCard(ctx, skill, async () => { await ctx.loadCompetition(c.code); ctx.navigate(`#/c/${encodeURIComponent(c.code)}/skills/${encodeURIComponent(skill.code)}`); }) : null);
 }
 
 async function deleteSkill(ctx, skill) {

@@ -12,6 +12,7 @@ import { get, post, del, path, Problem } from '../lib/api.js';
 import { LiveClient } from '../lib/live.js';
 import { languageSwitcher, liveBadge, problemView, toast, ask, confirmDialog } from '../lib/ui.js';
 import { openStore, Outbox } from './outbox.js';
+import { Heartbeat } from './heartbeat.js';
 
 const JUDGEMENT_SCORES = [0, 1, 2, 3];
 const LOCKED_STATES = new Set(['locked', 'published']);
@@ -19,6 +20,7 @@ const LOCKED_STATES = new Set(['locked', 'published']);
 const app = {
   db: null,
   outbox: null,
+  heartbeat: null,
   session: null,
   data: null, // {comp, me, judges, entries, schemes}
   marks: new Map(), // id → a stored mark as GET …/marks gives it
@@ -125,6 +127,7 @@ async function logout() {
   await app.db.delete('kv', 'session').catch(() => {});
   app.session = null;
   app.outbox.setToken(null);
+  app.heartbeat.stop();
   if (token) del(path('session'), { token }).catch(() => {});
   showLogin();
 }
@@ -303,6 +306,7 @@ async function enter(session, { keepEntry = false } = {}) {
   renderShell();
   await loadServerMarks();
   startLive();
+  app.heartbeat.start();
   app.outbox.sync();
 }
 
@@ -311,6 +315,7 @@ function sessionExpired() {
   app.db.delete('kv', 'session').catch(() => {});
   app.session = null;
   app.outbox.setToken(null);
+  app.heartbeat.stop();
   showLogin({ message: t('judge.session_expired') });
 }
 
@@ -909,6 +914,7 @@ async function start() {
     return;
   }
   app.outbox = new Outbox(app.db);
+  app.heartbeat = new Heartbeat(app.outbox, () => app.session);
   app.outbox.on((event, detail) => {
     if (event === 'unauthorized') { sessionExpired(); return; }
     if (event === 'rejected') { toast(t('judge.rejected_toast', { count: detail.length }), 'error'); }

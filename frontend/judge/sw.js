@@ -9,6 +9,7 @@ const SHELL = [
   '/static/css/judge.css',
   '/static/judge/judge.js',
   '/static/judge/outbox.js',
+  '/static/judge/heartbeat.js',
   '/static/lib/api.js',
   '/static/lib/dom.js',
   '/static/lib/i18n.js',

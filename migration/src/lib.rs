@@ -4,6 +4,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_schema;
 mod m20261130_000001_add_used_code_hash;
 mod m20261130_000002_add_skill_accepted_gaps;
+mod m20261130_110001_create_ceremony;
+mod m20261130_120002_create_tablet;
 
 pub struct Migrator;
 
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_schema::Migration),
             Box::new(m20261130_000001_add_used_code_hash::Migration),
             Box::new(m20261130_000002_add_skill_accepted_gaps::Migration),
+            Box::new(m20261130_110001_create_ceremony::Migration),
+            Box::new(m20261130_120002_create_tablet::Migration),
         ]
     }
 }

@@ -1,33 +1,43 @@
 //! CSV in and out: imports read a header row (`;` separates list items in a cell); exports
 //! write one row per record.
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError, Rejection};
 use actix_web::HttpResponse;
 use std::collections::HashMap;
 
-/// Reads CSV with a header row into maps by lower-case column name.
-pub fn read(body: &[u8], required: &[&str]) -> ApiResult<Vec<HashMap<String, String>>> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(body);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidCsv, e.to_string()))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
+/// Reads CSV with a header row into maps by lower-case column name, each with the row
+/// number a spreadsheet shows it under (the header is row 1).
+pub fn read(body: &[u8], required: &[&str]) -> ApiResult<Vec<(u32, HashMap<String, String>)>> {
+    let table = super::sheetfile::csv_table(body)?;
+    let headers: Vec<String> =
+        table.header.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
     let missing: Vec<FieldError> = required
         .iter()
         .filter(|r| !headers.iter().any(|h| h == *r))
-        .map(|r| FieldError::new("/rows/0", ErrorCode::MissingColumn, format!("the header has no '{r}' column")))
+        .map(|r| {
+            let row = table.header_row;
+            FieldError::new(
+                format!("/rows/{row}/{r}"),
+                ErrorCode::MissingColumn,
+                format!("row {row} has no '{r}' column"),
+            )
+            .located()
+        })
         .collect();
     if !missing.is_empty() {
         return Err(ApiError::invalid("the CSV header lacks required columns", missing));
     }
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record =
-            record.map_err(|e| ApiError::field(&format!("/rows/{}", i + 1), ErrorCode::InvalidCsv, e.to_string()))?;
-        rows.push(headers.iter().cloned().zip(record.iter().map(str::to_owned)).collect());
+    Ok(table.rows.into_iter().map(|(row, cells)| (row, headers.iter().cloned().zip(cells).collect())).collect())
+}
+
+/// A refusal of a CSV import with every error's row and column filled in from its pointer.
+pub fn locate(error: ApiError) -> ApiError {
+    match error {
+        ApiError::Rejected(Rejection::Invalid { detail, errors }) => ApiError::Rejected(Rejection::Invalid {
+            detail,
+            errors: errors.into_iter().map(FieldError::located).collect(),
+        }),
+        other => other,
     }
-    Ok(rows)
 }
 
 /// The items of a list cell (`a; b; c`).

@@ -9,6 +9,7 @@ use crate::service::Engine;
 use actix_codec::Framed;
 use actix_http::{Request, h1};
 use bytes::BytesMut;
+use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
@@ -44,67 +45,101 @@ pub async fn live() -> crate::error::ApiResult<actix_web::HttpResponse> {
 }
 
 /// Serves one `Connection: Upgrade` request: a live websocket, or a problem response.
-pub async fn upgrade<Io: IntoSocket>(
+///
+/// The returned future lives as long as the socket, inside actix-http's connection task, so it
+/// is boxed and holds only what the socket needs: the request and the HTTP codec (with its
+/// 8 KB write buffer) are dropped before it starts, and the checks that await the database run
+/// in a future of their own that is gone when the socket starts.
+pub fn upgrade<Io: IntoSocket>(
     state: LiveState,
     req: Request,
     framed: Framed<Io, h1::Codec>,
-) -> Result<(), actix_web::Error> {
-    let parts = framed.into_parts();
-    let (mut io, read_buf) = (parts.io, parts.read_buf);
-    match accept(&state, &req).await {
-        Ok((competition, caller, key)) => {
-            let Some(permit) = req.peer_addr().and_then(|a| state.hub.permit(a.ip())) else {
-                let detail = "the server holds as many live connections as it may; try again shortly";
-                return respond(&mut io, 503, ErrorCode::Unavailable, detail).await;
-            };
-            let accept = actix_http::ws::hash_key(key.as_bytes());
-            let head = format!(
-                "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-accept: {}\r\n\r\n",
-                String::from_utf8_lossy(&accept)
-            );
-            if io.write_all(head.as_bytes()).await.is_err() {
-                return Ok(());
+) -> LocalBoxFuture<'static, Result<(), actix_web::Error>> {
+    let actix_codec::FramedParts { io, read_buf, .. } = framed.into_parts();
+    // Only what the client sent after the request; the buffer itself is not kept.
+    let leftover = BytesMut::from(&read_buf[..]);
+    drop(read_buf);
+    let request = Upgrade::of(&req);
+    drop(req);
+    Box::pin(async move {
+        let mut io = io;
+        match Box::pin(accept(&state, request)).await {
+            Ok(Accepted { competition, caller, key, peer }) => {
+                let Some(permit) = peer.and_then(|a| state.hub.permit(a.ip())) else {
+                    let detail = "the server holds as many live connections as it may; try again shortly";
+                    return respond(&mut io, 503, ErrorCode::Unavailable, detail).await;
+                };
+                let accept = actix_http::ws::hash_key(key.as_bytes());
+                let head = format!(
+                    "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-accept: {}\r\n\r\n",
+                    String::from_utf8_lossy(&accept)
+                );
+                if io.write_all(head.as_bytes()).await.is_err() {
+                    return Ok(());
+                }
+                let socket = io.into_socket();
+                let LiveState { hub, sessions, .. } = state;
+                crate::live::serve(hub, sessions, socket, leftover, competition, caller, permit).await;
+                Ok(())
             }
-            // Only what the client sent after the request; the buffer itself is not kept.
-            let leftover = BytesMut::from(&read_buf[..]);
-            drop(read_buf);
-            let socket = io.into_socket();
-            crate::live::serve(state.hub, state.sessions, socket, leftover, competition, caller, permit).await;
-            Ok(())
+            Err((status, code, detail)) => respond(&mut io, status, code, &detail).await,
         }
-        Err((status, code, detail)) => respond(&mut io, status, code, &detail).await,
+    })
+}
+
+/// What the checks need of the upgrade request.
+struct Upgrade {
+    path: String,
+    query: String,
+    handshake: Result<String, String>,
+    peer: Option<std::net::SocketAddr>,
+}
+
+impl Upgrade {
+    fn of(req: &Request) -> Self {
+        let handshake = actix_http::ws::verify_handshake(req.head()).map_err(|e| e.to_string()).and_then(|()| {
+            req.head()
+                .headers
+                .get(actix_http::header::SEC_WEBSOCKET_KEY)
+                .and_then(|k| k.to_str().ok())
+                .map(str::to_owned)
+                .ok_or_else(|| "no Sec-WebSocket-Key".to_owned())
+        });
+        Upgrade {
+            path: req.path().to_owned(),
+            query: req.uri().query().unwrap_or("").to_owned(),
+            handshake,
+            peer: req.peer_addr(),
+        }
     }
+}
+
+struct Accepted {
+    competition: uuid::Uuid,
+    caller: Option<crate::model::Caller>,
+    key: String,
+    peer: Option<std::net::SocketAddr>,
 }
 
 type Refused = (u16, ErrorCode, String);
 
 /// Checks the request: its route, the websocket handshake, the competition and the token.
-async fn accept(
-    state: &LiveState,
-    req: &Request,
-) -> Result<(uuid::Uuid, Option<crate::model::Caller>, String), Refused> {
-    let path = req.path();
+async fn accept(state: &LiveState, request: Upgrade) -> Result<Accepted, Refused> {
+    let Upgrade { path, query, handshake, peer } = request;
     let code = path
         .strip_prefix("/api/v1/competitions/")
         .and_then(|rest| rest.strip_suffix("/live"))
         .filter(|code| !code.is_empty() && !code.contains('/'))
         .ok_or_else(|| (404, ErrorCode::NotFound, format!("no live endpoint at {path}")))?;
-    actix_http::ws::verify_handshake(req.head())
-        .map_err(|e| (400, ErrorCode::WebsocketRequired, format!("this endpoint speaks websocket: {e}")))?;
-    let key = req
-        .head()
-        .headers
-        .get(actix_http::header::SEC_WEBSOCKET_KEY)
-        .and_then(|k| k.to_str().ok())
-        .ok_or_else(|| (400, ErrorCode::WebsocketRequired, "no Sec-WebSocket-Key".to_owned()))?
-        .to_owned();
+    let key =
+        handshake.map_err(|e| (400, ErrorCode::WebsocketRequired, format!("this endpoint speaks websocket: {e}")))?;
     let competition = state
         .engine
         .competition(code)
         .await
         .map_err(|_| (404, ErrorCode::NotFound, format!("no competition '{code}'")))?;
-    let query: LiveQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
-        .map_err(|e| (400, ErrorCode::InvalidQuery, e.to_string()))?;
+    let query: LiveQuery =
+        serde_urlencoded::from_str(&query).map_err(|e| (400, ErrorCode::InvalidQuery, e.to_string()))?;
     let caller = match &query.token {
         Some(token) => match state.sessions.resolve(token).await {
             Ok(Some(caller)) => Some(caller),
@@ -112,7 +147,7 @@ async fn accept(
         },
         None => None,
     };
-    Ok((competition.id, caller, key))
+    Ok(Accepted { competition: competition.id, caller, key, peer })
 }
 
 /// Answers with a problem document and closes the connection.

@@ -47,9 +47,7 @@ fn parse_marks(raw: &[Value]) -> Result<Vec<MarkIn>, Vec<FieldError>> {
             errors.push(FieldError {
                 index: Some(index),
                 id: id_text.clone(),
-                pointer: format!("/marks/{index}{field}"),
-                code,
-                detail,
+                ..FieldError::new(format!("/marks/{index}{field}"), code, detail)
             })
         };
         if !m.is_object() {

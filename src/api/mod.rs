@@ -1,7 +1,9 @@
 //! Thin HTTP handlers, one module per resource: extract, authorize, call, respond. Writes
 //! are commands for the engine; reads render the current model.
+pub mod ceremony;
 pub mod competitions;
 mod csvfile;
+pub mod fleet;
 pub mod judging;
 pub mod live;
 pub mod marks;
@@ -10,6 +12,8 @@ pub mod oversight;
 pub mod registration;
 pub mod results;
 pub mod session;
+mod sheetfile;
+pub mod spreadsheet;
 
 use crate::auth::limiter::LoginLimiter;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -73,6 +77,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(get().to(registration::list_delegations))
                 .route(post().to(registration::create_delegation)),
         )
+        .service(resource(c("/delegations.csv")).route(post().to(spreadsheet::import_delegations_csv)))
         .service(
             resource(c("/delegations/{delegation}"))
                 .route(put().to(registration::update_delegation))
@@ -115,6 +120,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource(c("/judges/{judge}/code")).route(post().to(registration::issue_judge_code)))
         .service(resource(c("/marks/{id}/void")).route(post().to(marks::void_mark)))
         .service(resource(c("/audit")).route(get().to(marks::list_audit)))
+        .service(resource(c("/skills/{skill}/scheme/import")).route(post().to(spreadsheet::import_scheme)))
         .service(resource(c("/skills/{skill}/results")).route(get().to(results::get_results)))
         .service(resource(c("/skills/{skill}/discrepancies")).route(get().to(judging::list_discrepancies)))
         .service(resource(c("/skills/{skill}/discrepancies/override")).route(post().to(judging::override_discrepancy)))
@@ -127,5 +133,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource(c("/progress")).route(get().to(results::get_progress)))
         .service(resource(c("/medals")).route(get().to(results::get_medals)))
         .service(resource(c("/awards")).route(get().to(results::get_awards)))
-        .service(resource(c("/live")).route(get().to(live::live)));
+        .service(resource(c("/live")).route(get().to(live::live)))
+        .service(
+            resource(c("/ceremony")).route(get().to(ceremony::get_ceremony)).route(put().to(ceremony::put_ceremony)),
+        )
+        .service(resource(c("/ceremony/next")).route(post().to(ceremony::next_step)))
+        .service(resource(c("/ceremony/back")).route(post().to(ceremony::back_step)))
+        .service(resource(c("/ceremony/rehearsal")).route(post().to(ceremony::rehearsal)))
+        .service(resource(c("/tablets")).route(get().to(fleet::list_tablets)))
+        .service(resource(c("/tablets/heartbeat")).route(post().to(fleet::report_heartbeat)));
 }

@@ -29,6 +29,10 @@ pub mod views;
         crate::api::results::get_results, crate::api::results::get_progress, crate::api::results::get_medals,
         crate::api::results::get_awards, crate::api::oversight::get_readiness, crate::api::oversight::get_skill_readiness,
         crate::api::oversight::get_grid, crate::api::live::live,
+        crate::api::ceremony::get_ceremony, crate::api::ceremony::put_ceremony, crate::api::ceremony::next_step,
+        crate::api::ceremony::back_step, crate::api::ceremony::rehearsal,
+        crate::api::fleet::report_heartbeat, crate::api::fleet::list_tablets,
+        crate::api::spreadsheet::import_scheme, crate::api::spreadsheet::import_delegations_csv,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses)

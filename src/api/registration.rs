@@ -258,7 +258,7 @@ pub async fn import_entries_csv(
     let rows = csvfile::read(&body, &["code", "skill", "delegation", "members"])?;
     let inputs: Vec<EntryInput> = rows
         .iter()
-        .map(|r| EntryInput {
+        .map(|(_, r)| EntryInput {
             code: r.get("code").cloned().unwrap_or_default(),
             skill: r.get("skill").cloned().unwrap_or_default(),
             delegation: r.get("delegation").cloned().unwrap_or_default(),
@@ -266,10 +266,12 @@ pub async fn import_entries_csv(
             status: r.get("status").filter(|s| !s.is_empty()).cloned(),
         })
         .collect();
-    created(state.engine.execute(c.id, caller, Command::ImportEntries { inputs, fresh: Uuid::now_v7() }).await?.outcome)
+    let rows = rows.iter().map(|(row, _)| *row).collect();
+    let command = Command::ImportEntries { inputs, rows, fresh: Uuid::now_v7() };
+    created(state.engine.execute(c.id, caller, command).await.map_err(csvfile::locate)?.outcome)
 }
 
-fn created(outcome: Outcome) -> ApiResult<HttpResponse> {
+pub(super) fn created(outcome: Outcome) -> ApiResult<HttpResponse> {
     match outcome {
         Outcome::Created { created } => Ok(HttpResponse::Created().json(json!({ "created": created }))),
         _ => Err(ApiError::internal_msg("an import answered without a count")),
@@ -380,7 +382,7 @@ pub async fn import_judges_csv(
     let rows = csvfile::read(&body, &["code", "name", "delegation", "skills"])?;
     let inputs: Vec<JudgeInput> = rows
         .iter()
-        .map(|r| JudgeInput {
+        .map(|(_, r)| JudgeInput {
             code: r.get("code").cloned().unwrap_or_default(),
             name: r.get("name").cloned().unwrap_or_default(),
             delegation: r.get("delegation").cloned().unwrap_or_default(),
@@ -388,7 +390,9 @@ pub async fn import_judges_csv(
             role: r.get("role").filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "judge".into()),
         })
         .collect();
-    created(state.engine.execute(c.id, caller, Command::ImportJudges { inputs, fresh: Uuid::now_v7() }).await?.outcome)
+    let rows = rows.iter().map(|(row, _)| *row).collect();
+    let command = Command::ImportJudges { inputs, rows, fresh: Uuid::now_v7() };
+    created(state.engine.execute(c.id, caller, command).await.map_err(csvfile::locate)?.outcome)
 }
 
 /// Issue a judge's single-use log-in code (shown once; the previous code and the judge's

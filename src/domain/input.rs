@@ -27,6 +27,9 @@ pub struct Package {
     pub overrides: Vec<OverrideInput>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub published: Vec<String>,
+    /// The closing ceremony's plan, if one is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<super::ceremony::CeremonyInput>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

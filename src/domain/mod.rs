@@ -1,14 +1,17 @@
 //! Pure domain types and rules: exact decimals, codes, enumerations, the inputs clients
 //! send and their validated forms, the competition package. No I/O here ("parse, don't
 //! validate").
+pub mod ceremony;
 pub mod code;
 pub mod decimal;
 pub mod input;
 pub mod kinds;
 pub mod offence;
 pub mod package;
+pub mod sheet;
 pub mod signoff;
 pub mod spec;
+pub mod tablet;
 
 pub use code::Code;
 pub use decimal::{Centi, round2};

@@ -61,6 +61,8 @@ pub fn snapshot(c: &Competition, channel: &Channel) -> Option<Value> {
         Channel::Progress => json!({ "skills": progress_rows(c) }),
         Channel::Medals => medals(c),
         Channel::Judge(code) => judge(c, c.judge(code)?),
+        Channel::Ceremony => super::broadcast::ceremony_snapshot(c),
+        Channel::Broadcast => super::broadcast::broadcast_snapshot(c),
     })
 }
 
@@ -125,6 +127,7 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
         }
     }
     judge_changes(before, after, skills, &mut out);
+    super::broadcast::changes(before, after, &mut out);
     out
 }
 

@@ -146,7 +146,9 @@ impl Connection {
                 () = poll_fn(|cx| self.shard.poll_flush(self.id, cx)), if pending => None,
                 () = wake.notified() => None,
                 ready = stream.readable() => match ready {
-                    Ok(()) => self.read(stream).await,
+                    // Boxed: a client message is rare, and the state of handling one would
+                    // otherwise be part of every idle connection's future.
+                    Ok(()) => Box::pin(self.read(stream)).await,
                     Err(_) => Some(Close::Quietly),
                 },
                 _ = heartbeat.tick() => self.heartbeat(last_sent),
@@ -252,7 +254,8 @@ impl Connection {
             unsubscribe: message.unsubscribe,
         };
         if let Some(token) = &message.auth {
-            match self.sessions.resolve(token).await {
+            // Boxed: the lookup's state would otherwise be part of every idle connection.
+            match Box::pin(self.sessions.resolve(token)).await {
                 Ok(Some(caller)) => request.auth = Some(caller),
                 _ => {
                     self.error(ErrorCode::InvalidToken, "the token is unknown, expired or revoked");

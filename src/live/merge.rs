@@ -10,8 +10,9 @@ pub fn merge(channel: &Channel, a: &Value, b: &Value) -> Value {
     match channel {
         Channel::Skill(_) | Channel::PublicSkill(_) => merge_skill(a, b),
         Channel::Progress => merge_progress(a, b),
-        // Medal tables and judges' alerts travel whole.
-        Channel::Medals | Channel::Judge(_) => b.clone(),
+        // Medal tables, judges' alerts and the ceremony's hall view travel whole.
+        Channel::Medals | Channel::Judge(_) | Channel::Ceremony => b.clone(),
+        Channel::Broadcast => super::broadcast::merge(a, b),
     }
 }
 
@@ -142,7 +143,8 @@ pub fn apply(channel: &Channel, state: &Value, delta: &Value) -> Value {
             Value::Object(out)
         }
         Channel::Progress => merge_progress(state, delta),
-        Channel::Medals | Channel::Judge(_) => delta.clone(),
+        Channel::Medals | Channel::Judge(_) | Channel::Ceremony => delta.clone(),
+        Channel::Broadcast => super::broadcast::merge(state, delta),
     }
 }
 

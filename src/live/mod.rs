@@ -4,6 +4,7 @@
 //! chat design): per channel it numbers, rate-limits, merges and encodes each update once,
 //! then hands the frame to each server thread's shard, which writes the same bytes to every
 //! subscribed socket. Connections read and answer their clients on their own thread.
+pub mod broadcast;
 pub mod channel;
 mod conn;
 pub mod frame;

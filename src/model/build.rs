@@ -30,7 +30,7 @@ impl Competition {
     /// Builds the model; skills of `previous` whose id is not in `dirty` keep their results
     /// (a registration change recomputes only the skills it touched).
     pub fn rebuild(records: Records, previous: Option<&Competition>, dirty: &[Uuid]) -> Competition {
-        let Records { competition, delegations, skills, entries, judges, marks, voids, overrides } = records;
+        let Records { competition, delegations, skills, entries, judges, marks, voids, overrides, ceremony } = records;
         let delegations: IxVec<DelegationIx, Delegation> = delegations
             .into_iter()
             .map(|d| Delegation { id: d.id, code: d.code, name: d.name, names: d.names })
@@ -185,6 +185,7 @@ impl Competition {
             entries: Arc::new(entries),
             judges: Arc::new(judges),
             index: Arc::new(index),
+            ceremony: ceremony.map(Arc::new),
         };
         let kept = |skill: &Skill| -> Option<Arc<SkillResult>> {
             let previous = previous?;
@@ -284,6 +285,7 @@ impl Competition {
             marks,
             voids,
             overrides,
+            ceremony: self.ceremony.as_deref().cloned(),
         }
     }
 

@@ -11,6 +11,11 @@ pub enum Channel {
     Progress,
     Medals,
     Judge(String),
+    /// The closing ceremony as the hall screens show it: revealed steps only.
+    Ceremony,
+    /// Events for video overlays and automation (medal revealed, skill published, progress
+    /// milestones).
+    Broadcast,
 }
 
 impl Channel {
@@ -21,6 +26,8 @@ impl Channel {
             Channel::Progress => "progress".into(),
             Channel::Medals => "medals".into(),
             Channel::Judge(j) => format!("judge:{j}"),
+            Channel::Ceremony => "ceremony".into(),
+            Channel::Broadcast => "broadcast".into(),
         }
     }
 
@@ -42,6 +49,8 @@ impl Channel {
         match key {
             "progress" => Some(Channel::Progress),
             "medals" => Some(Channel::Medals),
+            "ceremony" => Some(Channel::Ceremony),
+            "broadcast" => Some(Channel::Broadcast),
             _ => key.strip_prefix("judge:").map(|j| Channel::Judge(j.to_owned())),
         }
     }

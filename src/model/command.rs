@@ -63,6 +63,12 @@ pub enum Command {
     DeleteDelegation {
         delegation: String,
     },
+    /// Creates delegations in bulk (a CSV file), like [`Command::ImportEntries`].
+    ImportDelegations {
+        inputs: Vec<DelegationInput>,
+        rows: Vec<u32>,
+        fresh: Uuid,
+    },
     SaveSkill {
         existing: Option<String>,
         input: Box<SkillInput>,
@@ -80,8 +86,10 @@ pub enum Command {
         entry: String,
     },
     /// Creates entries in bulk (a CSV file): all or nothing, every offence named by row.
+    /// `rows` holds each input's spreadsheet row (the header is row 1).
     ImportEntries {
         inputs: Vec<EntryInput>,
+        rows: Vec<u32>,
         fresh: Uuid,
     },
     SaveJudge {
@@ -94,12 +102,25 @@ pub enum Command {
     },
     ImportJudges {
         inputs: Vec<JudgeInput>,
+        rows: Vec<u32>,
         fresh: Uuid,
     },
     /// A new single-use log-in code (only its hash is kept); the judge's sessions end.
     IssueLoginCode {
         judge: String,
         code_hash: String,
+    },
+    /// Plans the closing ceremony (default steps for skills named by code alone).
+    PlanCeremony {
+        input: crate::domain::ceremony::CeremonyInput,
+    },
+    /// Reveals the ceremony's next step.
+    CeremonyNext,
+    /// Takes the last revealed step back.
+    CeremonyBack,
+    /// Starts or ends a rehearsal on generated data.
+    CeremonyRehearsal {
+        on: bool,
     },
 }
 

@@ -251,6 +251,8 @@ pub struct Competition {
     pub entries: Arc<IxVec<EntryIx, Entry>>,
     pub judges: Arc<IxVec<JudgeIx, Judge>>,
     pub(super) index: Arc<Index>,
+    /// The closing ceremony, once planned.
+    pub ceremony: Option<Arc<super::ceremony::Ceremony>>,
 }
 
 impl Competition {

@@ -68,6 +68,12 @@ pub enum Write {
     /// A new session for a judge who logged in with a code.
     Session(SessionRecord),
     RevokeJudgeSessions(Uuid),
+    /// The ceremony as it now stands; stored only while the stored one is still at version
+    /// `expected` (`None`: there was none), so two presenters cannot both move it.
+    Ceremony {
+        ceremony: super::ceremony::Ceremony,
+        expected: Option<i64>,
+    },
 }
 
 /// One entry of the append-only audit log (its competition is the decision's).

@@ -4,12 +4,14 @@
 //! no I/O, no clock (`now` is a parameter).
 pub mod build;
 pub mod caller;
+pub mod ceremony;
 pub mod channel;
 pub mod command;
 pub mod competition;
 pub mod completeness;
 pub mod decide;
 pub mod decision;
+pub mod fleet;
 pub mod grid;
 pub mod ix;
 pub mod package;

@@ -148,7 +148,7 @@ pub fn records_from_plan(
             }
         })
         .collect();
-    Records { competition, delegations, skills, entries, judges, marks, voids, overrides }
+    Records { competition, delegations, skills, entries, judges, marks, voids, overrides, ceremony: None }
 }
 
 /// Offences of a package against the rules that need the model: every mark by a judge who
@@ -271,6 +271,7 @@ pub fn export(model: &Competition) -> Package {
         marks: marks.into_iter().map(|(_, m)| m).collect(),
         overrides,
         published: Vec::new(),
+        ceremony: model.ceremony.as_deref().map(super::decide::ceremony::to_package),
     }
 }
 

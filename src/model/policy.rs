@@ -20,6 +20,12 @@ pub fn require_admin(caller: &Caller) -> Result<(), Rejection> {
     }
 }
 
+/// Who may plan and present the closing ceremony: organizers (sessions carry no
+/// separate presenter role yet).
+pub fn require_presenter(caller: &Caller) -> Result<(), Rejection> {
+    require_admin(caller)
+}
+
 /// The caller's judge index in this competition, if the caller is one of its judges.
 pub fn judge_in(caller: &Caller, c: &Competition) -> Option<JudgeIx> {
     caller.judge.as_ref().filter(|j| j.competition_id == c.id).and_then(|j| c.judge_by_id(j.id))
@@ -67,6 +73,38 @@ pub fn may_see_results(caller: Option<&Caller>, c: &Competition, skill: SkillIx)
 /// Whether the caller may see a skill's marks and discrepancies (its judges, chiefs, organizers).
 pub fn may_see_marking(caller: &Caller, c: &Competition, skill: SkillIx) -> bool {
     caller.is_admin() || judge_in(caller, c).is_some_and(|j| c.judges[j].skills.contains(&skill))
+}
+
+/// Who reports a tablet's heartbeat: a judge of this competition, for themself only (a
+/// named judge must be the caller).
+pub fn tablet_reporter(caller: &Caller, c: &Competition, named: Option<&str>) -> Result<JudgeIx, Rejection> {
+    let me = judge_in(caller, c).ok_or_else(|| {
+        Rejection::forbidden(ErrorCode::NotAJudgeHere, "only a judge of this competition has a tablet")
+    })?;
+    match named {
+        Some(code) if c.judge(code) != Some(me) => Err(Rejection::forbidden(
+            ErrorCode::JudgeMismatch,
+            format!("you report as '{}', not as '{code}'", c.judges[me].code),
+        )),
+        _ => Ok(me),
+    }
+}
+
+/// Whose tablets the caller may watch: organizers every judge's, a chief judge those of the
+/// judges sharing one of their skills; anyone else is refused.
+pub fn fleet_judges(caller: &Caller, c: &Competition) -> Result<Vec<JudgeIx>, Rejection> {
+    if caller.is_admin() {
+        return Ok(c.judges.indices().collect());
+    }
+    let chief_skills: Vec<SkillIx> = c.skills.indices().filter(|&s| is_chief_of(caller, c, s)).collect();
+    if chief_skills.is_empty() {
+        return Err(Rejection::forbidden(ErrorCode::ChiefOnly, "only organizers and chief judges see the tablets"));
+    }
+    Ok(c.judges
+        .enumerate()
+        .filter(|(_, j)| j.skills.iter().any(|s| chief_skills.contains(s)))
+        .map(|(i, _)| i)
+        .collect())
 }
 
 /// Whether `judge` may ever mark `entry`: assigned to its skill and not of its delegation
@@ -146,6 +184,9 @@ pub fn channel(caller: Option<&Caller>, c: &Competition, name: &str) -> Result<C
     match name {
         "progress" => Ok(Channel::Progress),
         "medals" => Ok(Channel::Medals),
+        // Both carry revealed ceremony steps and public events only: open to everyone.
+        "ceremony" => Ok(Channel::Ceremony),
+        "broadcast" => Ok(Channel::Broadcast),
         _ => Err((ErrorCode::UnknownChannel, format!("no channel '{name}'; see docs/live-protocol.md"))),
     }
 }

@@ -130,4 +130,6 @@ pub struct Records {
     pub marks: Vec<MarkRecord>,
     pub voids: Vec<VoidRecord>,
     pub overrides: Vec<OverrideRecord>,
+    /// The closing ceremony's plan and place, if one is planned.
+    pub ceremony: Option<super::ceremony::Ceremony>,
 }

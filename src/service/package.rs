@@ -26,8 +26,17 @@ fn exists(code: &str) -> ApiError {
 /// the new competition's id.
 pub async fn store(db: &Db, package: &Package, actor: &str) -> ApiResult<Uuid> {
     let plan = package.validate().map_err(rejected)?;
-    let records = records_from_plan(&plan, actor, Utc::now(), Uuid::now_v7);
-    let offences = check(package, &plan, &Competition::build(records.clone()));
+    let mut records = records_from_plan(&plan, actor, Utc::now(), Uuid::now_v7);
+    let model = Competition::build(records.clone());
+    let mut offences = check(package, &plan, &model);
+    if offences.is_empty()
+        && let Some(input) = &package.ceremony
+    {
+        match crate::model::decide::ceremony::from_package(&model, input) {
+            Ok(ceremony) => records.ceremony = Some(ceremony),
+            Err(mut more) => offences.append(&mut more),
+        }
+    }
     if !offences.is_empty() {
         return Err(rejected(offences));
     }

@@ -136,6 +136,7 @@ async fn load_from(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Records
         .order_by_asc(discrepancy_override::Column::CoversSeq)
         .all(db)
         .await?;
+    let ceremony = entity::ceremony::Entity::find_by_id(id).one(db).await?.and_then(convert::ceremony_record);
     Ok(Some(Records {
         competition: convert::competition_record(competition),
         delegations: delegations.into_iter().map(convert::delegation_record).collect(),
@@ -157,5 +158,6 @@ async fn load_from(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Records
         marks: marks.into_iter().map(convert::mark_record).collect(),
         voids: voids.into_iter().map(convert::void_record).collect(),
         overrides: overrides.into_iter().map(convert::override_record).collect(),
+        ceremony,
     }))
 }

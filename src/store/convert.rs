@@ -318,3 +318,24 @@ pub fn override_row(o: &OverrideRecord) -> discrepancy_override::Model {
         created_at: o.created_at,
     }
 }
+
+/// A stored ceremony; `None` when its plan no longer reads (never written by this server).
+pub fn ceremony_record(row: entity::ceremony::Model) -> Option<crate::model::ceremony::Ceremony> {
+    let skills = serde_json::from_value(row.plan).ok()?;
+    Some(crate::model::ceremony::Ceremony {
+        skills,
+        position: usize::try_from(row.position).unwrap_or(0),
+        rehearsal: row.rehearsal,
+        version: row.version,
+    })
+}
+
+pub fn ceremony_row(competition_id: Uuid, c: &crate::model::ceremony::Ceremony) -> entity::ceremony::Model {
+    entity::ceremony::Model {
+        competition_id,
+        plan: serde_json::to_value(&c.skills).unwrap_or_default(),
+        position: i32::try_from(c.position).unwrap_or(i32::MAX),
+        rehearsal: c.rehearsal,
+        version: c.version,
+    }
+}

@@ -55,5 +55,7 @@ pub async fn insert_competition(tx: &Tx, records: Records) -> Result<(), StoreEr
             row
         })
         .collect();
-    insert_all::<discrepancy_override::Entity, _>(db, overrides).await
+    insert_all::<discrepancy_override::Entity, _>(db, overrides).await?;
+    let ceremonies = records.ceremony.iter().map(|c| convert::ceremony_row(id, c)).collect();
+    insert_all::<entity::ceremony::Entity, _>(db, ceremonies).await
 }

@@ -11,6 +11,7 @@ mod error;
 pub mod import;
 pub mod live_seq;
 pub mod notify;
+pub mod tablet;
 pub mod write;
 
 pub use db::{Db, Tx};

@@ -96,6 +96,35 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                     .exec(db)
                     .await?;
             }
+            Write::Ceremony { ceremony, expected } => {
+                let row = convert::ceremony_row(competition_id, ceremony);
+                match expected {
+                    None => {
+                        entity::ceremony::Entity::insert(row.into_active_model())
+                            .exec_without_returning(db)
+                            .await
+                            .map_err(|e| match e.sql_err() {
+                                Some(sea_orm::SqlErr::UniqueConstraintViolation(d)) => StoreError::Conflict(d),
+                                _ => StoreError::raced(e),
+                            })?;
+                    }
+                    Some(version) => {
+                        let done = entity::ceremony::Entity::update_many()
+                            .col_expr(entity::ceremony::Column::Plan, Expr::value(row.plan))
+                            .col_expr(entity::ceremony::Column::Position, Expr::value(row.position))
+                            .col_expr(entity::ceremony::Column::Rehearsal, Expr::value(row.rehearsal))
+                            .col_expr(entity::ceremony::Column::Version, Expr::value(row.version))
+                            .filter(entity::ceremony::Column::CompetitionId.eq(competition_id))
+                            .filter(entity::ceremony::Column::Version.eq(*version))
+                            .exec(db)
+                            .await
+                            .map_err(StoreError::raced)?;
+                        if done.rows_affected != 1 {
+                            return Err(StoreError::Conflict("the ceremony changed meanwhile".into()));
+                        }
+                    }
+                }
+            }
             Write::DeleteCompetition(id) => {
                 competition::Entity::delete_by_id(*id).exec(db).await.map_err(StoreError::from_constraint)?;
             }

@@ -4,8 +4,10 @@
 mod helpers;
 
 mod auth;
+mod ceremony;
 mod durability;
 mod fixtures;
+mod fleet;
 mod hygiene;
 mod integrity;
 mod judging;
@@ -15,4 +17,5 @@ mod marks;
 mod package;
 mod registration;
 mod scale;
+mod spreadsheet;
 mod tls;

@@ -54,7 +54,12 @@ async fn a_competition_is_set_up_by_hand(app: TestApp) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["errors"][0]["pointer"], "/rows/3/delegation");
+    // Rows are numbered as a spreadsheet shows them: the header is row 1.
+    assert_eq!(body["errors"][0]["pointer"], "/rows/4/delegation");
+    assert_eq!(
+        (body["errors"][0]["row"].as_u64(), body["errors"][0]["column"].as_str()),
+        (Some(4), Some("delegation"))
+    );
     let (_, entries) = app.get("/api/v1/competitions/WSC2026/entries", None).await;
     assert_eq!(entries, json!([]), "a rejected CSV stored nothing");
     let response = app

@@ -5,7 +5,8 @@
 // tests/browser.rs starts the server on a fresh database and runs this; it can also be run
 // by hand against `podium serve`. Exits 0 when every scenario passes.
 import { chromium } from 'playwright-core';
-import { readFile, mkdir, readdir } from 'node:fs/promises';
+import { readFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
@@ -1118,6 +1119,110 @@ test('(i) revoked: an ended session sends the console and the tablet to the log-
   for (const p of [consolePage, tablet, board]) { assertClean(p); await p.context().close(); }
 });
 
+test('(j) the fleet: a tablet holding queued marks offline shows as "unsent" in the console, with an alert after a minute', async () => {
+  const code = 'E2E-FLEET';
+  await freshCompetition(code);
+  const loginCode = await issueCode(code, 'J-LV-A');
+  const tablet = await newPage();
+  // The tablet's own clock, so that a minute can pass on it without the test waiting one.
+  await tablet.clock.install();
+  await tablet.goto(`${base}/judge`);
+  await tablet.fill('#code', loginCode);
+  await tablet.click('form.login button[type="submit"]');
+  await tablet.waitForSelector('.entry-button');
+  const mark = async (entry, aspect, value) => {
+    if (!(await tablet.locator('.sheet-head .entry-code').count()) || (await text(tablet, '.sheet-head .entry-code')) !== entry) {
+      await tablet.click(`.entry-button[data-entry="${entry}"]`);
+      await tablet.waitForSelector(`.sheet-head .entry-code:text("${entry}")`);
+    }
+    const card = tablet.locator(`.aspect[data-aspect="${aspect}"]`);
+    if (await card.locator('.score-button').count()) await card.locator(`.score-button[data-value="${value}"]`).click();
+    else { await card.locator('input.measure-input').fill(value); await card.locator('button[type="submit"]').click(); }
+  };
+
+  const consolePage = await newPage();
+  await consoleAt(consolePage, `#/c/${code}/tablets`);
+  // The tablet reported itself on log-in: online, nothing unsent.
+  await consolePage.waitForSelector('tr[data-judge="J-LV-A"][data-state="online"][data-queued="0"]', { timeout: 15_000 });
+  assert.equal(await consolePage.locator('tr[data-judge="J-XS-A"][data-state="never"]').count(), 1, 'a judge without a tablet is listed');
+
+  // The network goes: two marks queue on the tablet, and its heartbeats fail too.
+  await tablet.context().setOffline(true);
+  await tablet.evaluate(() => window.dispatchEvent(new Event('offline')));
+  await mark('LV-BBB', 'M1', '5');
+  await mark('LV-BBB', 'J1', '2');
+  await tablet.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '2');
+  // It comes back on a network where sending marks still fails (a proxy refusing the
+  // batch): the heartbeat gets through and says what the tablet holds.
+  let refused = 0;
+  await tablet.route('**/api/v1/competitions/*/marks', (route) => {
+    if (route.request().method() === 'POST') { refused += 1; return route.abort('connectionrefused'); }
+    return route.continue();
+  });
+  await tablet.context().setOffline(false);
+  await tablet.evaluate(() => window.dispatchEvent(new Event('online')));
+  const row = 'tr[data-judge="J-LV-A"][data-queued="2"]';
+  await consolePage.waitForSelector(row, { timeout: 15_000 });
+  assert.match(await text(consolePage, `${row} [data-unsent]`), /unsent: 2/);
+  assert.ok(refused > 0, 'the tablet tried to send the marks');
+  assert.equal(await consolePage.locator('.fleet-alert').count(), 0, 'no alert before a minute has passed');
+  // A minute and more later (on the tablet's clock), its next heartbeat raises the alert.
+  await tablet.clock.fastForward('01:05');
+  await consolePage.waitForSelector('.fleet-alert', { timeout: 15_000 });
+  assert.match(await text(consolePage, '.fleet-alert'), /J-LV-A/);
+  assert.equal(await consolePage.locator(`${row}.alert-row`).count(), 1);
+  await shot(consolePage, 'admin-tablets');
+  // Once the marks go through, the tablet is no longer unsent and the alert clears.
+  await tablet.unroute('**/api/v1/competitions/*/marks');
+  await tablet.evaluate(() => window.dispatchEvent(new Event('online')));
+  await tablet.waitForFunction(() => document.querySelector('.sync')?.dataset.pending === '0', null, { timeout: 20_000 });
+  await consolePage.waitForSelector('tr[data-judge="J-LV-A"][data-queued="0"]', { timeout: 15_000 });
+  await consolePage.waitForFunction(() => !document.querySelector('.fleet-alert'), null, { timeout: 10_000 });
+  const stored = await ok('GET', `/competitions/${code}/marks?judge=J-LV-A`, { token: await admin() });
+  assert.equal(stored.length, 2);
+  for (const p of [tablet, consolePage]) { assertClean(p); await p.context().close(); }
+});
+
+test('(k) setup at scale: a scheme previewed from a spreadsheet with its errors, then imported; every judge\'s code on one printable sheet', async () => {
+  const code = 'E2E-SHEET';
+  await freshCompetition(code);
+  const page = await newPage();
+  await consoleAt(page, `#/c/${code}/skills/LV`);
+  await page.waitForSelector('.scheme-import');
+  const file = (text) => ({ name: 'scheme.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  const header = 'criterion,criterion name,aspect,description,kind,max,mode,panel\n';
+  await page.setInputFiles('#scheme-file', file(`${header}A,Prep,A1,Tools,M,1,,\nA,Prep,A2,Plan,Q,2,,\nB,Result,B1,Size,M,-1,,\n`));
+  await page.click('.scheme-import button[data-action="preview"]');
+  await page.waitForSelector('.import-summary[data-valid="false"]');
+  const cells = await page.locator('table.import-errors tbody tr').evaluateAll((rows) => rows.map((r) => `${r.dataset.row}:${r.dataset.column}`));
+  assert.deepEqual(cells, ['3:kind', '4:max']);
+  assert.ok(await page.locator('.scheme-import button[data-action="import"]').isDisabled(), 'a scheme with errors cannot be imported');
+  await page.setInputFiles('#scheme-file', file(`${header}A,Prep,A1,Tools,M,1,,\n,,A2,Plan,J,2,,2\nB,Result,B1,Size,M,6.5,,\n`));
+  await page.click('.scheme-import button[data-action="preview"]');
+  await page.waitForSelector('.import-summary[data-valid="true"][data-aspects="3"]');
+  assert.equal(await page.locator('table.import-scheme tbody tr').count(), 3);
+  await shot(page, 'admin-scheme-import');
+  await page.click('.scheme-import button[data-action="import"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('.scheme-form input[name="code"]')].some((i) => i.value === 'B1'));
+  const skill = await ok('GET', `/competitions/${code}/skills/LV`);
+  assert.deepEqual(skill.criteria.map((c) => c.aspects.map((a) => a.code)), [['A1', 'A2'], ['B1']]);
+
+  await page.goto(`${base}/admin#/c/${code}/judges`);
+  await page.waitForSelector('.code-sheet-card');
+  await page.selectOption('#codes-skill', 'XS');
+  await page.click('button[data-action="print-all-codes"]');
+  await page.click('dialog[open] button.danger');
+  await page.waitForSelector('.codes-dialog .code-card svg.qr');
+  const judges = await page.locator('.codes-dialog .code-card').evaluateAll((els) => els.map((e) => e.dataset.judge));
+  assert.deepEqual(judges.sort(), ['J-XS-A', 'J-XS-B']);
+  await shot(page, 'admin-judge-codes');
+  // The codes on the sheet are the judges' current ones.
+  const first = await page.locator('.codes-dialog .code-card[data-judge="J-XS-A"] .login-code').getAttribute('data-code');
+  assert.equal((await api('POST', '/session', { body: { code: first } })).status, 201);
+  assertClean(page);
+  await page.context().close();
+});
+
 test('screenshots of the board, the tablet and the console', async () => {
   if (!screenshotDir) return 'skip';
   await mkdir(path.resolve(root, screenshotDir), { recursive: true });
@@ -1213,6 +1318,187 @@ test('screenshots of the board, the tablet and the console', async () => {
   await adminPhone.waitForSelector('.skill-status');
   await shot(adminPhone, 'admin-phone');
   for (const p of [desk, phone, consolePage, adminPhone]) { assertClean(p); await p.context().close(); }
+});
+
+// ------------------------------------------------------------------ the closing ceremony
+
+/** The mini fixture as `code`, every skill locked and nothing published. */
+async function lockedMini(code) {
+  const token = await admin();
+  if ((await api('GET', `/competitions/${code}`)).status === 200) await ok('DELETE', `/competitions/${code}`, { token });
+  const pkg = JSON.parse(await readFile(path.join(root, 'tests/fixtures/mini.json'), 'utf8'));
+  pkg.competition.code = code;
+  pkg.published = [];
+  for (const s of pkg.skills) s.state = 'locked';
+  await ok('POST', '/competitions/import', { body: pkg, token });
+  return { token, pkg };
+}
+
+/** The RGBA pixels of a PNG as Chromium writes it (8-bit RGBA, not interlaced). */
+function decodePng(png) {
+  assert.equal(png.toString('latin1', 1, 4), 'PNG');
+  let offset = 8;
+  let width = 0;
+  let height = 0;
+  const idat = [];
+  while (offset < png.length) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    const data = png.subarray(offset + 8, offset + 8 + length);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      assert.deepEqual([data[8], data[9], data[12]], [8, 6, 0], 'an 8-bit RGBA, non-interlaced PNG');
+    } else if (type === 'IDAT') idat.push(data);
+    offset += 12 + length;
+  }
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = width * 4;
+  const pixels = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    for (let x = 0; x < stride; x++) {
+      const byte = raw[y * (stride + 1) + 1 + x];
+      const a = x >= 4 ? pixels[y * stride + x - 4] : 0;
+      const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
+      const c = x >= 4 && y > 0 ? pixels[(y - 1) * stride + x - 4] : 0;
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const predicted = [0, a, b, (a + b) >> 1, paeth][filter];
+      pixels[y * stride + x] = (byte + predicted) & 0xff;
+    }
+  }
+  return { width, height, alpha: (x, y) => pixels[y * stride + x * 4 + 3] };
+}
+
+/** The stage fits its window: nothing scrolls, every step is inside. */
+async function assertFits(page, what) {
+  const fit = await page.evaluate(() => {
+    const box = (el) => el.getBoundingClientRect();
+    const steps = [...document.querySelectorAll('.stage .step, .stage .skill-name')].map(box);
+    return {
+      scroll: document.documentElement.scrollHeight <= window.innerHeight && document.documentElement.scrollWidth <= window.innerWidth,
+      inside: steps.every((r) => r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight + 0.5 && r.right <= window.innerWidth + 0.5),
+      count: steps.length,
+    };
+  });
+  assert.ok(fit.scroll && fit.inside && fit.count > 1, `${what}: the stage does not fit: ${JSON.stringify(fit)}`);
+}
+
+test('ceremony: a full reveal of two skills shows nothing early, back undoes a step, then the board shows both', async () => {
+  const code = 'E2E-CER';
+  const { token, pkg } = await lockedMini(code);
+  const hall = await newPage({ width: 1280, height: 720 });
+  const frames = [];
+  hall.on('websocket', (ws) => ws.on('framereceived', (frame) => frames.push(String(frame.payload))));
+  await hall.goto(`${base}/ceremony/${code}`);
+  await hall.waitForSelector('.stage-idle');
+  // The presenter logs in and plans: two of the locked skills, in reveal order.
+  const presenter = await newPage({ width: 1280, height: 800 });
+  await presenter.goto(`${base}/ceremony/${code}/present`);
+  await presenter.fill('#user', 'admin');
+  await presenter.fill('#pass', adminPassword);
+  await presenter.click('form.login button[type="submit"]');
+  await presenter.waitForSelector('#plan-form');
+  assert.equal(await presenter.inputValue('#plan-skills'), 'IR, NE, AI, CNC', 'the locked skills are offered');
+  await presenter.fill('#plan-skills', 'IR, NE');
+  await presenter.click('#plan-form button[type="submit"]');
+  await presenter.waitForSelector('#cue');
+  const { steps } = await ok('GET', `/competitions/${code}/ceremony`, { token });
+  assert.equal(steps.length, 6);
+  const entriesOf = (list) => list.flatMap((s) => s.winners.map((w) => w.entry));
+  const membersOf = (entries) => pkg.entries.filter((e) => entries.includes(e.code)).flatMap((e) => e.members);
+  assert.match(await text(presenter, '#cue'), /Medallion for Excellence in Industrial Robotics, PAK — /);
+  await hall.waitForFunction(() => document.querySelector('.stage-idle .headline')?.textContent === 'The ceremony will begin shortly');
+
+  // A rehearsal first: watermarked, generated, and gone when it ends.
+  await presenter.click('#rehearsal');
+  await hall.waitForSelector('.stage .watermark');
+  assert.equal(await text(hall, '.stage .watermark'), 'REHEARSAL');
+  await presenter.keyboard.press('ArrowRight');
+  await hall.waitForSelector('.stage.rehearsal .step[data-medal="excellence"]');
+  await presenter.click('#rehearsal');
+  await hall.waitForSelector('.stage-idle');
+  assert.equal(await hall.$('.stage .watermark'), null);
+
+  // Frames once received stay received: after "back" they are checked against the furthest
+  // step revealed so far, the screen against the current one.
+  let reached = 0;
+  const check = async (position) => {
+    reached = Math.max(reached, position);
+    await presenter.waitForSelector(`body[data-position="${position}"]`);
+    await hall.waitForSelector(`body[data-position="${position}"]:not(:has(.watermark))`);
+    await hall.waitForTimeout(150); // any frame still on its way
+    const hiddenFrom = (n) => {
+      const hidden = entriesOf(steps.slice(n));
+      const shownNames = new Set(membersOf(entriesOf(steps.slice(0, n))));
+      return { hidden, names: membersOf(hidden).filter((name) => !shownNames.has(name)) };
+    };
+    const dom = await hall.evaluate(() => document.documentElement.outerHTML);
+    for (const name of hiddenFrom(position).names) {
+      assert.ok(!dom.includes(name), `step ${position}: '${name}' is on the hall screen before their step`);
+    }
+    const received = frames.join('\n');
+    const unrevealed = hiddenFrom(reached);
+    for (const name of unrevealed.names) assert.ok(!received.includes(name), `step ${position}: a frame carried '${name}' before their step`);
+    for (const entry of unrevealed.hidden) assert.ok(!received.includes(`"${entry}"`), `step ${position}: a frame carried ${entry}`);
+    assert.ok(!/"rank"/.test(received), `step ${position}: a frame carried a rank`);
+    // The stage shows exactly the revealed medals of the skill being revealed, newest first.
+    const shown = steps.slice(0, position);
+    const current = shown.at(-1);
+    const expected = current ? shown.filter((s) => s.skill === current.skill).map((s) => s.medal).reverse() : [];
+    assert.deepEqual(await hall.$$eval('.stage .step', (els) => els.map((e) => e.dataset.medal)), expected, `step ${position}`);
+  };
+  const state = async (skill) => (await ok('GET', `/competitions/${code}/skills/${skill}/results`, { token })).state;
+
+  await check(0);
+  for (const position of [1, 2]) {
+    await presenter.keyboard.press('ArrowRight');
+    await check(position);
+  }
+  await shot(hall, 'ceremony-hall');
+  await shot(presenter, 'ceremony-presenter');
+  // The lower third over a transparent page.
+  const overlay = await newPage({ width: 1280, height: 720 });
+  await overlay.goto(`${base}/overlay/${code}?view=lower-third`);
+  await overlay.waitForSelector('.lower-third.medal-bronze');
+  await overlay.waitForTimeout(800);
+  const png = await overlay.screenshot({ omitBackground: true });
+  const image = decodePng(png);
+  const box = await overlay.locator('.lower-third .lt-medal').boundingBox();
+  for (const [x, y] of [[5, 5], [image.width - 5, 5], [image.width / 2, image.height / 3], [image.width - 5, image.height - 5]]) {
+    assert.equal(image.alpha(Math.floor(x), Math.floor(y)), 0, `the overlay is transparent at ${x},${y}`);
+  }
+  assert.equal(image.alpha(Math.floor(box.x + box.width / 2), Math.floor(box.y + box.height / 2)), 255, 'the lower third\'s medal panel is opaque');
+  if (screenshotDir) {
+    const file = path.resolve(root, screenshotDir, 'ceremony-overlay.png');
+    await writeFile(file, png);
+    screenshotsTaken.push(file);
+  }
+
+  await presenter.keyboard.press(' ');
+  await check(3);
+  assert.equal(await state('IR'), 'published', "IR's last step publishes it");
+  await assertFits(hall, '1280×720');
+  const big = await newPage({ width: 1920, height: 1080 });
+  await big.goto(`${base}/ceremony/${code}`);
+  await big.waitForSelector('body[data-position="3"] .stage .step');
+  await assertFits(big, '1920×1080');
+  // Back undoes the step: the shared gold leaves the screen and IR is locked again.
+  await presenter.keyboard.press('ArrowLeft');
+  await check(2);
+  assert.equal(await state('IR'), 'locked');
+  for (const position of [3, 4, 5, 6]) {
+    await presenter.keyboard.press('ArrowRight');
+    await check(position);
+  }
+  assert.deepEqual([await state('IR'), await state('NE')], ['published', 'published']);
+  await hall.waitForSelector('.stage .finale');
+  const board = await newPage();
+  await board.goto(`${base}/board/${code}?lang=en`);
+  await board.waitForSelector('#skill-IR table.results tbody tr');
+  await board.waitForSelector('#skill-NE table.results tbody tr');
+  for (const p of [hall, presenter, overlay, big, board]) { assertClean(p); await p.context().close(); }
 });
 
 // ------------------------------------------------------------------ runner

@@ -164,7 +164,7 @@ pub fn publish(c: &Competition, caller: &Caller, skill: &str) -> Result<Decision
 }
 
 /// Moves a skill to another state, with the gaps accepted at its sign-off (if any).
-fn move_state(
+pub(super) fn move_state(
     c: &Competition,
     caller: &Caller,
     s: SkillIx,

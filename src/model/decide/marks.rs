@@ -58,9 +58,7 @@ impl MarkGroup {
             let error = |field: &str, code: ErrorCode, detail: String| FieldError {
                 index: Some(index),
                 id: Some(m.id.to_string()),
-                pointer: format!("/marks/{index}{field}"),
-                code,
-                detail,
+                ..FieldError::new(format!("/marks/{index}{field}"), code, detail)
             };
             // What can be resolved is resolved first: a duplicate is recognised before any
             // other check (even on a skill locked since).

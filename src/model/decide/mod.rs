@@ -2,6 +2,7 @@
 //! command against the model and the policy and says what to store, what to audit, which
 //! stored versions it relies on, and what the model becomes. No I/O here: the engine stores
 //! a decision in one transaction, then answers, then publishes.
+pub mod ceremony;
 mod judging;
 mod marks;
 mod registration;
@@ -38,6 +39,10 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
         Command::OverrideDiscrepancy { skill, entry, aspect, reason, fresh } => {
             judging::override_discrepancy(c, caller, (&skill, &entry, &aspect), reason, fresh, now)
         }
+        Command::PlanCeremony { input } => ceremony::plan(c, caller, &input),
+        Command::CeremonyNext => ceremony::next(c, caller),
+        Command::CeremonyBack => ceremony::back(c, caller),
+        Command::CeremonyRehearsal { on } => ceremony::rehearsal(c, caller, on),
         other => registration::decide(c, caller, other, now),
     }
 }

@@ -186,6 +186,36 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             let action = if existing.is_some() { "delegation.updated" } else { "delegation.created" };
             edit.audit(action, spec.code.as_str(), json!(input));
         }
+        Command::ImportDelegations { inputs, rows, fresh } => {
+            let mut offences = Offences::default();
+            let mut specs = Vec::new();
+            let mut codes = HashSet::new();
+            for (i, input) in inputs.iter().enumerate() {
+                let at = row_pointer(&rows, i);
+                if c.delegation(&input.code).is_some() || !codes.insert(input.code.clone()) {
+                    let detail = format!("delegation '{}' exists already", input.code);
+                    offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
+                }
+                specs.extend(input.validate(&at, &mut offences));
+            }
+            if !offences.is_empty() {
+                return Err(offences.rejection("nothing was stored"));
+            }
+            let count = specs.len();
+            for (n, spec) in specs.into_iter().enumerate() {
+                let record = DelegationRecord {
+                    id: derive_id(fresh, n),
+                    code: spec.code.to_string(),
+                    name: spec.name,
+                    names: spec.names,
+                };
+                edit.records.delegations.push(record.clone());
+                edit.writes.push(Write::Delegation { record, new: true });
+            }
+            edit.records.delegations.sort_by(|a, b| a.code.cmp(&b.code));
+            edit.audit("delegations.imported", &c.code, json!({ "count": count }));
+            return Ok(edit.finish(Outcome::Created { created: count }));
+        }
         Command::DeleteDelegation { delegation } => {
             let d = found(c.delegation(&delegation), ErrorCode::NotFound, "delegation", &delegation)?;
             if c.entries.iter().any(|e| e.delegation == d) || c.judges.iter().any(|j| j.delegation == d) {
@@ -252,12 +282,12 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             edit.writes.push(Write::DeleteEntry(id));
             edit.audit("entry.deleted", &c.entries[e].code, json!({}));
         }
-        Command::ImportEntries { inputs, fresh } => {
+        Command::ImportEntries { inputs, rows, fresh } => {
             let mut offences = Offences::default();
             let mut checked = Vec::new();
             let mut codes = HashSet::new();
             for (i, input) in inputs.iter().enumerate() {
-                let at = format!("/rows/{}", i + 1);
+                let at = row_pointer(&rows, i);
                 if c.entry(&input.code).is_some() || !codes.insert(input.code.clone()) {
                     let detail = format!("entry '{}' exists already", input.code);
                     offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
@@ -307,12 +337,12 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
             edit.writes.push(Write::DeleteJudge(id));
             edit.audit("judge.deleted", &c.judges[j].code, json!({}));
         }
-        Command::ImportJudges { inputs, fresh } => {
+        Command::ImportJudges { inputs, rows, fresh } => {
             let mut offences = Offences::default();
             let mut checked = Vec::new();
             let mut codes = HashSet::new();
             for (i, input) in inputs.iter().enumerate() {
-                let at = format!("/rows/{}", i + 1);
+                let at = row_pointer(&rows, i);
                 if c.judge(&input.code).is_some() || !codes.insert(input.code.clone()) {
                     let detail = format!("judge '{}' exists already", input.code);
                     offences.push(format!("{at}/code"), ErrorCode::DuplicateCode, detail);
@@ -339,11 +369,21 @@ pub fn decide(c: &Competition, caller: &Caller, command: Command, now: DateTime<
         | Command::LockSkill { .. }
         | Command::UnlockSkill { .. }
         | Command::PublishSkill { .. }
-        | Command::OverrideDiscrepancy { .. } => {
+        | Command::OverrideDiscrepancy { .. }
+        | Command::PlanCeremony { .. }
+        | Command::CeremonyNext
+        | Command::CeremonyBack
+        | Command::CeremonyRehearsal { .. } => {
             return Err(Rejection::bad_request(ErrorCode::BadRequest, "not a registration command"));
         }
     }
     Ok(edit.finish(Outcome::Done))
+}
+
+/// Where the `i`th row of an imported file is reported: at its spreadsheet row (the header
+/// is row 1), as the command says it, else as if no row were blank.
+fn row_pointer(rows: &[u32], i: usize) -> String {
+    format!("/rows/{}", rows.get(i).map_or(i + 2, |&r| r as usize))
 }
 
 /// Skills whose results name a delegation (by its entries' code).
