@@ -97,11 +97,29 @@ const PINNED: &str = r#"
 /// item with the same code, a locked skill), and those answer 422 or 409 by design. The
 /// check still holds them to never answering 400 or 415 to a well-formed body. On the live
 /// route a plain GET, which is all schemathesis sends, is told to upgrade (400) by design;
-/// the upgrade itself is tested in tests/api/live.rs.
+/// the upgrade itself is tested in tests/api/live.rs. A scheme import's body is any string
+/// to the schema, but one that is no readable CSV or XLSX file is 400 by design.
+///
+/// `negative_data_rejection` accepts a 200 from the scheme import, whose body is a file of a
+/// text type: a "wrongly typed" body (`{}`) arrives as the text `{}`, which the preview reads
+/// and reports on (200 with its errors).
+///
+/// One check is excluded, from the stateful run (the only one where it applies):
+/// `ensure_resource_availability` takes any 404 after a create for a lost resource, but the
+/// ceremony routes answer 404 `no_ceremony` for a competition just created that has no
+/// ceremony planned yet. (A per-operation `enabled = false` is overridden by `--checks all`.)
 const NARROWED: &str = r#"
+[[operations]]
+include-operation-id = "import_scheme"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429", "503"]
+
 [[operations]]
 include-method = ["POST", "PUT"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429", "503"]
+
+[[operations]]
+include-path-regex = "/scheme/import$"
+checks.negative_data_rejection.expected-statuses = ["200", "400", "401", "403", "404", "409", "415", "422"]
 
 [[operations]]
 include-operation-id = "live"
@@ -197,7 +215,11 @@ async fn schemathesis_finds_no_failure_in_the_openapi_document() {
             name: "stateful",
             phases: "stateful",
             pinned: false,
-            filter: filter("--exclude-operation-id", &["delete_session"]),
+            filter: [
+                filter("--exclude-operation-id", &["delete_session"]),
+                vec!["--exclude-checks".to_owned(), "ensure_resource_availability".to_owned()],
+            ]
+            .concat(),
             workers: 2,
         },
         Run {
@@ -234,10 +256,12 @@ async fn schemathesis_finds_no_failure_in_the_openapi_document() {
     for (name, (_, output, figures)) in &results {
         eprintln!("schemathesis {name} run: {figures:?}; {}", summary(output));
     }
-    for (name, (ok, output, figures)) in &results {
-        assert!(*ok && figures.failures == 0 && figures.errors == 0, "schemathesis {name} run failed:\n{output}");
-        assert!(figures.operations > 0, "schemathesis {name} run tested nothing:\n{output}");
-    }
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|(_, (ok, _, figures))| !*ok || figures.failures > 0 || figures.errors > 0 || figures.operations == 0)
+        .map(|(name, (_, output, _))| format!("schemathesis {name} run failed:\n{output}"))
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 }
 
 impl TestApp {
@@ -366,8 +390,8 @@ async fn a_nul_character_is_refused_alike_on_both_databases() {
         assert_eq!(csv.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{backend:?} CSV");
         let (status, _) = app.get("/api/v1/competitions/SM%00ALL", None).await;
         assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{backend:?}");
-        let (status, _) = app.get("/api/v1/competitions/SMALL/audit?actor=a%00", Some(&app.admin_token)).await;
-        assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{backend:?}");
+        let (status, body) = app.get("/api/v1/competitions/SMALL/audit?actor=a%00", Some(&app.admin_token)).await;
+        assert_eq!((status, &body["events"]), (reqwest::StatusCode::OK, &json!([])), "{backend:?}");
         // Text that spells a backslash and `u0000` is no NUL.
         let (status, body) =
             app.admin_post("/api/v1/competitions/SMALL/delegations", &json!({"code": "BSL", "name": "a\\u0000"})).await;
