@@ -41,8 +41,16 @@ pub async fn refuse(
         }
         body.extend_from_slice(&chunk);
     }
-    let json = req.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().windows(4).any(|w| w == b"json"));
-    let offence = if json { json_nul(&body) } else { body.contains(&0).then(String::new) };
+    let kind = req.headers().get(CONTENT_TYPE).map(|v| v.as_bytes().to_ascii_lowercase()).unwrap_or_default();
+    // JSON spells a NUL `\u0000`; a text body (CSV) holds it raw; a binary one (an XLSX
+    // workbook, a zip) holds zero bytes by nature and is read by its own parser.
+    let offence = if kind.windows(4).any(|w| w == b"json") {
+        json_nul(&body)
+    } else if kind.starts_with(b"text/") {
+        body.contains(&0).then(String::new)
+    } else {
+        None
+    };
     if let Some(pointer) = offence {
         let response = ApiError::field(&pointer, ErrorCode::InvalidBody, DETAIL).error_response();
         return Ok(req.into_response(response));
