@@ -11,10 +11,23 @@ macro_rules! error_codes {
     ($($variant:ident = $text:literal),+ $(,)?) => {
         /// A stable snake_case code: clients switch on it and translate it (`error.<code>` in
         /// `frontend/i18n/*.json`; a test fails when a language lacks one).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
         pub enum ErrorCode {
             $(#[serde(rename = $text)] $variant),+
         }
+
+        // By hand: the derive does not see a `serde(rename)` whose spelling comes from a
+        // macro argument, and would document the Rust names instead of the wire ones.
+        impl utoipa::PartialSchema for ErrorCode {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for ErrorCode {}
 
         impl ErrorCode {
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
@@ -348,9 +361,10 @@ pub struct Problem {
     pub code: ErrorCode,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// Members a particular problem adds (e.g. `missing` of `marks_missing`).
+    /// Members a particular problem adds (e.g. `missing` of `marks_missing`); the OpenAPI
+    /// document lists them (`api::openapi::problems`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(ignore)]
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 

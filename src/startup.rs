@@ -32,6 +32,7 @@ const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
 /// The close code live sockets get when the server stops ("going away").
 const CLOSE_GOING_AWAY: u16 = 1001;
 
+mod nul;
 mod tls;
 
 pub struct Application {
@@ -100,6 +101,7 @@ impl Application {
                         .error_handler(|e, _| ApiError::bad_request(ErrorCode::InvalidQuery, e.to_string()).into()),
                 )
                 .app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
+                .wrap(actix_web::middleware::from_fn(nul::refuse))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(
                     DefaultHeaders::new()

@@ -1,4 +1,5 @@
 //! Competitions: list, create, read, update, delete; package import and export.
+use super::openapi::views as v;
 use super::{State, competition, write};
 use crate::domain::input::{CompetitionInput, Package};
 use crate::domain::kinds::MedalOrder;
@@ -24,7 +25,9 @@ pub struct CompetitionSummary {
 }
 
 /// All competitions (public).
-#[utoipa::path(get, path = "/api/v1/competitions", tag = "competitions", responses((status = 200, body = Vec<CompetitionSummary>)))]
+#[utoipa::path(get, path = "/api/v1/competitions", tag = "competitions",
+    responses(
+        (status = 200, body = Vec<CompetitionSummary>)))]
 pub async fn list_competitions(state: State) -> ApiResult<web::Json<Vec<CompetitionSummary>>> {
     let rows = store::competition::find_all(&state.db).await?;
     Ok(web::Json(
@@ -64,8 +67,14 @@ pub fn detail(c: &Competition) -> Value {
 }
 
 /// Create a competition (organizers).
-#[utoipa::path(post, path = "/api/v1/competitions", tag = "competitions", request_body = CompetitionInput,
-    responses((status = 201, body = Object), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions", tag = "competitions",
+    request_body = CompetitionInput,
+    responses(
+        (status = 201, body = v::CompetitionDetail),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn create_competition(
     state: State,
     caller: Caller,
@@ -77,15 +86,23 @@ pub async fn create_competition(
 }
 
 /// One competition (public).
-#[utoipa::path(get, path = "/api/v1/competitions/{code}", tag = "competitions", responses((status = 200, body = Object), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}", tag = "competitions",
+    responses(
+        (status = 200, body = v::CompetitionDetail)))]
 pub async fn get_competition(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
     Ok(web::Json(detail(&c)))
 }
 
 /// Update a competition's settings (organizers; the code stays).
-#[utoipa::path(put, path = "/api/v1/competitions/{code}", tag = "competitions", request_body = CompetitionInput,
-    responses((status = 200, body = Object), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/competitions/{code}", tag = "competitions",
+    request_body = CompetitionInput,
+    responses(
+        (status = 200, body = v::CompetitionDetail),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn update_competition(
     state: State,
     caller: Caller,
@@ -98,7 +115,13 @@ pub async fn update_competition(
 }
 
 /// Delete a competition with everything in it (organizers).
-#[utoipa::path(delete, path = "/api/v1/competitions/{code}", tag = "competitions", responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/competitions/{code}", tag = "competitions",
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn delete_competition(state: State, caller: Caller, code: web::Path<String>) -> ApiResult<HttpResponse> {
     let c = competition(&state, &code).await?;
     state.engine.execute(c.id, caller, Command::DeleteCompetition).await?;
@@ -106,8 +129,14 @@ pub async fn delete_competition(state: State, caller: Caller, code: web::Path<St
 }
 
 /// Import a competition package: all or nothing; a 422 names every offence.
-#[utoipa::path(post, path = "/api/v1/competitions/import", tag = "competitions", request_body = Package,
-    responses((status = 201, body = Object), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/import", tag = "competitions",
+    request_body = Package,
+    responses(
+        (status = 201, body = v::CompetitionDetail),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn import_competition(state: State, caller: Caller, body: web::Json<Package>) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;
     let c = package::import(&state.engine, &state.db, &body, &caller.actor()).await?;
@@ -120,7 +149,12 @@ pub struct ExportQuery {
 }
 
 /// Export a competition package (organizers): importing it gives the same competition.
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/export", tag = "competitions", responses((status = 200, body = Package)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/export", tag = "competitions",
+    params(("download" = Option<bool>, Query, description = "as an attachment named after the competition")),
+    responses(
+        (status = 200, body = Package),
+        (status = 403, description = "the caller's role may not do this")),
+    security(("bearer" = [])))]
 pub async fn export_competition(
     state: State,
     caller: Caller,

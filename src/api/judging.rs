@@ -1,5 +1,6 @@
 //! Judging life cycle: entry status, discrepancies and their overrides, lock, unlock, publish.
 use super::marks::ReasonRequest;
+use super::openapi::views as v;
 use super::{State, competition, found};
 use crate::domain::kinds::EntryStatus;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -27,14 +28,21 @@ async fn judge(state: &State, code: &str, caller: Caller, command: Command) -> A
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct StatusRequest {
+    #[schema(value_type = EntryStatus)]
     status: String,
     #[serde(default)]
     reason: String,
 }
 
 /// Withdraw, disqualify or reinstate an entry (organizers, with a reason).
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/entries/{entry}/status", tag = "judging", request_body = StatusRequest,
-    responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/entries/{entry}/status", tag = "judging",
+    request_body = StatusRequest,
+    responses(
+        (status = 200, body = v::SkillStateView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn set_entry_status(
     state: State,
     caller: Caller,
@@ -49,7 +57,11 @@ pub async fn set_entry_status(
 }
 
 /// Judgement panels whose spread exceeds the skill's `max_judgement_spread`.
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/skills/{skill}/discrepancies", tag = "judging", responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/skills/{skill}/discrepancies", tag = "judging",
+    responses(
+        (status = 200, body = v::Discrepancies),
+        (status = 403, description = "the caller's role may not do this")),
+    security(("bearer" = [])))]
 pub async fn list_discrepancies(state: State, caller: Caller, path: Path2) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
     let s = found(c.skill(&path.1), ErrorCode::NotFound, "skill", &path.1)?;
@@ -73,8 +85,14 @@ pub struct OverrideRequest {
 }
 
 /// Accept a flagged panel as it stands (the skill's chief or an organizer, with a reason).
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/discrepancies/override", tag = "judging", request_body = OverrideRequest,
-    responses((status = 200, body = Object), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/discrepancies/override", tag = "judging",
+    request_body = OverrideRequest,
+    responses(
+        (status = 200, body = v::SkillStateView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn override_discrepancy(
     state: State,
     caller: Caller,
@@ -102,25 +120,47 @@ pub struct LockRequest {
     reason: String,
 }
 
+/// The body of a lock: none at all (as `{}`), or a `LockRequest`. A body that is neither is
+/// refused; `Option<Json>` would have read it as `{}` and locked without the caller's terms.
+fn lock_request(body: &[u8]) -> ApiResult<LockRequest> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(LockRequest::default());
+    }
+    serde_json::from_slice::<Option<LockRequest>>(body).map(Option::unwrap_or_default).map_err(|e| {
+        if e.is_data() {
+            ApiError::field("", ErrorCode::InvalidBody, e.to_string())
+        } else {
+            ApiError::bad_request(ErrorCode::MalformedJson, e.to_string())
+        }
+    })
+}
+
 /// Sign off a skill's marks (chief or organizer). Refused while discrepancies are open, and
 /// while marks are missing (409 `marks_missing` lists every gap) unless the gaps are
 /// accepted with a reason; an active entry with no mark at all must be withdrawn first.
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/lock", tag = "judging", request_body = LockRequest,
-    responses((status = 200, body = Object), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
-pub async fn lock_skill(
-    state: State,
-    caller: Caller,
-    path: Path2,
-    body: Option<web::Json<LockRequest>>,
-) -> ApiResult<web::Json<Value>> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/lock", tag = "judging",
+    request_body(content = Option<LockRequest>, description = "optional: none, or `{}`, unless gaps are accepted"),
+    responses(
+        (status = 200, body = v::SkillStateView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "discrepancies are open, marks are missing (`marks_missing` lists every gap in `missing`), or the skill is not being marked"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
+pub async fn lock_skill(state: State, caller: Caller, path: Path2, body: web::Bytes) -> ApiResult<web::Json<Value>> {
+    let body = lock_request(&body)?;
     let accept_missing = body.accept_missing.then_some(body.reason);
     judge(&state, &path.0, caller, Command::LockSkill { skill: path.1.clone(), accept_missing }).await
 }
 
 /// Reopen a locked or published skill (organizers, with a reason).
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/unlock", tag = "judging", request_body = ReasonRequest,
-    responses((status = 200, body = Object), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/unlock", tag = "judging",
+    request_body = ReasonRequest,
+    responses(
+        (status = 200, body = v::SkillStateView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn unlock_skill(
     state: State,
     caller: Caller,
@@ -131,7 +171,13 @@ pub async fn unlock_skill(
 }
 
 /// Publish a locked skill's results (organizers).
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/publish", tag = "judging", responses((status = 200, body = Object), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/publish", tag = "judging",
+    responses(
+        (status = 200, body = v::SkillStateView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn publish_skill(state: State, caller: Caller, path: Path2) -> ApiResult<web::Json<Value>> {
     judge(&state, &path.0, caller, Command::PublishSkill { skill: path.1.clone() }).await
 }

@@ -1,6 +1,10 @@
 //! The OpenAPI document: every route with its request and response types.
 use utoipa::OpenApi;
 
+mod problems;
+use problems::ProblemResponses;
+pub mod views;
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Podium", description = "Skills competition management and live scoring"),
@@ -32,7 +36,7 @@ use utoipa::OpenApi;
         crate::api::metrics::get_metrics,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &ProblemResponses)
 )]
 pub struct ApiDoc;
 

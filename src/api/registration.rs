@@ -1,5 +1,6 @@
 //! Registration: delegations, skills with marking schemes, entries, judges, CSV imports and
 //! judges' one-time codes.
+use super::openapi::views as v;
 use super::{State, competition, csvfile, found, write};
 use crate::auth::{MaybeCaller, Sessions, secret};
 use crate::domain::input::{DelegationInput, EntryInput, JudgeInput, SkillInput};
@@ -14,14 +15,22 @@ type Path2 = web::Path<(String, String)>;
 
 // ---------------------------------------------------------------- delegations
 
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/delegations", tag = "registration", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/delegations", tag = "registration",
+    responses(
+        (status = 200, body = Vec<v::DelegationView>)))]
 pub async fn list_delegations(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
     Ok(web::Json(Value::Array(c.delegations.indices().map(|d| delegation_json(&c, d)).collect())))
 }
 
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/delegations", tag = "registration", request_body = DelegationInput,
-    responses((status = 201, body = Object), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/delegations", tag = "registration",
+    request_body = DelegationInput,
+    responses(
+        (status = 201, body = v::DelegationView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn create_delegation(
     state: State,
     caller: Caller,
@@ -36,8 +45,14 @@ pub async fn create_delegation(
     Ok(HttpResponse::Created().json(delegation_json(&c, d)))
 }
 
-#[utoipa::path(put, path = "/api/v1/competitions/{code}/delegations/{delegation}", tag = "registration", request_body = DelegationInput,
-    responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/competitions/{code}/delegations/{delegation}", tag = "registration",
+    request_body = DelegationInput,
+    responses(
+        (status = 200, body = v::DelegationView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn update_delegation(
     state: State,
     caller: Caller,
@@ -53,7 +68,13 @@ pub async fn update_delegation(
     Ok(web::Json(delegation_json(&c, d)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/competitions/{code}/delegations/{delegation}", tag = "registration", responses((status = 204), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/competitions/{code}/delegations/{delegation}", tag = "registration",
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn delete_delegation(state: State, caller: Caller, path: Path2) -> ApiResult<HttpResponse> {
     let c = competition(&state, &path.0).await?;
     write(&state, &c, caller, Command::DeleteDelegation { delegation: path.1.clone() }).await?;
@@ -62,21 +83,31 @@ pub async fn delete_delegation(state: State, caller: Caller, path: Path2) -> Api
 
 // ---------------------------------------------------------------- skills
 
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/skills", tag = "registration", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/skills", tag = "registration",
+    responses(
+        (status = 200, body = Vec<v::SkillView>)))]
 pub async fn list_skills(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
     Ok(web::Json(Value::Array(c.skills.iter().map(|s| skill_json(s)).collect())))
 }
 
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/skills/{skill}", tag = "registration", responses((status = 200, body = Object), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/skills/{skill}", tag = "registration",
+    responses(
+        (status = 200, body = v::SkillView)))]
 pub async fn get_skill(state: State, path: Path2) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &path.0).await?;
     let s = found(c.skill(&path.1), ErrorCode::NotFound, "skill", &path.1)?;
     Ok(web::Json(skill_json(&c.skills[s])))
 }
 
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills", tag = "registration", request_body = SkillInput,
-    responses((status = 201, body = Object), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/skills", tag = "registration",
+    request_body = SkillInput,
+    responses(
+        (status = 201, body = v::SkillView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn create_skill(
     state: State,
     caller: Caller,
@@ -92,8 +123,14 @@ pub async fn create_skill(
 }
 
 /// Replace a skill's settings and marking scheme (the scheme only while it has no marks).
-#[utoipa::path(put, path = "/api/v1/competitions/{code}/skills/{skill}", tag = "registration", request_body = SkillInput,
-    responses((status = 200, body = Object), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/competitions/{code}/skills/{skill}", tag = "registration",
+    request_body = SkillInput,
+    responses(
+        (status = 200, body = v::SkillView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn update_skill(
     state: State,
     caller: Caller,
@@ -114,7 +151,13 @@ pub async fn update_skill(
     Ok(web::Json(skill_json(&c.skills[s])))
 }
 
-#[utoipa::path(delete, path = "/api/v1/competitions/{code}/skills/{skill}", tag = "registration", responses((status = 204), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/competitions/{code}/skills/{skill}", tag = "registration",
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn delete_skill(state: State, caller: Caller, path: Path2) -> ApiResult<HttpResponse> {
     let c = competition(&state, &path.0).await?;
     write(&state, &c, caller, Command::DeleteSkill { skill: path.1.clone() }).await?;
@@ -124,7 +167,10 @@ pub async fn delete_skill(state: State, caller: Caller, path: Path2) -> ApiResul
 // ---------------------------------------------------------------- entries
 
 /// Entries (public). A judge sees only the entries they may mark.
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/entries", tag = "registration", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/entries", tag = "registration",
+    responses(
+        (status = 200, body = Vec<v::EntryView>)),
+    security((), ("bearer" = [])))]
 pub async fn list_entries(state: State, caller: MaybeCaller, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
     let rows = match caller.0.as_ref().and_then(|caller| policy::judge_in(caller, &c)) {
@@ -134,8 +180,14 @@ pub async fn list_entries(state: State, caller: MaybeCaller, code: web::Path<Str
     Ok(web::Json(Value::Array(rows)))
 }
 
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/entries", tag = "registration", request_body = EntryInput,
-    responses((status = 201, body = Object), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/entries", tag = "registration",
+    request_body = EntryInput,
+    responses(
+        (status = 201, body = v::EntryView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn create_entry(
     state: State,
     caller: Caller,
@@ -150,8 +202,14 @@ pub async fn create_entry(
     Ok(HttpResponse::Created().json(entry_json(&c, e)))
 }
 
-#[utoipa::path(put, path = "/api/v1/competitions/{code}/entries/{entry}", tag = "registration", request_body = EntryInput,
-    responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/competitions/{code}/entries/{entry}", tag = "registration",
+    request_body = EntryInput,
+    responses(
+        (status = 200, body = v::EntryView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn update_entry(
     state: State,
     caller: Caller,
@@ -167,7 +225,13 @@ pub async fn update_entry(
     Ok(web::Json(entry_json(&c, e)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/competitions/{code}/entries/{entry}", tag = "registration", responses((status = 204), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/competitions/{code}/entries/{entry}", tag = "registration",
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn delete_entry(state: State, caller: Caller, path: Path2) -> ApiResult<HttpResponse> {
     let c = competition(&state, &path.0).await?;
     write(&state, &c, caller, Command::DeleteEntry { entry: path.1.clone() }).await?;
@@ -175,8 +239,14 @@ pub async fn delete_entry(state: State, caller: Caller, path: Path2) -> ApiResul
 }
 
 /// Import entries from CSV: `code,skill,delegation,members[,status]` (members separated by `;`).
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/entries.csv", tag = "registration", request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = Object), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/entries.csv", tag = "registration",
+    request_body(content = String, content_type = "text/csv", description = "`code,skill,delegation,members[,status]`"),
+    responses(
+        (status = 201, body = v::Created),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn import_entries_csv(
     state: State,
     caller: Caller,
@@ -210,7 +280,11 @@ pub(super) fn created(outcome: Outcome) -> ApiResult<HttpResponse> {
 
 // ---------------------------------------------------------------- judges
 
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/judges", tag = "registration", responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/judges", tag = "registration",
+    responses(
+        (status = 200, body = Vec<v::JudgeView>),
+        (status = 403, description = "the caller's role may not do this")),
+    security(("bearer" = [])))]
 pub async fn list_judges(state: State, caller: Caller, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
     let me = policy::require_judge_or_admin(&caller, &c)?;
@@ -221,8 +295,14 @@ pub async fn list_judges(state: State, caller: Caller, code: web::Path<String>) 
     Ok(web::Json(Value::Array(rows)))
 }
 
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/judges", tag = "registration", request_body = JudgeInput,
-    responses((status = 201, body = Object), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/judges", tag = "registration",
+    request_body = JudgeInput,
+    responses(
+        (status = 201, body = v::JudgeView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn create_judge(
     state: State,
     caller: Caller,
@@ -237,8 +317,14 @@ pub async fn create_judge(
     Ok(HttpResponse::Created().json(judge_json(&c, j)))
 }
 
-#[utoipa::path(put, path = "/api/v1/competitions/{code}/judges/{judge}", tag = "registration", request_body = JudgeInput,
-    responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/api/v1/competitions/{code}/judges/{judge}", tag = "registration",
+    request_body = JudgeInput,
+    responses(
+        (status = 200, body = v::JudgeView),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn update_judge(
     state: State,
     sessions: web::Data<Sessions>,
@@ -256,7 +342,13 @@ pub async fn update_judge(
     Ok(web::Json(judge_json(&c, j)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/competitions/{code}/judges/{judge}", tag = "registration", responses((status = 204), (status = 409, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/competitions/{code}/judges/{judge}", tag = "registration",
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn delete_judge(
     state: State,
     sessions: web::Data<Sessions>,
@@ -271,8 +363,14 @@ pub async fn delete_judge(
 }
 
 /// Import judges from CSV: `code,name,delegation,skills[,role]` (skills separated by `;`).
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/judges.csv", tag = "registration", request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = Object), (status = 422, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/judges.csv", tag = "registration",
+    request_body(content = String, content_type = "text/csv", description = "`code,name,delegation,skills[,role]`"),
+    responses(
+        (status = 201, body = v::Created),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn import_judges_csv(
     state: State,
     caller: Caller,
@@ -299,7 +397,13 @@ pub async fn import_judges_csv(
 
 /// Issue a judge's single-use log-in code (shown once; the previous code and the judge's
 /// sessions stop working).
-#[utoipa::path(post, path = "/api/v1/competitions/{code}/judges/{judge}/code", tag = "registration", responses((status = 201, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/competitions/{code}/judges/{judge}/code", tag = "registration",
+    responses(
+        (status = 201, body = v::LoginCode),
+        (status = 403, description = "the caller's role may not do this"),
+        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+    security(("bearer" = [])))]
 pub async fn issue_judge_code(
     state: State,
     sessions: web::Data<Sessions>,

@@ -1,4 +1,5 @@
 //! Results, marking progress, the medal table and cross-skill awards (JSON or CSV).
+use super::openapi::views as v;
 use super::{State, competition, csvfile, found};
 use crate::auth::MaybeCaller;
 use crate::domain::kinds::{MedalOrder, SkillState};
@@ -28,8 +29,11 @@ fn wants_csv(format: &Option<String>) -> ApiResult<bool> {
 /// A skill's results in rank order. Anonymous callers and judges get results of published
 /// skills only (else progress alone); organizers and the skill's chiefs see them all.
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/skills/{skill}/results", tag = "results",
-    params(("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, body = Object), (status = 404, body = crate::error::Problem)))]
+    params(("format" = Option<v::Format>, Query, description = "json (default) or csv")),
+    responses(
+        (status = 200, content((v::SkillResults = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "CSV of results not published yet")),
+    security((), ("bearer" = [])))]
 pub async fn get_results(
     state: State,
     caller: MaybeCaller,
@@ -78,7 +82,9 @@ pub async fn get_results(
 
 /// Marking progress of every skill (public): marks have and needed per skill and criterion,
 /// and `recent_marks`, the marks stored in the last ten minutes. No scores, no ranks.
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/progress", tag = "results", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/progress", tag = "results",
+    responses(
+        (status = 200, body = Vec<v::SkillProgress>)))]
 pub async fn get_progress(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
     let since = chrono::Utc::now() - chrono::Duration::minutes(10);
@@ -100,10 +106,9 @@ pub struct MedalsQuery {
 
 /// The medal table over published skills (public).
 #[utoipa::path(get, path = "/api/v1/competitions/{code}/medals", tag = "results",
-    params(("order" = Option<String>, Query, description = "olympic, total or points; default: the competition's"),
-        ("all" = Option<bool>, Query, description = "list delegations without medals too"),
-        ("format" = Option<String>, Query, description = "json (default) or csv")),
-    responses((status = 200, body = Object)))]
+    params(("order" = Option<MedalOrder>, Query, description = "default: the competition's"), ("all" = Option<bool>, Query, description = "list delegations without medals too"), ("format" = Option<v::Format>, Query, description = "json (default) or csv")),
+    responses(
+        (status = 200, content((v::MedalTable = "application/json"), (String = "text/csv")))))]
 pub async fn get_medals(
     state: State,
     code: web::Path<String>,
@@ -145,7 +150,9 @@ pub async fn get_medals(
 }
 
 /// Best of Nation and the highest score of the competition, over published skills.
-#[utoipa::path(get, path = "/api/v1/competitions/{code}/awards", tag = "results", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/v1/competitions/{code}/awards", tag = "results",
+    responses(
+        (status = 200, body = v::Awards)))]
 pub async fn get_awards(state: State, code: web::Path<String>) -> ApiResult<web::Json<Value>> {
     let c = competition(&state, &code).await?;
     let published: Vec<scoring::SkillResult> =

@@ -49,8 +49,14 @@ fn too_many(wait: std::time::Duration) -> ApiError {
 ///
 /// Every attempt is charged to the log-in budgets before any slow work and refunded when it
 /// succeeds (see `auth::limiter`).
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = CreateSessionRequest,
-    responses((status = 201, body = SessionResponse), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+#[utoipa::path(post, path = "/api/v1/session", tag = "session",
+    request_body = CreateSessionRequest,
+    responses(
+        (status = 201, body = SessionResponse),
+        (status = 401, description = "wrong user name, password or code (`invalid_credentials`), or a code used already (`code_used`)"),
+        (status = 422, description = "neither a user name with a password nor a code (`credentials_required`)"),
+        (status = 429, description = "too many failed attempts from this address or for this account or code"),
+        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")))]
 pub async fn create_session(
     state: State,
     req: HttpRequest,
@@ -126,7 +132,10 @@ pub async fn create_session(
 }
 
 /// Log out: the token stops working at once.
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204), (status = 401, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses(
+        (status = 204, description = "logged out")),
+    security(("bearer" = [])))]
 pub async fn delete_session(state: State, sessions: web::Data<Sessions>, caller: Caller) -> ApiResult<HttpResponse> {
     store::account::revoke_session(&state.db, caller.session_id).await?;
     sessions.forget_session(caller.session_id);
@@ -149,7 +158,10 @@ pub struct MeResponse {
 }
 
 /// Who the token belongs to.
-#[utoipa::path(get, path = "/api/v1/session/me", tag = "session", responses((status = 200, body = MeResponse), (status = 401, body = crate::error::Problem)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/session/me", tag = "session",
+    responses(
+        (status = 200, body = MeResponse)),
+    security(("bearer" = [])))]
 pub async fn get_me(caller: Caller) -> ApiResult<web::Json<MeResponse>> {
     Ok(web::Json(MeResponse {
         role: caller.role,

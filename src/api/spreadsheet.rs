@@ -61,8 +61,8 @@ fn content_type(req: &HttpRequest) -> Option<&str> {
     params(
         ("preview" = Option<bool>, Query, description = "true: read and check only, store nothing"),
         ("sheet" = Option<String>, Query, description = "the workbook's sheet to read (XLSX); else the first with a scheme header")),
-    request_body(content = String, description = "The file: CSV, or an XLSX workbook",
-        content_type = "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    request_body(description = "The file: CSV, or an XLSX workbook",
+        content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     responses(
         (status = 200, description = "The preview (preview=true), or the skill with its new scheme", body = SchemePreview),
         (status = 400, description = "Not a readable CSV or XLSX file, or an unknown sheet", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -139,7 +139,7 @@ pub async fn import_scheme(
 #[utoipa::path(post, path = "/api/v1/competitions/{code}/delegations.csv", tag = "registration",
     request_body(content = String, content_type = "text/csv"),
     responses(
-        (status = 201, body = Object),
+        (status = 201, body = super::openapi::views::Created),
         (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Errors, each with its row and column", body = crate::error::Problem, content_type = "application/problem+json")),

@@ -34,20 +34,26 @@ pub struct Package {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompetitionInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub name: String,
     /// Translations of the name by language tag (`zh`, `ru`; `en` too if it differs).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub names: BTreeMap<String, String>,
     #[serde(default = "default_timezone")]
+    /// An IANA time zone name.
+    #[schema(example = "Asia/Shanghai")]
     pub timezone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
     pub starts_on: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
     pub ends_on: Option<String>,
     #[serde(default = "default_language")]
     pub default_language: String,
     #[serde(default = "default_medal_order")]
+    #[schema(value_type = crate::domain::kinds::MedalOrder)]
     pub medal_order: String,
 }
 
@@ -63,6 +69,7 @@ fn default_medal_order() -> String {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DelegationInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -71,6 +78,7 @@ pub struct DelegationInput {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AggregationInput {
+    #[schema(value_type = crate::domain::kinds::AggregationMethod)]
     pub method: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k: Option<u32>,
@@ -84,6 +92,7 @@ impl Default for AggregationInput {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SkillInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub name: String,
     /// Translations of the name by language tag (`zh`, `ru`; `en` too if it differs).
@@ -92,11 +101,13 @@ pub struct SkillInput {
     #[serde(default = "one")]
     pub team_size: u32,
     #[serde(default = "none_text")]
+    #[schema(value_type = crate::domain::kinds::Standardise)]
     pub standardise: String,
     #[serde(default = "zero_value")]
     #[schema(value_type = String)]
     pub tie_tolerance: serde_json::Value,
     #[serde(default = "none_text")]
+    #[schema(value_type = crate::domain::kinds::TieBreak)]
     pub tie_break: String,
     #[serde(default = "one")]
     pub max_judgement_spread: u32,
@@ -134,6 +145,7 @@ fn zero_value() -> serde_json::Value {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CriterionInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     #[serde(default)]
     pub name: String,
@@ -146,12 +158,14 @@ pub struct CriterionInput {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AspectInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     #[serde(default)]
     pub description: String,
     /// Translations of the description by language tag.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub names: BTreeMap<String, String>,
+    #[schema(value_type = crate::domain::kinds::AspectKind)]
     pub kind: String,
     #[schema(value_type = String)]
     pub max: serde_json::Value,
@@ -163,23 +177,27 @@ pub struct AspectInput {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EntryInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub skill: String,
     pub delegation: String,
     #[serde(default)]
     pub members: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::domain::kinds::EntryStatus>)]
     pub status: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JudgeInput {
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$")]
     pub code: String,
     pub name: String,
     pub delegation: String,
     #[serde(default)]
     pub skills: Vec<String>,
     #[serde(default = "judge_text")]
+    #[schema(value_type = crate::domain::kinds::JudgeRole)]
     pub role: String,
 }
 

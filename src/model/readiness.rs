@@ -29,6 +29,8 @@ pub enum ProblemKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+// Named apart from the RFC 7807 `Problem` of every error response.
+#[schema(as = ReadinessProblem)]
 pub struct Problem {
     pub kind: ProblemKind,
     pub severity: Severity,
