@@ -50,7 +50,12 @@ for n in $VIEWERS; do
 
   if [ -f "$FLOOR_SRC" ]; then
     [ -x /tmp/podium-floor ] || gcc -O2 -pthread -o /tmp/podium-floor "$FLOOR_SRC"
-    line=$(/tmp/podium-floor "$n" "$bytes" 20 | tail -n 1)
+    # floor.c holds both ends of every socket: it needs 2 × n descriptors.
+    if [ $((2 * n + 64)) -gt "$(ulimit -n)" ]; then
+      echo "floor at $n viewers skipped: it needs $((2 * n + 64)) open files, the limit is $(ulimit -n)" >&2
+      continue
+    fi
+    line=$(/tmp/podium-floor "$n" "$bytes" 20 | tail -n 1) || { echo "floor at $n viewers failed" >&2; continue; }
     python3 - "$n" "$bytes" "$line" <<'PY' | tee -a "$OUT"
 import json, re, sys
 n, size, line = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
