@@ -111,7 +111,9 @@ impl Application {
                 .wrap(tracing_actix_web::TracingLogger::<RedactedSpan>::new())
                 .wrap(actix_web::middleware::from_fn(crate::api::metrics::count_requests))
                 .route("/healthz", web::get().to(healthz))
-                .route("/metrics", web::get().to(crate::api::metrics::get_metrics))
+                // A resource (not App::route, whose GET guard would send other methods to the
+                // 404 default): other methods answer 405, as the OpenAPI document says.
+                .service(web::resource("/metrics").route(web::get().to(crate::api::metrics::get_metrics)))
                 .route(
                     "/api/openapi.json",
                     web::get().to({
