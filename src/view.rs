@@ -104,18 +104,18 @@ fn criterion_progress(s: &Skill) -> Vec<Value> {
 /// are no activity. Marks are stored in time order: a binary search finds the window.
 fn activity(s: &Skill) -> Vec<Value> {
     let marks = s.marks();
-    let Some(last) = marks.iter().rev().find(|m| entered_live(m)) else { return Vec::new() };
+    // Marks loaded from a package come before any entered at the venue (a package is imported
+    // before anyone marks), so each minute's marks are found by two binary searches, not by
+    // walking the window: this runs for every skill on every write.
+    let first_live = partition_point(marks, |m| !entered_live(m));
+    let Some(last) = marks.last().filter(|_| first_live < marks.len()) else { return Vec::new() };
     let end = last.created_at.timestamp().div_euclid(60);
-    let start = partition_point(marks, |m| m.created_at.timestamp() < (end - 9) * 60);
-    let mut minutes: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
-    for m in marks.skip(start).iter().filter(|m| entered_live(m)) {
-        *minutes.entry(m.created_at.timestamp().div_euclid(60)).or_default() += 1;
-    }
-    minutes
-        .into_iter()
-        .filter_map(|(minute, count)| {
+    let before = |minute: i64| partition_point(marks, |m| !entered_live(m) || m.created_at.timestamp() < minute * 60);
+    (end - 9..=end)
+        .filter_map(|minute| {
+            let count = before(minute + 1) - before(minute);
             let at = chrono::DateTime::<chrono::Utc>::from_timestamp(minute * 60, 0)?;
-            Some(json!({"at": at, "marks": count}))
+            (count > 0).then(|| json!({"at": at, "marks": count}))
         })
         .collect()
 }
