@@ -12,16 +12,25 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
     connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/board/{code}", web::get().to(board))
-        .route("/judge", web::get().to(judge))
-        .route("/judge-sw.js", web::get().to(judge_service_worker))
-        .route("/admin", web::get().to(admin))
-        .route("/print/{code}/{kind}", web::get().to(print))
-        .route("/ceremony/{code}", web::get().to(ceremony_hall))
-        .route("/ceremony/{code}/present", web::get().to(ceremony_presenter))
-        .route("/overlay/{code}", web::get().to(overlay))
+    cfg.route("/", page("index.html"))
+        .route("/board/{code}", page("board/index.html"))
+        .route("/judge", page("judge/index.html"))
+        // The tablet's service worker, from the root so that its scope may cover `/judge` (a
+        // worker under /static/ could only control pages under /static/).
+        .route("/judge-sw.js", page("judge/sw.js"))
+        .route("/admin", page("admin/index.html"))
+        .route("/print/{code}/{kind}", page("print/index.html"))
+        // The ceremony's hall screens (public), its presenter, and transparent video overlays
+        // (OBS, vMix browser sources).
+        .route("/ceremony/{code}", page("ceremony/hall.html"))
+        .route("/ceremony/{code}/present", page("ceremony/present.html"))
+        .route("/overlay/{code}", page("ceremony/overlay.html"))
         .route("/static/{path:.*}", web::get().to(asset));
+}
+
+/// A route that serves one embedded file, whatever the path's parameters.
+fn page(file: &'static str) -> actix_web::Route {
+    web::get().to(move |req: HttpRequest| async move { serve(&req, file) })
 }
 
 /// Serves one embedded file. Every answer is revalidated (`no-cache` with an ETag from the
@@ -53,48 +62,6 @@ fn serve(req: &HttpRequest, path: &str) -> HttpResponse {
     }
     let mime = mime_guess::from_path(path).first_or_octet_stream();
     response.content_type(mime.as_ref()).body(file.data.into_owned())
-}
-
-async fn index(req: HttpRequest) -> HttpResponse {
-    serve(&req, "index.html")
-}
-
-async fn board(req: HttpRequest) -> HttpResponse {
-    serve(&req, "board/index.html")
-}
-
-async fn judge(req: HttpRequest) -> HttpResponse {
-    serve(&req, "judge/index.html")
-}
-
-/// The judge tablet's service worker, served from the root so that its scope may cover
-/// `/judge` (a worker under /static/ could only control pages under /static/).
-async fn judge_service_worker(req: HttpRequest) -> HttpResponse {
-    serve(&req, "judge/sw.js")
-}
-
-async fn admin(req: HttpRequest) -> HttpResponse {
-    serve(&req, "admin/index.html")
-}
-
-/// Documents printed from the browser (result sheets, certificates, the medal table): one
-/// page that reads what to print from its address.
-async fn print(req: HttpRequest) -> HttpResponse {
-    serve(&req, "print/index.html")
-}
-
-/// A hall screen of the closing ceremony (public).
-async fn ceremony_hall(req: HttpRequest) -> HttpResponse {
-    serve(&req, "ceremony/hall.html")
-}
-
-async fn ceremony_presenter(req: HttpRequest) -> HttpResponse {
-    serve(&req, "ceremony/present.html")
-}
-
-/// A transparent video overlay (OBS, vMix browser sources).
-async fn overlay(req: HttpRequest) -> HttpResponse {
-    serve(&req, "ceremony/overlay.html")
 }
 
 async fn asset(req: HttpRequest) -> HttpResponse {
