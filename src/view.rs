@@ -57,18 +57,18 @@ pub fn results_json(c: &Competition, s: SkillIx, with_results: bool) -> Value {
 /// is done when every active entry has all its marks), and the marks entered per minute in
 /// the ten minutes up to the skill's latest mark. Counts only: nothing here ranks anyone.
 pub fn progress_rows(c: &Competition) -> Vec<Value> {
-    c.skills
-        .iter()
-        .map(|s| {
-            let criteria = criterion_progress(s);
-            let done = criteria.iter().filter(|c| c["done"] == Value::Bool(true)).count();
-            json!({
-                "skill": s.code(), "name": s.spec.name, "names": s.spec.names, "state": s.state,
-                "marked": s.result.marked, "expected": s.result.expected,
-                "criteria": criteria, "criteria_done": done, "activity": activity(s),
-            })
-        })
-        .collect()
+    c.skills.iter().map(|s| progress_row(s)).collect()
+}
+
+/// One skill's marking progress (a row of `progress_rows`): it depends on that skill alone.
+pub fn progress_row(s: &Skill) -> Value {
+    let criteria = criterion_progress(s);
+    let done = criteria.iter().filter(|c| c["done"] == Value::Bool(true)).count();
+    json!({
+        "skill": s.code(), "name": s.spec.name, "names": s.spec.names, "state": s.state,
+        "marked": s.result.marked, "expected": s.result.expected,
+        "criteria": criteria, "criteria_done": done, "activity": activity(s),
+    })
 }
 
 /// Marks have and needed per criterion, over the skill's active entries.

@@ -3,7 +3,7 @@
 use crate::domain::kinds::{JudgeRole, MedalOrder, SkillState};
 use crate::model::{Channel, Competition, JudgeIx, SkillIx};
 use crate::scoring::{Discrepancy, EntryResult};
-use crate::view::{medals_json, progress_rows, result_row, skill_header};
+use crate::view::{medals_json, progress_row, progress_rows, result_row, skill_header};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
@@ -29,17 +29,25 @@ fn with(mut header: Value, key: &str, value: Value) -> Value {
     header
 }
 
-/// Each entry's row number within its skill (`i`), by entry code: snapshots number their
-/// rows so that deltas can address them in a few bytes.
-fn row_numbers(c: &Competition, s: SkillIx) -> HashMap<String, usize> {
-    let mut codes: Vec<&str> = c.skills[s].entries.iter().map(|&e| c.entries[e].code.as_str()).collect();
-    codes.sort_unstable();
-    codes.into_iter().enumerate().map(|(i, code)| (code.to_owned(), i)).collect()
+/// Each entry's row number within its skill (`i`): its place among the skill's entry codes
+/// in order. Snapshots number their rows so that deltas can address them in a few bytes.
+struct RowNumbers<'a>(Vec<&'a str>);
+
+impl<'a> RowNumbers<'a> {
+    fn of(c: &'a Competition, s: SkillIx) -> Self {
+        let mut codes: Vec<&str> = c.skills[s].entries.iter().map(|&e| c.entries[e].code.as_str()).collect();
+        codes.sort_unstable();
+        RowNumbers(codes)
+    }
+
+    fn get(&self, entry: &str) -> Option<usize> {
+        self.0.binary_search(&entry).ok()
+    }
 }
 
 /// A skill's result rows as a snapshot carries them: the API's rows, each with its `i`.
 fn numbered_rows(c: &Competition, s: SkillIx) -> Vec<Value> {
-    let numbers = row_numbers(c, s);
+    let numbers = RowNumbers::of(c, s);
     c.skills[s].result.entries.iter().map(|r| with(result_row(c, r), "i", json!(numbers.get(&r.entry)))).collect()
 }
 
@@ -103,17 +111,26 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
     for code in skills {
         skill_changes(before, after, code, &mut out);
     }
-    let old_progress: HashMap<String, Value> =
-        progress_rows(before).into_iter().map(|r| (r["skill"].as_str().unwrap_or_default().to_owned(), r)).collect();
-    let changed: Vec<Value> = progress_rows(after)
-        .into_iter()
-        .filter(|r| old_progress.get(r["skill"].as_str().unwrap_or_default()) != Some(r))
-        .collect();
+    // A skill's progress row depends on that skill alone: only the given skills' rows can differ.
     if before.skills.len() != after.skills.len() {
         let data = json!({"skills": progress_rows(after)});
         out.push(Change { channel: Channel::Progress, kind: ChangeKind::Snapshot, data });
-    } else if !changed.is_empty() {
-        out.push(Change { channel: Channel::Progress, kind: ChangeKind::Delta, data: json!({ "skills": changed }) });
+    } else {
+        let changed: Vec<Value> = skills
+            .iter()
+            .filter_map(|code| {
+                let new = progress_row(&after.skills[after.skill(code)?]);
+                let old = before.skill(code).map(|b| progress_row(&before.skills[b]));
+                (old.as_ref() != Some(&new)).then_some(new)
+            })
+            .collect();
+        if !changed.is_empty() {
+            out.push(Change {
+                channel: Channel::Progress,
+                kind: ChangeKind::Delta,
+                data: json!({ "skills": changed }),
+            });
+        }
     }
     // The medal table counts published skills only: marks (never on a published skill)
     // leave it alone.
@@ -177,23 +194,22 @@ fn skill_changes(before: &Competition, after: &Competition, code: &str, out: &mu
         return;
     };
     let (bs, as_) = (&before.skills[b], &after.skills[a]);
-    let members = |c: &Competition, entry: &str| c.entry(entry).map(|e| c.entries[e].members.clone());
     let old: HashMap<&str, &EntryResult> = bs.result.entries.iter().map(|r| (r.entry.as_str(), r)).collect();
     // Entries added or removed: a snapshot says it more simply than a delta.
     let (old_rows, new_rows) = (&bs.result.entries, &as_.result.entries);
     let reshaped = old_rows.len() != new_rows.len() || new_rows.iter().any(|r| !old.contains_key(r.entry.as_str()));
-    let numbers = row_numbers(after, a);
+    let numbers = RowNumbers::of(after, a);
     // Compared on the computed results first, so unchanged rows are never serialized.
     let mut rows: Vec<Value> = Vec::new();
     let mut ranks: Vec<Value> = Vec::new();
     let mut medals: Vec<Value> = Vec::new();
     for r in new_rows.iter().filter(|_| !reshaped) {
         let Some(o) = old.get(r.entry.as_str()) else { continue };
-        let same_members = members(before, &r.entry) == members(after, &r.entry);
+        let same_members = entry_members(before, &r.entry) == entry_members(after, &r.entry);
         if *o == r && same_members {
             continue;
         }
-        let i = numbers.get(&r.entry).copied().unwrap_or_default();
+        let i = numbers.get(&r.entry).unwrap_or_default();
         if same_members && (EntryResult { rank: r.rank, medal: r.medal, ..(*o).clone() }) == *r {
             if r.rank != o.rank {
                 ranks.extend([json!(i), json!(r.rank)]);
@@ -237,6 +253,10 @@ fn skill_changes(before: &Competition, after: &Competition, code: &str, out: &mu
     } else if !header.is_empty() {
         out.push(Change { channel: public, kind: ChangeKind::Delta, data: delta(&header, false) });
     }
+}
+
+fn entry_members<'a>(c: &'a Competition, entry: &str) -> Option<&'a Vec<String>> {
+    c.entry(entry).map(|e| &c.entries[e].members)
 }
 
 /// Judges hear of discrepancies and lock changes: only skills where either changed.
