@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod frontend;
 pub mod live;
+pub mod memory;
 pub mod model;
 pub mod scoring;
 pub mod service;

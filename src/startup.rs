@@ -220,9 +220,11 @@ impl Application {
                 }
             }
             tracing::info!("stopping: finishing requests in flight and closing live sockets");
-            let stopped = handle.stop(true);
+            // Live sockets first: they run outside the HTTP connections the server waits
+            // for, so they are closed (1001) and drained before the workers stop.
             hub.shutdown(CLOSE_GOING_AWAY, "the server is stopping");
-            stopped.await;
+            hub.closed(Duration::from_secs(SHUTDOWN_TIMEOUT_SECS)).await;
+            handle.stop(true).await;
         });
         let result = server.await;
         watcher.abort();

@@ -79,7 +79,10 @@ pub fn upgrade<Io: IntoSocket>(
                 }
                 let socket = io.into_socket();
                 let LiveState { hub, sessions, .. } = state;
-                crate::live::serve(hub, sessions, socket, leftover, competition, caller, permit).await;
+                // A task of its own, on this thread (its shard's): the HTTP connection's
+                // task ends here, and with it the dispatcher and this future, which would
+                // otherwise stay allocated beside every idle socket (4 KB of its 8).
+                actix_web::rt::spawn(crate::live::serve(hub, sessions, socket, leftover, competition, caller, permit));
                 Ok(())
             }
             Err((status, code, detail)) => respond(&mut io, status, code, &detail).await,

@@ -152,6 +152,10 @@ impl Hub {
             let mut flush_at: Option<Instant> = None;
             let mut sweep = tokio::time::interval(Duration::from_millis(500));
             sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            // Sockets opened or closed by the hundred (a crowd arriving at a ceremony) leave
+            // their upgrades' freed buffers between the sockets' state: give the pages back
+            // once the crowd has settled.
+            let mut churn = crate::memory::Burst::new(256, Duration::from_millis(300));
             loop {
                 let flush = async {
                     match flush_at {
@@ -162,6 +166,9 @@ impl Hub {
                 tokio::select! {
                     request = rx.recv() => match request {
                         Some(request) => {
+                            if matches!(request, Request::Connect { .. } | Request::Disconnect { .. }) {
+                                churn.event(Instant::now());
+                            }
                             // Sending to many queues in one poll must not be cut short by
                             // tokio's cooperative budget.
                             tokio::task::unconstrained(async { handle(&mut state, request) }).await;
@@ -169,7 +176,12 @@ impl Hub {
                         None => break,
                     },
                     () = flush => {}
-                    _ = sweep.tick() => state.expire(chrono::Utc::now()),
+                    _ = sweep.tick() => {
+                        state.expire(chrono::Utc::now());
+                        if churn.ended(Instant::now()) {
+                            tokio::task::spawn_blocking(crate::memory::trim);
+                        }
+                    }
                 }
                 flush_at = state.flush(Instant::now());
             }
@@ -210,6 +222,14 @@ impl Hub {
     pub fn shutdown(&self, code: u16, reason: &str) {
         self.limits.closed.store(true, Ordering::Relaxed);
         self.ask(Request::Shutdown { code, reason: reason.to_owned() });
+    }
+
+    /// Resolves once every live socket has closed (after [`Hub::shutdown`]), or after `limit`.
+    pub async fn closed(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.stats.sockets.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// A place for a new socket from `address`, or `None` over the caps.

@@ -101,8 +101,45 @@ pub struct EntryIndex {
     /// All of them, in storage order.
     pub(super) positions: Vec<u32>,
     /// Each cell's current (latest non-voided) mark, by (aspect, judge of a judgement):
-    /// what a new mark on the cell supersedes, found in O(1).
-    pub(super) current: FxHashMap<(AspectIx, Option<JudgeIx>), u32>,
+    /// what a new mark on the cell supersedes.
+    pub(super) current: CellIndex,
+}
+
+/// Positions by cell of one entry, sorted by cell: an entry has a few dozen cells, so a
+/// binary search is as quick as hashing, and the index takes 16 bytes a cell (a hash
+/// map's buckets took more than twice that).
+#[derive(Debug, Clone, Default)]
+pub struct CellIndex(Vec<((AspectIx, Option<JudgeIx>), u32)>);
+
+impl CellIndex {
+    fn find(&self, cell: &(AspectIx, Option<JudgeIx>)) -> Result<usize, usize> {
+        self.0.binary_search_by(|(c, _)| c.cmp(cell))
+    }
+
+    pub(super) fn get(&self, cell: &(AspectIx, Option<JudgeIx>)) -> Option<&u32> {
+        self.find(cell).ok().map(|i| &self.0[i].1)
+    }
+
+    pub(super) fn insert(&mut self, cell: (AspectIx, Option<JudgeIx>), position: u32) {
+        match self.find(&cell) {
+            Ok(i) => self.0[i].1 = position,
+            Err(i) => self.0.insert(i, (cell, position)),
+        }
+    }
+
+    pub(super) fn remove(&mut self, cell: &(AspectIx, Option<JudgeIx>)) {
+        if let Ok(i) = self.find(cell) {
+            self.0.remove(i);
+        }
+    }
+
+    pub(super) fn values(&self) -> impl Iterator<Item = &u32> {
+        self.0.iter().map(|(_, p)| p)
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -252,7 +289,7 @@ impl Skill {
         match standing {
             Some(p) => current.insert((cell.1, cell.2), p),
             None => current.remove(&(cell.1, cell.2)),
-        };
+        }
     }
 
     /// Gives marks decided but not yet stored the seq the store assigned them.
@@ -291,6 +328,7 @@ impl Skill {
             .into_iter()
             .map(|mut index| {
                 index.positions.shrink_to_fit();
+                index.current.shrink_to_fit();
                 EntryMarks { index: Arc::new(index), part: empty.clone(), dirty: true }
             })
             .collect();

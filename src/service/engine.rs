@@ -208,6 +208,8 @@ impl Worker {
             return Ok(None);
         };
         let model = Arc::new(model);
+        // The load's rows and buffers are freed by now; give their pages back.
+        crate::memory::trim();
         let seqs = if with_seqs { store::live_seq::all(&self.db, id).await? } else { Default::default() };
         self.models.put(model.clone());
         self.hub.loaded(model.clone(), seqs);

@@ -1,13 +1,13 @@
 //! The connections the hub serves: who each caller is, what each subscribed to, and what
 //! they may still see when their session ends or the competition changes.
-use super::{ConnReg, HubState};
+use super::{ConnReg, HubState, Subs};
 use crate::error::ErrorCode;
 use crate::live::frame::Frame;
 use crate::live::shard::{ShardId, ShardMsg};
 use crate::live::{ConnId, MAX_SUBSCRIPTIONS};
 use crate::model::{Caller, Channel, policy};
 use serde_json::json;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -33,7 +33,7 @@ pub enum Revocation {
 
 impl HubState {
     pub fn connect(&mut self, conn: ConnId, shard: ShardId, competition: Uuid, caller: Option<Caller>) {
-        let reg = ConnReg { shard, competition, caller, subs: BTreeMap::new(), replays: VecDeque::new() };
+        let reg = ConnReg { shard, competition, caller, subs: Subs::default(), replays: VecDeque::new() };
         self.conns.insert(conn, reg);
     }
 
@@ -144,7 +144,7 @@ impl HubState {
         let Some(hub) = self.competitions.get(&competition) else { return };
         let mut moves = Vec::new();
         let mut narrowed = false;
-        for (name, channel) in &reg.subs {
+        for (name, channel) in reg.subs.iter() {
             match policy::channel(reg.caller.as_ref(), &hub.model, name) {
                 Ok(allowed) if allowed == *channel => {}
                 Ok(allowed) => {
