@@ -152,10 +152,6 @@ impl Hub {
             let mut flush_at: Option<Instant> = None;
             let mut sweep = tokio::time::interval(Duration::from_millis(500));
             sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            // Sockets opened or closed by the hundred (a crowd arriving at a ceremony) leave
-            // their upgrades' freed buffers between the sockets' state: give the pages back
-            // once the crowd has settled.
-            let mut churn = crate::memory::Burst::new(256, Duration::from_millis(300));
             loop {
                 let flush = async {
                     match flush_at {
@@ -166,9 +162,6 @@ impl Hub {
                 tokio::select! {
                     request = rx.recv() => match request {
                         Some(request) => {
-                            if matches!(request, Request::Connect { .. } | Request::Disconnect { .. }) {
-                                churn.event(Instant::now());
-                            }
                             // Sending to many queues in one poll must not be cut short by
                             // tokio's cooperative budget.
                             tokio::task::unconstrained(async { handle(&mut state, request) }).await;
@@ -176,12 +169,7 @@ impl Hub {
                         None => break,
                     },
                     () = flush => {}
-                    _ = sweep.tick() => {
-                        state.expire(chrono::Utc::now());
-                        if churn.ended(Instant::now()) {
-                            tokio::task::spawn_blocking(crate::memory::trim);
-                        }
-                    }
+                    _ = sweep.tick() => state.expire(chrono::Utc::now()),
                 }
                 flush_at = state.flush(Instant::now());
             }
