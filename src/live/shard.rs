@@ -7,6 +7,7 @@ use super::frame::{self, Frame};
 use super::{ConnId, Hub, Stats};
 use crate::model::Channel;
 use bytes::Bytes;
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, IoSlice};
@@ -88,11 +89,45 @@ impl Wire for tokio::net::TcpStream {
     }
 }
 
+/// The seq of the last frame written per subscribed channel (-1: none yet). A socket has a
+/// channel or two: a vector is searched faster than a map is hashed, and a delivery updates
+/// its entry in place (a map's insert cloned the channel for every frame).
+#[derive(Debug, Default)]
+struct Seqs(Vec<(Channel, i64)>);
+
+impl Seqs {
+    fn get(&self, channel: &Channel) -> Option<i64> {
+        self.0.iter().find(|(c, _)| c == channel).map(|(_, seq)| *seq)
+    }
+
+    /// Moves a subscribed channel's seq; nothing for another channel.
+    fn set(&mut self, channel: &Channel, seq: i64) {
+        if let Some(entry) = self.0.iter_mut().find(|(c, _)| c == channel) {
+            entry.1 = seq;
+        }
+    }
+
+    fn insert(&mut self, channel: Channel, seq: i64) {
+        match self.0.iter_mut().find(|(c, _)| *c == channel) {
+            Some(entry) => entry.1 = seq,
+            None => self.0.push((channel, seq)),
+        }
+    }
+
+    fn remove(&mut self, channel: &Channel) {
+        self.0.retain(|(c, _)| c != channel);
+    }
+
+    fn channels(&self) -> impl Iterator<Item = &Channel> {
+        self.0.iter().map(|(c, _)| c)
+    }
+}
+
 struct Slot {
     wire: Rc<dyn Wire>,
     competition: Uuid,
     /// The seq of the last frame written per subscribed channel (-1: none yet).
-    last: HashMap<Channel, i64>,
+    last: Seqs,
     pending: VecDeque<Bytes>,
     pending_bytes: usize,
     /// Channels whose frames were dropped while the queue was full.
@@ -199,7 +234,7 @@ impl Slot {
     /// Writes a channel frame if it continues what the socket has (gapless), skips it if
     /// the socket has it already, and reports a gap.
     fn deliver(&mut self, channel: &Channel, frame: &Arc<Frame>, stats: &Stats) -> Delivery {
-        let Some(&last) = self.last.get(channel) else { return Delivery::Skipped };
+        let Some(last) = self.last.get(channel) else { return Delivery::Skipped };
         if !frame.snapshot && frame.seq <= last {
             return Delivery::Skipped;
         }
@@ -211,8 +246,10 @@ impl Slot {
             if frame.snapshot {
                 stats.snapshots.fetch_add(1, Ordering::Relaxed);
             }
-            self.last.insert(channel.clone(), frame.seq);
-            self.behind.retain(|c| c != channel);
+            self.last.set(channel, frame.seq);
+            if !self.behind.is_empty() {
+                self.behind.retain(|c| c != channel);
+            }
             Delivery::Written
         } else {
             if !self.behind.contains(channel) {
@@ -234,7 +271,7 @@ enum Delivery {
 pub struct ShardState {
     id: ShardId,
     hub: Hub,
-    slots: HashMap<ConnId, Slot>,
+    slots: FxHashMap<ConnId, Slot>,
     subs: HashMap<(Uuid, Channel), Vec<ConnId>>,
 }
 
@@ -258,7 +295,7 @@ impl Shard {
             let shard = Shard(Rc::new(RefCell::new(ShardState {
                 id,
                 hub: hub.clone(),
-                slots: HashMap::new(),
+                slots: FxHashMap::default(),
                 subs: HashMap::new(),
             })));
             actix_web::rt::spawn(shard.clone().receive(rx));
@@ -285,7 +322,7 @@ impl Shard {
         let slot = Slot {
             wire,
             competition,
-            last: HashMap::new(),
+            last: Seqs::default(),
             pending: VecDeque::new(),
             pending_bytes: 0,
             behind: Vec::new(),
@@ -300,7 +337,7 @@ impl Shard {
     pub fn detach(&self, conn: ConnId) {
         let mut state = self.0.borrow_mut();
         if let Some(slot) = state.slots.remove(&conn) {
-            for channel in slot.last.keys() {
+            for channel in slot.last.channels() {
                 if let Some(list) = state.subs.get_mut(&(slot.competition, channel.clone())) {
                     list.retain(|c| *c != conn);
                 }
@@ -355,7 +392,7 @@ impl Shard {
         let behind: Vec<(Channel, i64)> = std::mem::take(&mut slot.behind)
             .into_iter()
             .map(|c| {
-                let last = slot.last.get(&c).copied().unwrap_or(-1);
+                let last = slot.last.get(&c).unwrap_or(-1);
                 (c, last)
             })
             .collect();
@@ -378,7 +415,7 @@ impl ShardState {
                 for conn in conns {
                     let Some(slot) = self.slots.get_mut(conn) else { continue };
                     match slot.deliver(channel, &frame, &stats) {
-                        Delivery::Gap => gaps.push((*conn, slot.last.get(channel).copied().unwrap_or(-1))),
+                        Delivery::Gap => gaps.push((*conn, slot.last.get(channel).unwrap_or(-1))),
                         Delivery::Written | Delivery::Skipped | Delivery::Dropped => {}
                     }
                 }
@@ -459,7 +496,7 @@ mod tests {
         let mut slot = Slot {
             wire: wire.clone(),
             competition: Uuid::nil(),
-            last: HashMap::from([(Channel::Progress, 0)]),
+            last: Seqs(vec![(Channel::Progress, 0)]),
             pending: VecDeque::new(),
             pending_bytes: 0,
             behind: Vec::new(),
@@ -479,7 +516,7 @@ mod tests {
         // queued (and not counted again) until a catch-up continues from `last`.
         assert!(stats.dropped.load(Ordering::Relaxed) >= 1);
         assert_eq!(slot.behind, vec![Channel::Progress], "it will ask for what it missed");
-        let last = slot.last[&Channel::Progress];
+        let last = slot.last.get(&Channel::Progress).unwrap_or(-1);
         assert!(last < 100, "frames after the queue filled were not counted as sent");
         // The socket drains: the queue empties (and gives its memory back).
         wire.0.set(true);
