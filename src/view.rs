@@ -17,7 +17,7 @@ pub fn dec(value: Decimal) -> String {
 pub fn result_row(c: &Competition, r: &scoring::EntryResult) -> Value {
     let members = c.entry(&r.entry).map(|e| c.entries[e].members.clone()).unwrap_or_default();
     let criteria: Map<String, Value> =
-        r.criteria.iter().map(|(code, v)| (code.clone(), Value::String(dec(*v)))).collect();
+        r.criteria.iter().map(|(code, v)| (code.to_string(), Value::String(dec(*v)))).collect();
     json!({
         "entry": r.entry, "delegation": r.delegation, "members": members,
         "raw": dec(r.raw), "scaled": r.scaled.map(dec), "rank": r.rank, "medal": r.medal,

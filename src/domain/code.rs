@@ -1,12 +1,14 @@
 //! Codes users type to address things (`"IR"`, `"CHN"`, `"IR-CHN"`, `"MINI2025"`).
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// A validated code: 1–64 characters of ASCII letters, digits, `-`, `_` and `.`,
-/// so it can stand in a URL path segment unescaped.
+/// so it can stand in a URL path segment unescaped. Shared: results repeat each aspect's and
+/// criterion's code for every entry, and a copy costs a reference count, not an allocation.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct Code(String);
+pub struct Code(Arc<str>);
 
 impl Code {
     pub fn parse(text: &str) -> Result<Code, &'static str> {
@@ -25,12 +27,12 @@ impl Code {
         if text.chars().all(|c| c == '.') {
             return Err("must not be made of dots only");
         }
-        Ok(Code(text.to_owned()))
+        Ok(Code(Arc::from(text)))
     }
 
     /// A code read back from storage, where it was validated on the way in.
     pub fn trusted(text: String) -> Code {
-        Code(text)
+        Code(Arc::from(text))
     }
 
     pub fn as_str(&self) -> &str {

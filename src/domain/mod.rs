@@ -13,7 +13,9 @@ pub mod sheet;
 pub mod signoff;
 pub mod spec;
 pub mod tablet;
+pub mod text;
 
 pub use code::Code;
 pub use decimal::{Centi, round2};
 pub use offence::Offences;
+pub use text::Text;

@@ -6,6 +6,7 @@ use super::record::{
     CompetitionRecord, DelegationRecord, EntryRecord, JudgeRecord, MarkRecord, OverrideRecord, Records, SkillRecord,
     VoidRecord,
 };
+use crate::domain::Text;
 use crate::scoring::SkillResult;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
@@ -52,12 +53,12 @@ pub struct Builder {
     entry_by_id: HashMap<Uuid, EntryIx>,
     judge_by_id: HashMap<Uuid, JudgeIx>,
     aspect_pos: Vec<HashMap<Uuid, AspectIx>>,
-    voided: FxHashMap<Uuid, Arc<str>>,
+    voided: FxHashMap<Uuid, Text>,
     overrides: Vec<OverrideRecord>,
     /// Each skill's marks, appended straight into the model's chunked vector (no doubling
     /// buffer to copy and free: the store streams them in storage order already).
     marks: Vec<imbl::Vector<StoredMark>>,
-    strings: FxHashSet<Arc<str>>,
+    strings: FxHashSet<Text>,
     ceremony: Option<super::ceremony::Ceremony>,
 }
 
@@ -107,7 +108,7 @@ impl Builder {
             })
             .collect();
         let judge_by_id: HashMap<Uuid, JudgeIx> = judges.enumerate().map(|(i, j)| (j.id, i)).collect();
-        let voided: FxHashMap<Uuid, Arc<str>> = voids.into_iter().map(|v| (v.mark_id, Arc::from(v.reason))).collect();
+        let voided: FxHashMap<Uuid, Text> = voids.into_iter().map(|v| (v.mark_id, Text::from(v.reason))).collect();
 
         let mut built: IxVec<SkillIx, Skill> = skills
             .into_iter()
@@ -163,11 +164,11 @@ impl Builder {
         builder
     }
 
-    fn intern(&mut self, text: &str) -> Arc<str> {
+    fn intern(&mut self, text: &str) -> Text {
         if let Some(shared) = self.strings.get(text) {
             return shared.clone();
         }
-        let shared: Arc<str> = Arc::from(text);
+        let shared = Text::from(text);
         self.strings.insert(shared.clone());
         shared
     }

@@ -2,9 +2,9 @@
 //! A value is never changed once shared: a decision builds the next value (sharing what did
 //! not change through `Arc`s), so readers never wait for the writer.
 use super::ix::{AspectIx, DelegationIx, EntryIx, IxVec, JudgeIx, SkillIx};
-use crate::domain::Centi;
 use crate::domain::kinds::{AspectKind, EntryStatus, JudgeRole, MedalOrder, SkillState};
 use crate::domain::spec::{AspectSpec, SkillSpec};
+use crate::domain::{Centi, Text};
 use crate::scoring;
 use chrono::{DateTime, NaiveDate, Utc};
 use rustc_hash::FxHashMap;
@@ -55,11 +55,11 @@ pub struct StoredMark {
     pub aspect: AspectIx,
     pub judge: JudgeIx,
     pub value: Centi,
-    pub reason: Option<Arc<str>>,
+    pub reason: Option<Text>,
     pub supersedes: Option<Uuid>,
-    pub entered_by: Arc<str>,
+    pub entered_by: Text,
     pub created_at: DateTime<Utc>,
-    pub void: Option<Arc<str>>,
+    pub void: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -272,7 +272,7 @@ impl Skill {
     }
 
     /// Voids a mark: its cell's current mark becomes the latest one still standing.
-    pub(super) fn void_mark(&mut self, id: Uuid, reason: Arc<str>) {
+    pub(super) fn void_mark(&mut self, id: Uuid, reason: Text) {
         let Some(&position) = self.mark_pos.get(&id) else { return };
         let Some(mark) = self.marks.get_mut(position as usize) else { return };
         mark.void = Some(reason);

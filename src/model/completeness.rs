@@ -16,7 +16,7 @@ pub fn gaps(c: &Competition, s: SkillIx) -> Vec<Gap> {
             let needed = aspect.expected();
             let have = mark.scores.min(needed);
             if have < needed {
-                gaps.push(Gap { entry: row.entry.clone(), aspect: mark.aspect.clone(), have, needed });
+                gaps.push(Gap { entry: row.entry.clone(), aspect: mark.aspect.to_string(), have, needed });
             }
         }
     }

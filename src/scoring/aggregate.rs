@@ -68,7 +68,7 @@ impl<'a> CurrentMarks<'a> {
                 let marked = u32::from(value.is_some());
                 AspectState {
                     mark: AspectMark {
-                        aspect: aspect.code.to_string(),
+                        aspect: aspect.code.clone(),
                         // Values are validated to 2 decimals on entry; rounding keeps the
                         // "every aspect mark is 2-dp" invariant whatever the caller passes.
                         mark: value.map(round2).unwrap_or(ZERO2),
@@ -89,7 +89,7 @@ impl<'a> CurrentMarks<'a> {
                 let marked = count.min(panel);
                 AspectState {
                     mark: AspectMark {
-                        aspect: aspect.code.to_string(),
+                        aspect: aspect.code.clone(),
                         mark: judgement_mark(aspect.max.to_decimal(), scores, rules.aggregation, rules.aggregation_k),
                         provisional: marked < panel,
                         scores: count,

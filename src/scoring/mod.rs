@@ -24,6 +24,7 @@ pub use rust_decimal::Decimal;
 use std::sync::Arc;
 pub use table::{Award, MedalRow, medal_table};
 
+use crate::domain::Code;
 use crate::domain::kinds::{AspectKind, EntryStatus, Standardise};
 use crate::domain::spec::SkillSpec;
 use serde::{Deserialize, Serialize};
@@ -63,7 +64,7 @@ pub struct Override {
 /// One aspect's mark for one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AspectMark {
-    pub aspect: String,
+    pub aspect: Code,
     /// Rounded to 2 decimals; 0 while nothing is marked.
     pub mark: Decimal,
     /// The panel (or the measurement) is not complete yet.
@@ -87,7 +88,7 @@ pub struct EntryResult {
     pub rank: Option<u32>,
     pub medal: Option<Medal>,
     /// Criterion subtotals in scheme order (shared: only the entry's own marks change them).
-    pub criteria: Arc<[(String, Decimal)]>,
+    pub criteria: Arc<[(Code, Decimal)]>,
     /// Aspect marks in scheme order (shared likewise).
     pub aspects: Arc<[AspectMark]>,
     pub marked: u32,
@@ -281,7 +282,7 @@ fn entry_result(skill: &SkillSpec, entry: &Entry, current: &aggregate::CurrentMa
             expected = expected.saturating_add(state.expected);
             aspects.push(state.mark);
         }
-        criteria.push((criterion.code.to_string(), subtotal));
+        criteria.push((criterion.code.clone(), subtotal));
     }
     let raw = criteria.iter().fold(decimal::ZERO2, |sum, (_, subtotal)| sum + *subtotal);
     let provisional = aspects.iter().any(|a| a.provisional);

@@ -208,8 +208,9 @@ impl Worker {
             return Ok(None);
         };
         let model = Arc::new(model);
-        // The load's rows and buffers are freed by now; give their pages back.
-        crate::memory::trim();
+        // The load's rows and buffers are freed by now: their pages go back to the system
+        // beside the first answer, not before it.
+        tokio::task::spawn_blocking(crate::memory::trim);
         let seqs = if with_seqs { store::live_seq::all(&self.db, id).await? } else { Default::default() };
         self.models.put(model.clone());
         self.hub.loaded(model.clone(), seqs);

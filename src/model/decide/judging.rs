@@ -2,6 +2,7 @@
 //! publish, and accepting a flagged judgement panel.
 use super::marks::{mark_json, mark_subject};
 use super::{Draft, derive_id, find_skill, require_reason};
+use crate::domain::Text;
 use crate::domain::kinds::{EntryStatus, SkillState};
 use crate::error::{ErrorCode, Rejection};
 use crate::model::caller::Caller;
@@ -43,7 +44,7 @@ pub fn void(
     };
     let mut draft = Draft::new(c);
     let skill = draft.skill_mut(s);
-    skill.void_mark(mark, Arc::from(reason.as_str()));
+    skill.void_mark(mark, Text::from(reason.as_str()));
     let record = VoidRecord {
         mark_id: mark,
         skill_id: skill.id,

@@ -2,9 +2,9 @@
 //! stored together (group commit); each request is all or nothing, and its outcome is its
 //! own. A mark whose id was stored before is a duplicate, recognised before any other check.
 use super::Draft;
-use crate::domain::Centi;
 use crate::domain::kinds::{AspectKind, SkillState};
 use crate::domain::spec::check_value;
+use crate::domain::{Centi, Text};
 use crate::error::{ErrorCode, FieldError, Rejection};
 use crate::model::caller::Caller;
 use crate::model::command::MarkIn;
@@ -132,7 +132,7 @@ impl MarkGroup {
                 aspect: a,
                 judge: j,
                 value,
-                reason: reason.as_deref().map(Arc::from),
+                reason: reason.as_deref().map(Text::from),
                 supersedes: previous.as_ref().map(|p| p.id),
                 entered_by: caller.actor().into(),
                 created_at: now,
