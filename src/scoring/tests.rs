@@ -206,7 +206,8 @@ fn criterion_subtotals_are_listed_in_scheme_order() {
     );
     let marks = [mark("E1", "A1", "J1", "7.25"), mark("E1", "B2", "J1", "2"), mark("E1", "B1", "J1", "3.5")];
     let e = compute_skill(&sk, &[entry("E1")], &marks, &[]).entries.remove(0);
-    assert_eq!(e.criteria[..], [("B".to_string(), d("5.5")), ("A".to_string(), d("7.25"))]);
+    let criteria: Vec<(&str, Decimal)> = e.criteria.iter().map(|(code, v)| (code.as_str(), *v)).collect();
+    assert_eq!(criteria, [("B", d("5.5")), ("A", d("7.25"))]);
     assert_eq!(e.raw.to_string(), "12.75");
     let codes: Vec<&str> = e.aspects.iter().map(|a| a.aspect.as_str()).collect();
     assert_eq!(codes, ["B1", "B2", "A1"]);
