@@ -78,7 +78,13 @@ pub trait Wire {
 
 impl Wire for tokio::net::TcpStream {
     fn try_write(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self.try_write_vectored(slices) {
+        let written = match slices {
+            // One frame, as nearly every delivery is: send(2) goes straight to the socket,
+            // where writev(2) first walks the file layer and copies in the iovec array.
+            [one] => self.try_io(tokio::io::Interest::WRITABLE, || send(self, one)),
+            _ => self.try_write_vectored(slices),
+        };
+        match written {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
             other => other,
         }
@@ -90,21 +96,18 @@ impl Wire for tokio::net::TcpStream {
 }
 
 /// The seq of the last frame written per subscribed channel (-1: none yet). A socket has a
-/// channel or two: a vector is searched faster than a map is hashed, and a delivery updates
-/// its entry in place (a map's insert cloned the channel for every frame).
+/// channel or two: a vector is searched faster than a map is hashed, and a delivery finds
+/// its entry once and updates it in place (a map's insert cloned the channel every frame).
 #[derive(Debug, Default)]
 struct Seqs(Vec<(Channel, i64)>);
 
 impl Seqs {
-    fn get(&self, channel: &Channel) -> Option<i64> {
-        self.0.iter().find(|(c, _)| c == channel).map(|(_, seq)| *seq)
+    fn position(&self, channel: &Channel) -> Option<usize> {
+        self.0.iter().position(|(c, _)| c == channel)
     }
 
-    /// Moves a subscribed channel's seq; nothing for another channel.
-    fn set(&mut self, channel: &Channel, seq: i64) {
-        if let Some(entry) = self.0.iter_mut().find(|(c, _)| c == channel) {
-            entry.1 = seq;
-        }
+    fn get(&self, channel: &Channel) -> Option<i64> {
+        self.position(channel).map(|at| self.0[at].1)
     }
 
     fn insert(&mut self, channel: Channel, seq: i64) {
@@ -121,6 +124,17 @@ impl Seqs {
     fn channels(&self) -> impl Iterator<Item = &Channel> {
         self.0.iter().map(|(c, _)| c)
     }
+}
+
+/// One non-blocking `send(2)` (no SIGPIPE: a closed peer is an error, as with `write`).
+fn send(stream: &tokio::net::TcpStream, bytes: &[u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the pointer and length are those of a live slice, and the descriptor is the
+    // stream's own, open for as long as the stream is borrowed.
+    let sent = unsafe {
+        libc::send(stream.as_raw_fd(), bytes.as_ptr().cast(), bytes.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
+    };
+    usize::try_from(sent).map_err(|_| io::Error::last_os_error())
 }
 
 struct Slot {
@@ -234,7 +248,8 @@ impl Slot {
     /// Writes a channel frame if it continues what the socket has (gapless), skips it if
     /// the socket has it already, and reports a gap.
     fn deliver(&mut self, channel: &Channel, frame: &Arc<Frame>, stats: &Stats) -> Delivery {
-        let Some(last) = self.last.get(channel) else { return Delivery::Skipped };
+        let Some(at) = self.last.position(channel) else { return Delivery::Skipped };
+        let last = self.last.0[at].1;
         if !frame.snapshot && frame.seq <= last {
             return Delivery::Skipped;
         }
@@ -246,7 +261,7 @@ impl Slot {
             if frame.snapshot {
                 stats.snapshots.fetch_add(1, Ordering::Relaxed);
             }
-            self.last.set(channel, frame.seq);
+            self.last.0[at].1 = frame.seq;
             if !self.behind.is_empty() {
                 self.behind.retain(|c| c != channel);
             }
