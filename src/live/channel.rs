@@ -6,6 +6,7 @@ use crate::scoring::{Discrepancy, EntryResult};
 use crate::view::{medals_json, progress_row, progress_rows, result_row, skill_header};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How a change reaches subscribers: a delta on top of what they have, or a new snapshot
 /// (when what a channel shows changes kind, e.g. results appear on publication).
@@ -111,7 +112,10 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
     for code in skills {
         skill_changes(before, after, code, &mut out);
     }
-    // A skill's progress row depends on that skill alone: only the given skills' rows can differ.
+    // A skill's progress row depends on that skill alone: only the rows of the given skills
+    // that a write replaced can differ (a write shares every skill it leaves alone), and a
+    // replaced skill (a mark, a lock, a status) has nearly always moved its row: it is sent
+    // without building the old row to compare.
     if before.skills.len() != after.skills.len() {
         let data = json!({"skills": progress_rows(after)});
         out.push(Change { channel: Channel::Progress, kind: ChangeKind::Snapshot, data });
@@ -119,9 +123,9 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
         let changed: Vec<Value> = skills
             .iter()
             .filter_map(|code| {
-                let new = progress_row(&after.skills[after.skill(code)?]);
-                let old = before.skill(code).map(|b| progress_row(&before.skills[b]));
-                (old.as_ref() != Some(&new)).then_some(new)
+                let a = after.skill(code)?;
+                let shared = before.skill(code).is_some_and(|b| Arc::ptr_eq(&before.skills[b], &after.skills[a]));
+                (!shared).then(|| progress_row(&after.skills[a]))
             })
             .collect();
         if !changed.is_empty() {
