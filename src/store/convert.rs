@@ -255,20 +255,39 @@ pub fn judge_rows(competition_id: Uuid, j: &JudgeRecord) -> (judge::Model, Vec<j
     (row, skills)
 }
 
-pub fn mark_record(m: mark::Model) -> MarkRecord {
+/// A mark's columns as the cold load reads them: seq, id, skill, entry, aspect, judge, value,
+/// reason, supersedes, entered by, created at, skill version.
+pub type MarkColumns =
+    (i64, Uuid, Uuid, Uuid, Uuid, Uuid, i64, Option<String>, Option<Uuid>, String, chrono::DateTime<chrono::Utc>, i64);
+
+pub fn mark_record_of(columns: MarkColumns) -> MarkRecord {
+    let (
+        seq,
+        id,
+        skill_id,
+        entry_id,
+        aspect_id,
+        judge_id,
+        value,
+        reason,
+        supersedes,
+        entered_by,
+        created_at,
+        skill_version,
+    ) = columns;
     MarkRecord {
-        seq: m.seq,
-        id: m.id,
-        skill_id: m.skill_id,
-        entry_id: m.entry_id,
-        aspect_id: m.aspect_id,
-        judge_id: m.judge_id,
-        value: Centi(m.value_centi),
-        reason: m.reason,
-        supersedes: m.supersedes,
-        entered_by: m.entered_by,
-        created_at: m.created_at,
-        skill_version: m.skill_version,
+        seq,
+        id,
+        skill_id,
+        entry_id,
+        aspect_id,
+        judge_id,
+        value: Centi(value),
+        reason,
+        supersedes,
+        entered_by,
+        created_at,
+        skill_version,
     }
 }
 
