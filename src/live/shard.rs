@@ -107,12 +107,21 @@ impl Seqs {
     }
 
     fn get(&self, channel: &Channel) -> Option<i64> {
-        self.position(channel).map(|at| self.0[at].1)
+        self.position(channel).map(|at| self.seq_at(at))
+    }
+
+    fn seq_at(&self, at: usize) -> i64 {
+        self.0[at].1
+    }
+
+    /// Moves the seq at `at` (from [`Seqs::position`]) without searching again.
+    fn set_at(&mut self, at: usize, seq: i64) {
+        self.0[at].1 = seq;
     }
 
     fn insert(&mut self, channel: Channel, seq: i64) {
-        match self.0.iter_mut().find(|(c, _)| *c == channel) {
-            Some(entry) => entry.1 = seq,
+        match self.position(&channel) {
+            Some(at) => self.set_at(at, seq),
             None => self.0.push((channel, seq)),
         }
     }
@@ -249,7 +258,7 @@ impl Slot {
     /// the socket has it already, and reports a gap.
     fn deliver(&mut self, channel: &Channel, frame: &Arc<Frame>, stats: &Stats) -> Delivery {
         let Some(at) = self.last.position(channel) else { return Delivery::Skipped };
-        let last = self.last.0[at].1;
+        let last = self.last.seq_at(at);
         if !frame.snapshot && frame.seq <= last {
             return Delivery::Skipped;
         }
@@ -261,7 +270,7 @@ impl Slot {
             if frame.snapshot {
                 stats.snapshots.fetch_add(1, Ordering::Relaxed);
             }
-            self.last.0[at].1 = frame.seq;
+            self.last.set_at(at, frame.seq);
             if !self.behind.is_empty() {
                 self.behind.retain(|c| c != channel);
             }

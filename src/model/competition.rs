@@ -2,6 +2,7 @@
 //! A value is never changed once shared: a decision builds the next value (sharing what did
 //! not change through `Arc`s), so readers never wait for the writer.
 use super::ix::{AspectIx, DelegationIx, EntryIx, IxVec, JudgeIx, SkillIx};
+use super::sorted::SortedVecMap;
 use crate::domain::kinds::{AspectKind, EntryStatus, JudgeRole, MedalOrder, SkillState};
 use crate::domain::spec::{AspectSpec, SkillSpec};
 use crate::domain::{Centi, Text};
@@ -105,42 +106,9 @@ pub struct EntryIndex {
     pub(super) current: CellIndex,
 }
 
-/// Positions by cell of one entry, sorted by cell: an entry has a few dozen cells, so a
-/// binary search is as quick as hashing, and the index takes 16 bytes a cell (a hash
-/// map's buckets took more than twice that).
-#[derive(Debug, Clone, Default)]
-pub struct CellIndex(Vec<((AspectIx, Option<JudgeIx>), u32)>);
-
-impl CellIndex {
-    fn find(&self, cell: &(AspectIx, Option<JudgeIx>)) -> Result<usize, usize> {
-        self.0.binary_search_by(|(c, _)| c.cmp(cell))
-    }
-
-    pub(super) fn get(&self, cell: &(AspectIx, Option<JudgeIx>)) -> Option<&u32> {
-        self.find(cell).ok().map(|i| &self.0[i].1)
-    }
-
-    pub(super) fn insert(&mut self, cell: (AspectIx, Option<JudgeIx>), position: u32) {
-        match self.find(&cell) {
-            Ok(i) => self.0[i].1 = position,
-            Err(i) => self.0.insert(i, (cell, position)),
-        }
-    }
-
-    pub(super) fn remove(&mut self, cell: &(AspectIx, Option<JudgeIx>)) {
-        if let Ok(i) = self.find(cell) {
-            self.0.remove(i);
-        }
-    }
-
-    pub(super) fn values(&self) -> impl Iterator<Item = &u32> {
-        self.0.iter().map(|(_, p)| p)
-    }
-
-    fn shrink_to_fit(&mut self) {
-        self.0.shrink_to_fit();
-    }
-}
+/// Positions by cell of one entry: an entry has a few dozen cells, and a sorted vector takes
+/// 16 bytes a cell (a hash map's buckets took more than twice that).
+pub type CellIndex = SortedVecMap<(AspectIx, Option<JudgeIx>), u32>;
 
 #[derive(Debug, Clone)]
 pub struct Skill {
@@ -289,7 +257,7 @@ impl Skill {
         match standing {
             Some(p) => current.insert((cell.1, cell.2), p),
             None => current.remove(&(cell.1, cell.2)),
-        }
+        };
     }
 
     /// Gives marks decided but not yet stored the seq the store assigned them.

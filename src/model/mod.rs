@@ -18,6 +18,7 @@ pub mod package;
 pub mod policy;
 pub mod readiness;
 pub mod record;
+pub mod sorted;
 
 pub use caller::{Caller, JudgeRef};
 pub use channel::Channel;

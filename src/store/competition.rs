@@ -102,15 +102,13 @@ async fn stream_marks<C: ConnectionTrait + StreamTrait + Send>(
     id: Uuid,
     mut each: impl FnMut(MarkRecord),
 ) -> Result<(), StoreError> {
-    use mark::Column as C;
     // The columns a record needs, read by position into a tuple: a whole `Model` looked up
     // each of its thirteen columns by name, on every one of a competition's marks.
     let mut rows = mark::Entity::find()
         .select_only()
-        .columns([C::Seq, C::Id, C::SkillId, C::EntryId, C::AspectId, C::JudgeId, C::ValueCenti])
-        .columns([C::Reason, C::Supersedes, C::EnteredBy, C::CreatedAt, C::SkillVersion])
-        .filter(C::CompetitionId.eq(id))
-        .order_by_asc(C::Seq)
+        .columns(convert::MARK_COLUMNS)
+        .filter(mark::Column::CompetitionId.eq(id))
+        .order_by_asc(mark::Column::Seq)
         .into_tuple::<convert::MarkColumns>()
         .stream(db)
         .await?;

@@ -255,8 +255,27 @@ pub fn judge_rows(competition_id: Uuid, j: &JudgeRecord) -> (judge::Model, Vec<j
     (row, skills)
 }
 
-/// A mark's columns as the cold load reads them: seq, id, skill, entry, aspect, judge, value,
-/// reason, supersedes, entered by, created at, skill version.
+/// The columns of a mark the cold load reads, in the order of [`MarkColumns`].
+pub const MARK_COLUMNS: [mark::Column; 12] = {
+    use mark::Column as C;
+    [
+        C::Seq,
+        C::Id,
+        C::SkillId,
+        C::EntryId,
+        C::AspectId,
+        C::JudgeId,
+        C::ValueCenti,
+        C::Reason,
+        C::Supersedes,
+        C::EnteredBy,
+        C::CreatedAt,
+        C::SkillVersion,
+    ]
+};
+
+/// A mark's columns as the cold load reads them (by position, [`MARK_COLUMNS`]): seq, id,
+/// skill, entry, aspect, judge, value, reason, supersedes, entered by, created at, skill version.
 pub type MarkColumns =
     (i64, Uuid, Uuid, Uuid, Uuid, Uuid, i64, Option<String>, Option<Uuid>, String, chrono::DateTime<chrono::Utc>, i64);
 

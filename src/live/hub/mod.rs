@@ -11,6 +11,7 @@ use super::frame::Frame;
 use super::merge::merge;
 use super::shard::{ShardId, ShardMsg};
 use super::{ConnId, LiveConfig, Stats};
+use crate::model::sorted::SortedVecMap;
 use crate::model::{Caller, Channel, Competition};
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
@@ -69,54 +70,7 @@ pub(super) struct ConnReg {
 /// A connection's subscriptions by client channel name, in name order. Most connections
 /// hold one or two: a sorted vector takes a few dozen bytes where a B-tree's first node took
 /// over 600 for each of ten thousand idle viewers.
-#[derive(Debug, Default)]
-pub(super) struct Subs(Vec<(String, Channel)>);
-
-impl Subs {
-    fn find(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(n, _)| n.as_str().cmp(name))
-    }
-
-    pub(super) fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub(super) fn get(&self, name: &str) -> Option<&Channel> {
-        self.find(name).ok().map(|i| &self.0[i].1)
-    }
-
-    pub(super) fn contains_key(&self, name: &str) -> bool {
-        self.find(name).is_ok()
-    }
-
-    /// Sets `name`'s channel; returns the one it replaces.
-    pub(super) fn insert(&mut self, name: String, channel: Channel) -> Option<Channel> {
-        match self.find(&name) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, channel)),
-            Err(i) => {
-                self.0.insert(i, (name, channel));
-                None
-            }
-        }
-    }
-
-    pub(super) fn remove(&mut self, name: &str) -> Option<Channel> {
-        let i = self.find(name).ok()?;
-        let (_, channel) = self.0.remove(i);
-        if self.0.is_empty() {
-            self.0 = Vec::new();
-        }
-        Some(channel)
-    }
-
-    pub(super) fn values(&self) -> impl Iterator<Item = &Channel> {
-        self.0.iter().map(|(_, c)| c)
-    }
-
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&String, &Channel)> {
-        self.0.iter().map(|(n, c)| (n, c))
-    }
-}
+pub(super) type Subs = SortedVecMap<String, Channel>;
 
 pub struct HubState {
     stats: Arc<Stats>,
