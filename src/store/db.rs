@@ -8,33 +8,30 @@ use sea_orm::{
 };
 use std::time::Duration;
 
-/// A handle on the database: cheap to clone (a connection pool).
+/// A handle on the database: cheap to clone (a connection pool). On SQLite, write
+/// transactions have a connection of their own (`writer`): SQLite lets one writer in at a
+/// time anyway, and one connection keeps its page cache warm across transactions, where
+/// the pool's next connection would first find its cache stale (another connection wrote)
+/// and read the pages again.
 #[derive(Clone, Debug)]
-pub struct Db(pub(super) DatabaseConnection);
+pub struct Db(pub(super) DatabaseConnection, Option<DatabaseConnection>);
 
 impl Db {
     /// Connects and runs the migrations.
     pub async fn connect(url: &str) -> Result<Db, DbErr> {
-        let mut options = ConnectOptions::new(url.to_owned());
-        options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
-        if url.starts_with("sqlite:") {
-            // WAL lets readers run beside the one writer; `synchronous=FULL` makes every
-            // acknowledged commit survive `kill -9` and power loss.
-            options.max_connections(8).map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    // Rows of a big read (a competition's marks at load) reach the reading
-                    // task in bursts rather than in a hand-off per row.
-                    .row_buffer_size(1024)
-            });
-        } else {
-            options.max_connections(16);
+        if !url.starts_with("sqlite:") {
+            // Ping only a connection idle long enough that the server or the network may
+            // have dropped it; a busy one goes straight to its transaction.
+            let mut options = base_options(url);
+            options.max_connections(16).test_before_acquire_if_idle_for(Duration::from_secs(30));
+            let db = Database::connect(options).await?;
+            Migrator::up(&db, None).await?;
+            return Ok(Db(db, None));
         }
-        let db = Database::connect(options).await?;
+        let db = Database::connect(sqlite_options(url, 8)).await?;
         Migrator::up(&db, None).await?;
-        Ok(Db(db))
+        let writer = Database::connect(sqlite_options(url, 1)).await?;
+        Ok(Db(db, Some(writer)))
     }
 
     /// Whether this is PostgreSQL (several instances may share it).
@@ -61,18 +58,44 @@ impl Db {
     /// Begins a write transaction. On SQLite it takes the write lock at once (`IMMEDIATE`),
     /// so a transaction never fails half-way because another writer got there first.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let txn = if self.0.get_database_backend() == DbBackend::Sqlite {
-            self.0
-                .begin_with_options(TransactionOptions {
-                    sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-                    ..Default::default()
-                })
-                .await?
-        } else {
-            self.0.begin().await?
+        let txn = match &self.1 {
+            Some(writer) => {
+                writer
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                        ..Default::default()
+                    })
+                    .await?
+            }
+            None => self.0.begin().await?,
         };
         Ok(Tx(txn))
     }
+}
+
+fn base_options(url: &str) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    options
+}
+
+/// A pool of `connections` on an SQLite file. WAL lets readers run beside the one writer;
+/// `synchronous=FULL` makes every acknowledged commit survive `kill -9` and power loss. A
+/// file beside the process cannot drop a connection: no ping on checkout (a round trip to
+/// the connection's thread on every transaction).
+fn sqlite_options(url: &str, connections: u32) -> ConnectOptions {
+    let mut options = base_options(url);
+    options.max_connections(connections).min_connections(1).test_before_acquire(false);
+    options.map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            // Rows of a big read (a competition's marks at load) reach the reading task in
+            // bursts rather than in a hand-off per row.
+            .row_buffer_size(1024)
+    });
+    options
 }
 
 /// Connections of the pool: open, idle among them, and the most it opens.
