@@ -8,6 +8,7 @@ use super::{ConnId, Hub, Stats};
 use crate::model::Channel;
 use bytes::Bytes;
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, IoSlice};
@@ -95,15 +96,30 @@ impl Wire for tokio::net::TcpStream {
     }
 }
 
+/// The shard's number for one competition's channel while sockets subscribe to it: a
+/// delivery compares it, not the channel (a skill channel's code sits behind a pointer).
+type ChannelId = u32;
+
+/// The sockets subscribed to one competition's channel.
+struct Subscription {
+    id: ChannelId,
+    conns: Vec<ConnId>,
+}
+
 /// The seq of the last frame written per subscribed channel (-1: none yet). A socket has a
 /// channel or two: a vector is searched faster than a map is hashed, and a delivery finds
-/// its entry once and updates it in place (a map's insert cloned the channel every frame).
+/// its entry once, by the channel's number, and updates it in place. The first entry sits
+/// in the slot itself: a delivery then reads no memory of its own besides the slot's.
 #[derive(Debug, Default)]
-struct Seqs(Vec<(Channel, i64)>);
+struct Seqs(SmallVec<[(ChannelId, Channel, i64); 1]>);
 
 impl Seqs {
     fn position(&self, channel: &Channel) -> Option<usize> {
-        self.0.iter().position(|(c, _)| c == channel)
+        self.0.iter().position(|(_, c, _)| c == channel)
+    }
+
+    fn position_of(&self, id: ChannelId) -> Option<usize> {
+        self.0.iter().position(|(i, _, _)| *i == id)
     }
 
     fn get(&self, channel: &Channel) -> Option<i64> {
@@ -111,27 +127,27 @@ impl Seqs {
     }
 
     fn seq_at(&self, at: usize) -> i64 {
-        self.0[at].1
+        self.0[at].2
     }
 
     /// Moves the seq at `at` (from [`Seqs::position`]) without searching again.
     fn set_at(&mut self, at: usize, seq: i64) {
-        self.0[at].1 = seq;
+        self.0[at].2 = seq;
     }
 
-    fn insert(&mut self, channel: Channel, seq: i64) {
+    fn insert(&mut self, id: ChannelId, channel: Channel, seq: i64) {
         match self.position(&channel) {
-            Some(at) => self.set_at(at, seq),
-            None => self.0.push((channel, seq)),
+            Some(at) => self.0[at] = (id, channel, seq),
+            None => self.0.push((id, channel, seq)),
         }
     }
 
     fn remove(&mut self, channel: &Channel) {
-        self.0.retain(|(c, _)| c != channel);
+        self.0.retain(|(_, c, _)| c != channel);
     }
 
     fn channels(&self) -> impl Iterator<Item = &Channel> {
-        self.0.iter().map(|(c, _)| c)
+        self.0.iter().map(|(_, c, _)| c)
     }
 }
 
@@ -257,7 +273,14 @@ impl Slot {
     /// Writes a channel frame if it continues what the socket has (gapless), skips it if
     /// the socket has it already, and reports a gap.
     fn deliver(&mut self, channel: &Channel, frame: &Arc<Frame>, stats: &Stats) -> Delivery {
-        let Some(at) = self.last.position(channel) else { return Delivery::Skipped };
+        match self.last.position(channel) {
+            Some(at) => self.deliver_at(at, channel, frame, stats),
+            None => Delivery::Skipped,
+        }
+    }
+
+    /// [`Slot::deliver`] to the channel at `at` of the socket's seqs.
+    fn deliver_at(&mut self, at: usize, channel: &Channel, frame: &Arc<Frame>, stats: &Stats) -> Delivery {
         let last = self.last.seq_at(at);
         if !frame.snapshot && frame.seq <= last {
             return Delivery::Skipped;
@@ -296,7 +319,8 @@ pub struct ShardState {
     id: ShardId,
     hub: Hub,
     slots: FxHashMap<ConnId, Slot>,
-    subs: HashMap<(Uuid, Channel), Vec<ConnId>>,
+    subs: HashMap<(Uuid, Channel), Subscription>,
+    next_channel: ChannelId,
 }
 
 #[derive(Clone)]
@@ -321,6 +345,7 @@ impl Shard {
                 hub: hub.clone(),
                 slots: FxHashMap::default(),
                 subs: HashMap::new(),
+                next_channel: 0,
             })));
             actix_web::rt::spawn(shard.clone().receive(rx));
             *current = Some(shard.clone());
@@ -362,8 +387,8 @@ impl Shard {
         let mut state = self.0.borrow_mut();
         if let Some(slot) = state.slots.remove(&conn) {
             for channel in slot.last.channels() {
-                if let Some(list) = state.subs.get_mut(&(slot.competition, channel.clone())) {
-                    list.retain(|c| *c != conn);
+                if let Some(sub) = state.subs.get_mut(&(slot.competition, channel.clone())) {
+                    sub.conns.retain(|c| *c != conn);
                 }
             }
         }
@@ -434,12 +459,13 @@ impl ShardState {
         match message {
             ShardMsg::Frame { competition, frame } => {
                 let Some(channel) = &frame.channel else { return };
-                let Some(conns) = self.subs.get(&(competition, channel.clone())) else { return };
+                let Some(sub) = self.subs.get(&(competition, channel.clone())) else { return };
                 let mut gaps = Vec::new();
-                for conn in conns {
+                for conn in &sub.conns {
                     let Some(slot) = self.slots.get_mut(conn) else { continue };
-                    match slot.deliver(channel, &frame, &stats) {
-                        Delivery::Gap => gaps.push((*conn, slot.last.get(channel).unwrap_or(-1))),
+                    let Some(at) = slot.last.position_of(sub.id) else { continue };
+                    match slot.deliver_at(at, channel, &frame, &stats) {
+                        Delivery::Gap => gaps.push((*conn, slot.last.seq_at(at))),
                         Delivery::Written | Delivery::Skipped | Delivery::Dropped => {}
                     }
                 }
@@ -451,18 +477,22 @@ impl ShardState {
                 let Some(slot) = self.slots.get_mut(&conn) else { return };
                 if let Some(old) = replaced {
                     slot.last.remove(&old);
-                    if let Some(list) = self.subs.get_mut(&(competition, old)) {
-                        list.retain(|c| *c != conn);
+                    if let Some(sub) = self.subs.get_mut(&(competition, old)) {
+                        sub.conns.retain(|c| *c != conn);
                     }
                 }
-                slot.last.insert(channel.clone(), since.unwrap_or(-1));
+                let next = &mut self.next_channel;
+                let sub = self.subs.entry((competition, channel.clone())).or_insert_with(|| {
+                    *next = next.wrapping_add(1);
+                    Subscription { id: *next, conns: Vec::new() }
+                });
+                slot.last.insert(sub.id, channel.clone(), since.unwrap_or(-1));
                 slot.behind.retain(|c| *c != channel);
                 for frame in &first {
                     slot.deliver(&channel, frame, &stats);
                 }
-                let list = self.subs.entry((competition, channel)).or_default();
-                if !list.contains(&conn) {
-                    list.push(conn);
+                if !sub.conns.contains(&conn) {
+                    sub.conns.push(conn);
                 }
             }
             ShardMsg::Unsubscribed { conn, competition, channel } => {
@@ -470,8 +500,8 @@ impl ShardState {
                     slot.last.remove(&channel);
                     slot.behind.retain(|c| *c != channel);
                 }
-                if let Some(list) = self.subs.get_mut(&(competition, channel)) {
-                    list.retain(|c| *c != conn);
+                if let Some(sub) = self.subs.get_mut(&(competition, channel)) {
+                    sub.conns.retain(|c| *c != conn);
                 }
             }
             ShardMsg::Send { conn, frame } => {
@@ -491,7 +521,7 @@ impl ShardState {
                 }
             }
         }
-        self.subs.retain(|_, list| !list.is_empty());
+        self.subs.retain(|_, sub| !sub.conns.is_empty());
     }
 }
 
@@ -520,7 +550,7 @@ mod tests {
         let mut slot = Slot {
             wire: wire.clone(),
             competition: Uuid::nil(),
-            last: Seqs(vec![(Channel::Progress, 0)]),
+            last: Seqs(smallvec::smallvec![(1, Channel::Progress, 0)]),
             pending: VecDeque::new(),
             pending_bytes: 0,
             behind: Vec::new(),
