@@ -1,12 +1,51 @@
 //! CSV in and out: imports read a header row (`;` separates list items in a cell); exports
 //! write one row per record.
+use super::State;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError, Rejection};
+use crate::model::{Caller, Command, Outcome, policy};
 use actix_web::HttpResponse;
+use serde_json::json;
 use std::collections::HashMap;
+
+/// A row of an import: its cells by lower-case column name.
+pub type Row = HashMap<String, String>;
+
+/// Imports a CSV file as one command (organizers only; all or nothing). `required` columns
+/// must be in the header; `input` reads each row; `command` gets the inputs with their
+/// spreadsheet row numbers. Errors point at their row and column; 201 gives the count.
+pub async fn import<I>(
+    state: &State,
+    caller: Caller,
+    code: &str,
+    body: &[u8],
+    required: &[&str],
+    input: impl Fn(&Row) -> I,
+    command: impl FnOnce(Vec<I>, Vec<u32>) -> Command,
+) -> ApiResult<HttpResponse> {
+    policy::require_admin(&caller)?;
+    let c = super::competition(state, code).await?;
+    let rows = read(body, required)?;
+    let inputs = rows.iter().map(|(_, row)| input(row)).collect();
+    let numbers = rows.iter().map(|(number, _)| *number).collect();
+    match state.engine.execute(c.id, caller, command(inputs, numbers)).await.map_err(locate)?.outcome {
+        Outcome::Created { created } => Ok(HttpResponse::Created().json(json!({ "created": created }))),
+        _ => Err(ApiError::internal_msg("an import answered without a count")),
+    }
+}
+
+/// A cell's text; empty when the row has no such column.
+pub fn cell(row: &Row, column: &str) -> String {
+    row.get(column).cloned().unwrap_or_default()
+}
+
+/// A cell's text, or `None` when the column is missing or the cell blank.
+pub fn optional(row: &Row, column: &str) -> Option<String> {
+    row.get(column).filter(|s| !s.is_empty()).cloned()
+}
 
 /// Reads CSV with a header row into maps by lower-case column name, each with the row
 /// number a spreadsheet shows it under (the header is row 1).
-pub fn read(body: &[u8], required: &[&str]) -> ApiResult<Vec<(u32, HashMap<String, String>)>> {
+pub fn read(body: &[u8], required: &[&str]) -> ApiResult<Vec<(u32, Row)>> {
     let table = super::sheetfile::csv_table(body)?;
     let headers: Vec<String> =
         table.header.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();

@@ -5,7 +5,7 @@ use super::{State, competition, csvfile, found, write};
 use crate::auth::{MaybeCaller, Sessions, secret};
 use crate::domain::input::{DelegationInput, EntryInput, JudgeInput, SkillInput};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::model::{Caller, Command, Outcome, policy};
+use crate::model::{Caller, Command, policy};
 use crate::view::{delegation_json, entry_json, judge_json, skill_json};
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
@@ -253,29 +253,15 @@ pub async fn import_entries_csv(
     code: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    policy::require_admin(&caller)?;
-    let c = competition(&state, &code).await?;
-    let rows = csvfile::read(&body, &["code", "skill", "delegation", "members"])?;
-    let inputs: Vec<EntryInput> = rows
-        .iter()
-        .map(|(_, r)| EntryInput {
-            code: r.get("code").cloned().unwrap_or_default(),
-            skill: r.get("skill").cloned().unwrap_or_default(),
-            delegation: r.get("delegation").cloned().unwrap_or_default(),
-            members: csvfile::list(r.get("members")),
-            status: r.get("status").filter(|s| !s.is_empty()).cloned(),
-        })
-        .collect();
-    let rows = rows.iter().map(|(row, _)| *row).collect();
-    let command = Command::ImportEntries { inputs, rows, fresh: Uuid::now_v7() };
-    created(state.engine.execute(c.id, caller, command).await.map_err(csvfile::locate)?.outcome)
-}
-
-pub(super) fn created(outcome: Outcome) -> ApiResult<HttpResponse> {
-    match outcome {
-        Outcome::Created { created } => Ok(HttpResponse::Created().json(json!({ "created": created }))),
-        _ => Err(ApiError::internal_msg("an import answered without a count")),
-    }
+    let input = |r: &csvfile::Row| EntryInput {
+        code: csvfile::cell(r, "code"),
+        skill: csvfile::cell(r, "skill"),
+        delegation: csvfile::cell(r, "delegation"),
+        members: csvfile::list(r.get("members")),
+        status: csvfile::optional(r, "status"),
+    };
+    let command = |inputs, rows| Command::ImportEntries { inputs, rows, fresh: Uuid::now_v7() };
+    csvfile::import(&state, caller, &code, &body, &["code", "skill", "delegation", "members"], input, command).await
 }
 
 // ---------------------------------------------------------------- judges
@@ -377,22 +363,15 @@ pub async fn import_judges_csv(
     code: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    policy::require_admin(&caller)?;
-    let c = competition(&state, &code).await?;
-    let rows = csvfile::read(&body, &["code", "name", "delegation", "skills"])?;
-    let inputs: Vec<JudgeInput> = rows
-        .iter()
-        .map(|(_, r)| JudgeInput {
-            code: r.get("code").cloned().unwrap_or_default(),
-            name: r.get("name").cloned().unwrap_or_default(),
-            delegation: r.get("delegation").cloned().unwrap_or_default(),
-            skills: csvfile::list(r.get("skills")),
-            role: r.get("role").filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "judge".into()),
-        })
-        .collect();
-    let rows = rows.iter().map(|(row, _)| *row).collect();
-    let command = Command::ImportJudges { inputs, rows, fresh: Uuid::now_v7() };
-    created(state.engine.execute(c.id, caller, command).await.map_err(csvfile::locate)?.outcome)
+    let input = |r: &csvfile::Row| JudgeInput {
+        code: csvfile::cell(r, "code"),
+        name: csvfile::cell(r, "name"),
+        delegation: csvfile::cell(r, "delegation"),
+        skills: csvfile::list(r.get("skills")),
+        role: csvfile::optional(r, "role").unwrap_or_else(|| "judge".into()),
+    };
+    let command = |inputs, rows| Command::ImportJudges { inputs, rows, fresh: Uuid::now_v7() };
+    csvfile::import(&state, caller, &code, &body, &["code", "name", "delegation", "skills"], input, command).await
 }
 
 /// Issue a judge's single-use log-in code (shown once; the previous code and the judge's

@@ -1,6 +1,5 @@
 //! Setup at scale from spreadsheets: a skill's marking scheme from CSV or XLSX (previewed
 //! first, every error by sheet, row and column), and delegations from CSV.
-use super::registration::created;
 use super::sheetfile::{self, Format};
 use super::{State, competition, csvfile, found, write};
 use crate::domain::Centi;
@@ -150,24 +149,17 @@ pub async fn import_delegations_csv(
     code: web::Path<String>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    policy::require_admin(&caller)?;
-    let c = competition(&state, &code).await?;
-    let rows = csvfile::read(&body, &["code", "name"])?;
-    let inputs: Vec<DelegationInput> = rows
-        .iter()
-        .map(|(_, r)| DelegationInput {
-            code: r.get("code").cloned().unwrap_or_default(),
-            name: r.get("name").cloned().unwrap_or_default(),
-            names: r
-                .iter()
-                .filter_map(|(column, value)| Some((column.strip_prefix("name_")?.to_owned(), value.trim().to_owned())))
-                .filter(|(lang, value)| !lang.is_empty() && !value.is_empty())
-                .collect::<BTreeMap<_, _>>(),
-        })
-        .collect();
-    let rows = rows.iter().map(|(row, _)| *row).collect();
-    let command = Command::ImportDelegations { inputs, rows, fresh: Uuid::now_v7() };
-    created(state.engine.execute(c.id, caller, command).await.map_err(csvfile::locate)?.outcome)
+    let input = |r: &csvfile::Row| DelegationInput {
+        code: csvfile::cell(r, "code"),
+        name: csvfile::cell(r, "name"),
+        names: r
+            .iter()
+            .filter_map(|(column, value)| Some((column.strip_prefix("name_")?.to_owned(), value.trim().to_owned())))
+            .filter(|(lang, value)| !lang.is_empty() && !value.is_empty())
+            .collect::<BTreeMap<_, _>>(),
+    };
+    let command = |inputs, rows| Command::ImportDelegations { inputs, rows, fresh: Uuid::now_v7() };
+    csvfile::import(&state, caller, &code, &body, &["code", "name"], input, command).await
 }
 
 #[cfg(test)]
