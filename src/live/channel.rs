@@ -4,8 +4,8 @@ use crate::domain::kinds::{JudgeRole, MedalOrder, SkillState};
 use crate::model::{Channel, Competition, JudgeIx, SkillIx};
 use crate::scoring::{Discrepancy, EntryResult};
 use crate::view::{medals_json, progress_row, progress_rows, result_row, skill_header};
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// How a change reaches subscribers: a delta on top of what they have, or a new snapshot
@@ -198,7 +198,9 @@ fn skill_changes(before: &Competition, after: &Competition, code: &str, out: &mu
         return;
     };
     let (bs, as_) = (&before.skills[b], &after.skills[a]);
-    let old: HashMap<&str, &EntryResult> = bs.result.entries.iter().map(|r| (r.entry.as_str(), r)).collect();
+    let old: FxHashMap<&str, &EntryResult> = bs.result.entries.iter().map(|r| (r.entry.as_str(), r)).collect();
+    // A write that leaves registration alone (a mark) shares the entries: no member changed.
+    let same_entries = Arc::ptr_eq(&before.entries, &after.entries);
     // Entries added or removed: a snapshot says it more simply than a delta.
     let (old_rows, new_rows) = (&bs.result.entries, &as_.result.entries);
     let reshaped = old_rows.len() != new_rows.len() || new_rows.iter().any(|r| !old.contains_key(r.entry.as_str()));
@@ -209,7 +211,7 @@ fn skill_changes(before: &Competition, after: &Competition, code: &str, out: &mu
     let mut medals: Vec<Value> = Vec::new();
     for r in new_rows.iter().filter(|_| !reshaped) {
         let Some(o) = old.get(r.entry.as_str()) else { continue };
-        let same_members = entry_members(before, &r.entry) == entry_members(after, &r.entry);
+        let same_members = same_entries || entry_members(before, &r.entry) == entry_members(after, &r.entry);
         if *o == r && same_members {
             continue;
         }
@@ -265,12 +267,14 @@ fn entry_members<'a>(c: &'a Competition, entry: &str) -> Option<&'a Vec<String>>
 
 /// Judges hear of discrepancies and lock changes: only skills where either changed.
 fn judge_changes(before: &Competition, after: &Competition, skills: &[String], out: &mut Vec<Change>) {
-    let same_judges = before.judges.len() == after.judges.len()
-        && before
-            .judges
-            .iter()
-            .zip(after.judges.iter())
-            .all(|(x, y)| x.code == y.code && x.skills == y.skills && x.role == y.role);
+    // A write that leaves registration alone (a mark) shares the judges: nothing to compare.
+    let same_judges = Arc::ptr_eq(&before.judges, &after.judges)
+        || (before.judges.len() == after.judges.len()
+            && before
+                .judges
+                .iter()
+                .zip(after.judges.iter())
+                .all(|(x, y)| x.code == y.code && x.skills == y.skills && x.role == y.role));
     let alerting: Vec<&str> = skills
         .iter()
         .filter(|code| match (before.skill(code), after.skill(code)) {
@@ -283,6 +287,9 @@ fn judge_changes(before: &Competition, after: &Competition, skills: &[String], o
         })
         .map(String::as_str)
         .collect();
+    if alerting.is_empty() {
+        return;
+    }
     for (j, judge_after) in after.judges.enumerate() {
         if !judge_after.skills.iter().any(|s| alerting.contains(&after.skills[*s].code())) {
             continue;
