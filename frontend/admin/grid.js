@@ -3,7 +3,8 @@
 // and which have not; a "missing only" filter; and per judge the marks entered and the last
 // activity. It refetches the grid (debounced) on every frame of the private skill channel.
 import { h, replace, announce } from '../lib/dom.js';
-import { t, number, when, ago, localName } from '../lib/i18n.js';
+import { t, number, when, ago } from '../lib/i18n.js';
+import { localName } from '../lib/names.js';
 import { path } from '../lib/api.js';
 import { problemView } from '../lib/ui.js';
 import { stateBadge } from './common.js';
@@ -118,7 +119,7 @@ export async function render(ctx, el, { rest } = {}) {
           return h('tr', { dataset: { entry: e.entry, missing: gaps }, class: e.status !== 'active' ? 'inactive' : null },
             h('th', { scope: 'row', class: 'entry-col' },
               h('code', null, e.entry),
-              h('span', { class: 'entry-deleg' }, d ? localName(d.names, d.name) : e.delegation),
+              h('span', { class: 'entry-deleg' }, d ? localName(d, undefined, '') : e.delegation),
               e.status && e.status !== 'active' ? h('span', { class: 'badge error' }, t(`status.${e.status}`)) : null),
             aspects.map((a) => cell(byAspect.get(a.code), a, names)));
         }))));

@@ -3,7 +3,8 @@
 // of results (organizers see them before publication). Progress follows the live `progress`
 // channel when the socket works.
 import { h, replace } from '../lib/dom.js';
-import { t, number, localName, problemMessage } from '../lib/i18n.js';
+import { t, number, problemMessage } from '../lib/i18n.js';
+import { localName } from '../lib/names.js';
 import { path, Problem } from '../lib/api.js';
 import { toast, ask, confirmDialog, progressBar, problemView, medalBadge } from '../lib/ui.js';
 import { rankText, sharedRanks } from '../lib/results.js';
@@ -36,7 +37,7 @@ function resultsTable(c, data) {
     h('tbody', null, (data.results || []).map((r) => h('tr', { dataset: { entry: r.entry } },
       h('td', null, rankText(r.rank, isShared(r.rank))),
       h('td', null, h('code', null, r.entry), ' ', (r.members || []).join(', ')),
-      h('td', null, localName(names.get(r.delegation)?.names, names.get(r.delegation)?.name || r.delegation)),
+      h('td', null, localName(names.get(r.delegation), undefined, r.delegation)),
       criteria.map((k) => h('td', { class: 'num' }, r.criteria?.[k] != null ? number(r.criteria[k], 2) : '')),
       h('td', { class: 'num' }, number(r.raw, 2)),
       scaled ? h('td', { class: 'num' }, r.scaled != null ? number(r.scaled, 2) : '–') : null,

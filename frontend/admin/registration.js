@@ -1,7 +1,8 @@
 // Registration: delegations, entries and judges (add, edit, delete, CSV import with upload
 // progress) and judges' one-time log-in codes, shown as text and as a QR code.
 import { h, replace } from '../lib/dom.js';
-import { t, localName } from '../lib/i18n.js';
+import { t } from '../lib/i18n.js';
+import { localName } from '../lib/names.js';
 import { path } from '../lib/api.js';
 import { toast, confirmDialog, ask } from '../lib/ui.js';
 import { toSvg } from '../lib/qr.js';
@@ -89,7 +90,7 @@ async function entries(ctx, el, state = {}) {
   const again = (next = {}) => entries(ctx, el, { filter: state.filter, ...next });
   const e = state.editing ? list.find((x) => x.code === state.editing) : null;
   const skillOptions = c.skills.map((s) => ({ value: s.code, label: `${s.code} – ${s.name}` }));
-  const delegationOptions = c.delegations.map((d) => ({ value: d.code, label: `${d.code} – ${localName(d.names, d.name)}` }));
+  const delegationOptions = c.delegations.map((d) => ({ value: d.code, label: `${d.code} – ${localName(d, undefined, '')}` }));
   const shown = list.filter((x) => !state.filter || x.skill === state.filter);
   const rows = shown.map((x) => h('tr', { dataset: { code: x.code } },
     h('td', null, h('code', null, x.code)),
@@ -193,7 +194,7 @@ async function judges(ctx, el, state = {}) {
   const list = await ctx.get(path('competitions', c.code, 'judges'));
   const again = (next = {}) => judges(ctx, el, next);
   const j = state.editing ? list.find((x) => x.code === state.editing) : null;
-  const delegationOptions = c.delegations.map((d) => ({ value: d.code, label: `${d.code} – ${localName(d.names, d.name)}` }));
+  const delegationOptions = c.delegations.map((d) => ({ value: d.code, label: `${d.code} – ${localName(d, undefined, '')}` }));
   const issue = async (x) => {
     if (x.has_login_code) {
       const ok = await confirmDialog({ title: t('admin.issue_code'), message: t('admin.reissue_warning'), confirm: t('admin.issue_code') });

@@ -1,10 +1,10 @@
 // Delegation names, flags and cues on the ceremony pages (flags come from lib/names.js).
-import { localName, t } from '../lib/i18n.js';
-import { flagEmoji } from '../lib/names.js';
+import { t } from '../lib/i18n.js';
+import { flagEmoji, localName } from '../lib/names.js';
 
 /** The delegation's name in the page's language (its default name otherwise). */
 export function delegationName(winner) {
-  return localName(winner.delegation_names || {}, winner.delegation_name || winner.delegation);
+  return localName({ names: winner.delegation_names, name: winner.delegation_name }, undefined, winner.delegation);
 }
 
 /** The badge beside a winner: the flag, or the code where none maps. */

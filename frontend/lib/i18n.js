@@ -102,11 +102,6 @@ export function applyStatic(root = document) {
   if (root === document && title) document.title = t(title.dataset.i18nTitle);
 }
 
-/** A delegation's name in the page language when the organizer entered one, else its name. */
-export function localName(names, name) {
-  return (names && names[current]) || name || '';
-}
-
 /** The problem's message in the page language: a translated code, else the server's detail. */
 export function problemMessage(problem) {
   if (!problem) return '';
