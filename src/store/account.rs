@@ -25,13 +25,13 @@ fn account(a: account::Model) -> Account {
 }
 
 pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<Account>, StoreError> {
-    Ok(account::Entity::find().filter(account::Column::Username.eq(username)).one(&db.0).await?.map(account))
+    Ok(account::Entity::find().filter(account::Column::Username.eq(username)).one(&db.pool).await?.map(account))
 }
 
 pub async fn all(db: &Db) -> Result<Vec<Account>, StoreError> {
     Ok(account::Entity::find()
         .order_by_asc(account::Column::Username)
-        .all(&db.0)
+        .all(&db.pool)
         .await?
         .into_iter()
         .map(account)
@@ -39,7 +39,7 @@ pub async fn all(db: &Db) -> Result<Vec<Account>, StoreError> {
 }
 
 pub async fn count(db: &Db) -> Result<u64, StoreError> {
-    Ok(account::Entity::find().count(&db.0).await?)
+    Ok(account::Entity::find().count(&db.pool).await?)
 }
 
 pub async fn insert(db: &Db, username: &str, password_hash: String) -> Result<(), StoreError> {
@@ -50,7 +50,7 @@ pub async fn insert(db: &Db, username: &str, password_hash: String) -> Result<()
         role: Set(Role::Admin),
         created_at: Set(Utc::now()),
     })
-    .exec_without_returning(&db.0)
+    .exec_without_returning(&db.pool)
     .await
     .map_err(StoreError::from_constraint)?;
     Ok(())
@@ -60,7 +60,7 @@ pub async fn update_password(db: &Db, id: Uuid, password_hash: String) -> Result
     account::Entity::update_many()
         .col_expr(account::Column::PasswordHash, Expr::value(password_hash))
         .filter(account::Column::Id.eq(id))
-        .exec(&db.0)
+        .exec(&db.pool)
         .await?;
     Ok(())
 }
@@ -83,19 +83,20 @@ pub(super) async fn insert_session(db: &impl ConnectionTrait, s: &SessionRecord)
 
 /// A new organizer session.
 pub async fn create_session(db: &Db, s: &SessionRecord) -> Result<(), StoreError> {
-    insert_session(&db.0, s).await
+    insert_session(&db.pool, s).await
 }
 
 /// The caller behind a token's hash, if the session exists, is not revoked and has not expired.
 pub async fn find_caller(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Caller>, StoreError> {
-    let Some(row) = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash)).one(&db.0).await? else {
+    let Some(row) = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash)).one(&db.pool).await?
+    else {
         return Ok(None);
     };
     if row.revoked_at.is_some() || row.expires_at <= now {
         return Ok(None);
     }
     let judge = match row.judge_id {
-        Some(id) => judge::Entity::find_by_id(id).one(&db.0).await?.map(|j| JudgeRef {
+        Some(id) => judge::Entity::find_by_id(id).one(&db.pool).await?.map(|j| JudgeRef {
             id: j.id,
             competition_id: j.competition_id,
             code: j.code,
@@ -103,7 +104,7 @@ pub async fn find_caller(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Resul
         None => None,
     };
     let username = match row.account_id {
-        Some(id) => account::Entity::find_by_id(id).one(&db.0).await?.map(|a| a.username),
+        Some(id) => account::Entity::find_by_id(id).one(&db.pool).await?.map(|a| a.username),
         None => None,
     };
     Ok(Some(Caller { session_id: row.id, role: row.role, username, judge, expires_at: row.expires_at }))
@@ -113,7 +114,7 @@ pub async fn revoke_session(db: &Db, id: Uuid) -> Result<(), StoreError> {
     session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(session::Column::Id.eq(id))
-        .exec(&db.0)
+        .exec(&db.pool)
         .await?;
     Ok(())
 }

@@ -38,7 +38,7 @@ pub(super) async fn insert_many(
 
 /// Appends audit records outside a decision (a competition imported).
 pub async fn append(db: &Db, competition_id: Option<Uuid>, records: &[AuditRecord]) -> Result<(), StoreError> {
-    insert_many(&db.0, competition_id, records).await
+    insert_many(&db.pool, competition_id, records).await
 }
 
 /// Filters of `GET …/audit`.
@@ -99,7 +99,7 @@ pub async fn find(db: &Db, competition_id: Uuid, filter: &AuditFilter) -> Result
     if let Some(after) = filter.after_id {
         query = query.filter(audit_event::Column::Id.gt(after));
     }
-    let rows = query.order_by_asc(audit_event::Column::Id).limit(filter.limit).all(&db.0).await?;
+    let rows = query.order_by_asc(audit_event::Column::Id).limit(filter.limit).all(&db.pool).await?;
     Ok(rows
         .into_iter()
         .map(|r| AuditEvent {

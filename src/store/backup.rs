@@ -242,13 +242,13 @@ async fn migrations(c: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
 /// transaction on SQLite (WAL lets writers go on meanwhile), `REPEATABLE READ, READ ONLY`
 /// on PostgreSQL. Writers are never blocked.
 pub async fn write(db: &Db, out: &mut Vec<u8>) -> Result<Summary, BackupError> {
-    let backend = db.0.get_database_backend();
+    let backend = db.pool.get_database_backend();
     let txn = match backend {
         DbBackend::Postgres => {
-            db.0.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+            db.pool.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
         }
         // A deferred transaction: its snapshot is taken by the first read and kept to the end.
-        _ => db.0.begin().await?,
+        _ => db.pool.begin().await?,
     };
     let tables = tables();
     let mut counts = BTreeMap::new();

@@ -18,26 +18,26 @@ use uuid::Uuid;
 /// The id of a competition by code or id.
 pub async fn find_id(db: &Db, key: &str) -> Result<Option<Uuid>, StoreError> {
     if let Ok(id) = Uuid::parse_str(key) {
-        return Ok(competition::Entity::find_by_id(id).one(&db.0).await?.map(|c| c.id));
+        return Ok(competition::Entity::find_by_id(id).one(&db.pool).await?.map(|c| c.id));
     }
-    Ok(competition::Entity::find().filter(competition::Column::Code.eq(key)).one(&db.0).await?.map(|c| c.id))
+    Ok(competition::Entity::find().filter(competition::Column::Code.eq(key)).one(&db.pool).await?.map(|c| c.id))
 }
 
 /// Every competition's settings, in code order.
 pub async fn find_all(db: &Db) -> Result<Vec<CompetitionRecord>, StoreError> {
-    let rows = competition::Entity::find().order_by_asc(competition::Column::Code).all(&db.0).await?;
+    let rows = competition::Entity::find().order_by_asc(competition::Column::Code).all(&db.pool).await?;
     Ok(rows.into_iter().map(convert::competition_record).collect())
 }
 
 /// The competition whose judge holds this one-time code, if any.
 pub async fn find_by_login_code(db: &Db, code_hash: &str) -> Result<Option<Uuid>, StoreError> {
-    let judge = judge::Entity::find().filter(judge::Column::LoginCodeHash.eq(code_hash)).one(&db.0).await?;
+    let judge = judge::Entity::find().filter(judge::Column::LoginCodeHash.eq(code_hash)).one(&db.pool).await?;
     Ok(judge.map(|j| j.competition_id))
 }
 
 /// The competition whose judge last logged in with this (now used) one-time code, if any.
 pub async fn find_by_used_code(db: &Db, code_hash: &str) -> Result<Option<Uuid>, StoreError> {
-    let judge = judge::Entity::find().filter(judge::Column::UsedCodeHash.eq(code_hash)).one(&db.0).await?;
+    let judge = judge::Entity::find().filter(judge::Column::UsedCodeHash.eq(code_hash)).one(&db.pool).await?;
     Ok(judge.map(|j| j.competition_id))
 }
 
@@ -63,11 +63,11 @@ async fn skills(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<SkillReco
 
 /// Everything one competition's model is built from; `None` when it does not exist.
 pub async fn load(db: &Db, id: Uuid) -> Result<Option<Records>, StoreError> {
-    let Some(mut records) = load_from(&db.0, id).await? else {
+    let Some(mut records) = load_from(&db.pool, id).await? else {
         return Ok(None);
     };
     let mut marks = Vec::new();
-    stream_marks(&db.0, id, |m| marks.push(m)).await?;
+    stream_marks(&db.pool, id, |m| marks.push(m)).await?;
     records.marks = marks;
     Ok(Some(records))
 }
@@ -75,7 +75,7 @@ pub async fn load(db: &Db, id: Uuid) -> Result<Option<Records>, StoreError> {
 /// A competition's model, its marks streamed from the database into it one row at a time
 /// (never all held as rows or records at once); `None` when it does not exist.
 pub async fn load_model(db: &Db, id: Uuid) -> Result<Option<Competition>, StoreError> {
-    model_from(&db.0, id).await
+    model_from(&db.pool, id).await
 }
 
 /// The same, inside a write transaction: after [`lock_skills`], what it reads of those

@@ -14,7 +14,10 @@ use std::time::Duration;
 /// the pool's next connection would first find its cache stale (another connection wrote)
 /// and read the pages again.
 #[derive(Clone, Debug)]
-pub struct Db(pub(super) DatabaseConnection, Option<DatabaseConnection>);
+pub struct Db {
+    pub(super) pool: DatabaseConnection,
+    writer: Option<DatabaseConnection>,
+}
 
 impl Db {
     /// Connects and runs the migrations.
@@ -26,17 +29,17 @@ impl Db {
             options.max_connections(16).test_before_acquire_if_idle_for(Duration::from_secs(30));
             let db = Database::connect(options).await?;
             Migrator::up(&db, None).await?;
-            return Ok(Db(db, None));
+            return Ok(Db { pool: db, writer: None });
         }
         let db = Database::connect(sqlite_options(url, 8)).await?;
         Migrator::up(&db, None).await?;
         let writer = Database::connect(sqlite_options(url, 1)).await?;
-        Ok(Db(db, Some(writer)))
+        Ok(Db { pool: db, writer: Some(writer) })
     }
 
     /// Whether this is PostgreSQL (several instances may share it).
     pub fn is_postgres(&self) -> bool {
-        self.0.get_database_backend() == DbBackend::Postgres
+        self.pool.get_database_backend() == DbBackend::Postgres
     }
 
     /// How the connection pool is used now.
@@ -44,21 +47,21 @@ impl Db {
         fn of<D: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<D>) -> PoolUse {
             PoolUse { open: pool.size(), idle: pool.num_idle(), max: pool.options().get_max_connections() }
         }
-        match self.0.get_database_backend() {
-            DbBackend::Postgres => of(self.0.get_postgres_connection_pool()),
-            DbBackend::Sqlite => of(self.0.get_sqlite_connection_pool()),
+        match self.pool.get_database_backend() {
+            DbBackend::Postgres => of(self.pool.get_postgres_connection_pool()),
+            DbBackend::Sqlite => of(self.pool.get_sqlite_connection_pool()),
             _ => PoolUse::default(),
         }
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
-        Ok(self.0.ping().await?)
+        Ok(self.pool.ping().await?)
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock at once (`IMMEDIATE`),
     /// so a transaction never fails half-way because another writer got there first.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let txn = match &self.1 {
+        let txn = match &self.writer {
             Some(writer) => {
                 writer
                     .begin_with_options(TransactionOptions {
@@ -67,7 +70,7 @@ impl Db {
                     })
                     .await?
             }
-            None => self.0.begin().await?,
+            None => self.pool.begin().await?,
         };
         Ok(Tx(txn))
     }

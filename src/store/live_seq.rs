@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 /// Every channel's last seq of a competition, by channel key.
 pub async fn all(db: &Db, competition_id: Uuid) -> Result<HashMap<String, i64>, StoreError> {
-    let rows = live_seq::Entity::find().filter(live_seq::Column::CompetitionId.eq(competition_id)).all(&db.0).await?;
+    let rows =
+        live_seq::Entity::find().filter(live_seq::Column::CompetitionId.eq(competition_id)).all(&db.pool).await?;
     Ok(rows.into_iter().map(|r| (r.channel, r.seq)).collect())
 }
 

@@ -31,7 +31,7 @@ pub struct Listener(sea_orm::sqlx::postgres::PgListener);
 
 impl Listener {
     pub async fn connect(db: &Db) -> Result<Listener, StoreError> {
-        let pool = db.0.get_postgres_connection_pool();
+        let pool = db.pool.get_postgres_connection_pool();
         let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await.map_err(sqlx_error)?;
         listener.listen(CHANNEL).await.map_err(sqlx_error)?;
         Ok(Listener(listener))

@@ -24,11 +24,11 @@ fn from_row(t: tablet::Model) -> TabletRecord {
 }
 
 pub async fn find(db: &Db, judge_id: Uuid, tablet_id: &str) -> Result<Option<TabletRecord>, StoreError> {
-    Ok(tablet::Entity::find_by_id((judge_id, tablet_id.to_owned())).one(&db.0).await?.map(from_row))
+    Ok(tablet::Entity::find_by_id((judge_id, tablet_id.to_owned())).one(&db.pool).await?.map(from_row))
 }
 
 pub async fn all_of_competition(db: &Db, competition_id: Uuid) -> Result<Vec<TabletRecord>, StoreError> {
-    let rows = tablet::Entity::find().filter(tablet::Column::CompetitionId.eq(competition_id)).all(&db.0).await?;
+    let rows = tablet::Entity::find().filter(tablet::Column::CompetitionId.eq(competition_id)).all(&db.pool).await?;
     Ok(rows.into_iter().map(from_row).collect())
 }
 
@@ -62,7 +62,7 @@ pub async fn upsert(db: &Db, t: &TabletRecord) -> Result<(), StoreError> {
                 ])
                 .to_owned(),
         )
-        .exec_without_returning(&db.0)
+        .exec_without_returning(&db.pool)
         .await
         .map_err(StoreError::from_constraint)?;
     Ok(())
