@@ -10,6 +10,7 @@ use bytes::Bytes;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, IoSlice};
 use std::rc::Rc;
@@ -387,9 +388,7 @@ impl Shard {
         let mut state = self.0.borrow_mut();
         if let Some(slot) = state.slots.remove(&conn) {
             for channel in slot.last.channels() {
-                if let Some(sub) = state.subs.get_mut(&(slot.competition, channel.clone())) {
-                    sub.conns.retain(|c| *c != conn);
-                }
+                leave(&mut state.subs, (slot.competition, channel.clone()), conn);
             }
         }
     }
@@ -477,9 +476,7 @@ impl ShardState {
                 let Some(slot) = self.slots.get_mut(&conn) else { return };
                 if let Some(old) = replaced {
                     slot.last.remove(&old);
-                    if let Some(sub) = self.subs.get_mut(&(competition, old)) {
-                        sub.conns.retain(|c| *c != conn);
-                    }
+                    leave(&mut self.subs, (competition, old), conn);
                 }
                 let next = &mut self.next_channel;
                 let sub = self.subs.entry((competition, channel.clone())).or_insert_with(|| {
@@ -500,9 +497,7 @@ impl ShardState {
                     slot.last.remove(&channel);
                     slot.behind.retain(|c| *c != channel);
                 }
-                if let Some(sub) = self.subs.get_mut(&(competition, channel)) {
-                    sub.conns.retain(|c| *c != conn);
-                }
+                leave(&mut self.subs, (competition, channel), conn);
             }
             ShardMsg::Send { conn, frame } => {
                 if let Some(slot) = self.slots.get_mut(&conn) {
@@ -521,7 +516,16 @@ impl ShardState {
                 }
             }
         }
-        self.subs.retain(|_, sub| !sub.conns.is_empty());
+    }
+}
+
+/// Takes a connection off a channel's subscribers; the channel's entry goes with its last one.
+fn leave(subs: &mut HashMap<(Uuid, Channel), Subscription>, key: (Uuid, Channel), conn: ConnId) {
+    if let Entry::Occupied(mut sub) = subs.entry(key) {
+        sub.get_mut().conns.retain(|c| *c != conn);
+        if sub.get().conns.is_empty() {
+            sub.remove();
+        }
     }
 }
 
@@ -581,5 +585,18 @@ mod tests {
         assert!(matches!(slot.deliver(&Channel::Progress, &catch_up, &stats), Delivery::Written));
         let stale = Arc::new(Frame::channel(&Channel::Progress, false, 999, 999, &data));
         assert!(matches!(slot.deliver(&Channel::Progress, &stale, &stats), Delivery::Skipped));
+    }
+
+    #[test]
+    fn a_channel_leaves_the_subscriptions_with_its_last_connection() {
+        let mut subs = HashMap::new();
+        let key = (Uuid::nil(), Channel::Progress);
+        subs.insert(key.clone(), Subscription { id: 1, conns: vec![7, 8] });
+        leave(&mut subs, key.clone(), 7);
+        assert_eq!(subs.get(&key).map(|s| s.conns.clone()), Some(vec![8]));
+        leave(&mut subs, (Uuid::nil(), Channel::Medals), 8);
+        assert_eq!(subs.len(), 1, "leaving a channel it was not on changes nothing");
+        leave(&mut subs, key, 8);
+        assert!(subs.is_empty());
     }
 }
