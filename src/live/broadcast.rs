@@ -91,15 +91,19 @@ pub fn changes(before: &Competition, after: &Competition, out: &mut Vec<Change>)
     }
 }
 
-/// Two broadcast deltas as one: the later state, every event in order.
-pub fn merge(a: &Value, b: &Value) -> Value {
-    let mut out = b.clone();
-    let mut events: Vec<Value> = a.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
-    events.extend(b.get("events").and_then(Value::as_array).cloned().unwrap_or_default());
-    if let Some(map) = out.as_object_mut() {
+/// Two broadcast deltas as one, in place: the later state, every event in order.
+pub fn merge_into(acc: &mut Value, mut b: Value) {
+    let mut events = match acc.get_mut("events") {
+        Some(Value::Array(events)) => std::mem::take(events),
+        _ => Vec::new(),
+    };
+    if let Some(Value::Array(more)) = b.get_mut("events") {
+        events.append(more);
+    }
+    if let Some(map) = b.as_object_mut() {
         map.insert("events".into(), Value::Array(events));
     }
-    out
+    *acc = b;
 }
 
 #[cfg(test)]
@@ -206,6 +210,8 @@ mod tests {
     fn merged_broadcast_deltas_keep_every_event_and_the_later_state() {
         let a = json!({"current": 1, "events": [{"kind": "a"}]});
         let b = json!({"current": 2, "events": [{"kind": "b"}]});
-        assert_eq!(merge(&a, &b), json!({"current": 2, "events": [{"kind": "a"}, {"kind": "b"}]}));
+        let mut merged = a;
+        merge_into(&mut merged, b);
+        assert_eq!(merged, json!({"current": 2, "events": [{"kind": "a"}, {"kind": "b"}]}));
     }
 }

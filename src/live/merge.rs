@@ -7,12 +7,20 @@ use std::collections::BTreeMap;
 
 /// `b` after `a`, as one delta of `channel`.
 pub fn merge(channel: &Channel, a: &Value, b: &Value) -> Value {
+    let mut out = a.clone();
+    merge_into(channel, &mut out, b.clone());
+    out
+}
+
+/// `b` after `acc`, as one delta of `channel`, in place: what `acc` already holds is moved,
+/// never copied, so holding back a busy channel's changes costs each change its own size.
+pub fn merge_into(channel: &Channel, acc: &mut Value, b: Value) {
     match channel {
-        Channel::Skill(_) | Channel::PublicSkill(_) => merge_skill(a, b),
-        Channel::Progress => merge_progress(a, b),
+        Channel::Skill(_) | Channel::PublicSkill(_) => merge_skill(acc, b),
+        Channel::Progress => merge_progress(acc, b),
         // Medal tables, judges' alerts and the ceremony's hall view travel whole.
-        Channel::Medals | Channel::Judge(_) | Channel::Ceremony => b.clone(),
-        Channel::Broadcast => super::broadcast::merge(a, b),
+        Channel::Medals | Channel::Judge(_) | Channel::Ceremony => *acc = b,
+        Channel::Broadcast => super::broadcast::merge_into(acc, b),
     }
 }
 
@@ -20,14 +28,28 @@ fn object(value: &Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
+fn into_object(value: Option<Value>) -> Map<String, Value> {
+    match value {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
 fn row_number(row: &Value) -> Option<u64> {
     row.get("i").and_then(Value::as_u64)
 }
 
 /// Pairs `[i, value, i, value, …]` (of `ranks` or `medals`) as a map.
-fn pairs(delta: &Value, key: &str) -> BTreeMap<u64, Value> {
-    let flat = delta.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
-    flat.chunks(2).filter_map(|pair| Some((pair.first()?.as_u64()?, pair.get(1)?.clone()))).collect()
+fn pairs(flat: Option<Value>) -> BTreeMap<u64, Value> {
+    let Some(Value::Array(flat)) = flat else { return BTreeMap::new() };
+    let mut map = BTreeMap::new();
+    let mut items = flat.into_iter();
+    while let (Some(i), Some(value)) = (items.next(), items.next()) {
+        if let Some(i) = i.as_u64() {
+            map.insert(i, value);
+        }
+    }
+    map
 }
 
 fn flatten(map: BTreeMap<u64, Value>) -> Value {
@@ -38,47 +60,46 @@ fn flatten(map: BTreeMap<u64, Value>) -> Value {
 const PLACES: [(&str, &str); 2] = [("ranks", "rank"), ("medals", "medal")];
 
 /// A row patch on top of another: later fields win, criteria merge one by one.
-fn patch_row(row: &mut Map<String, Value>, patch: &Map<String, Value>) {
+fn patch_row(row: &mut Map<String, Value>, patch: Map<String, Value>) {
     for (key, value) in patch {
-        match (key.as_str(), row.get_mut(key), value.as_object()) {
-            ("criteria", Some(Value::Object(old)), Some(new)) => {
-                for (k, v) in new {
-                    old.insert(k.clone(), v.clone());
-                }
-            }
-            _ => {
-                row.insert(key.clone(), value.clone());
+        match (key.as_str(), row.get_mut(&key), value) {
+            ("criteria", Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+            (_, _, value) => {
+                row.insert(key, value);
             }
         }
     }
 }
 
-fn merge_skill(a: &Value, b: &Value) -> Value {
-    let mut out = object(a);
-    for (key, value) in object(b) {
-        if key != "rows" && PLACES.iter().all(|(list, _)| key != *list) {
-            out.insert(key, value);
-        }
-    }
+fn merge_skill(acc: &mut Value, b: Value) {
+    let mut out = into_object(Some(std::mem::take(acc)));
+    let mut b = into_object(Some(b));
+    let b_rows = b.remove("rows");
+    let b_places: Vec<Option<Value>> = PLACES.iter().map(|(list, _)| b.remove(*list)).collect();
+    out.extend(b);
     let mut rows: BTreeMap<u64, Map<String, Value>> = BTreeMap::new();
-    for row in a.get("rows").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(i) = row_number(row) {
-            rows.insert(i, object(row));
-        }
-    }
-    let mut places: Vec<BTreeMap<u64, Value>> = PLACES.iter().map(|(list, _)| pairs(a, list)).collect();
-    for row in b.get("rows").and_then(Value::as_array).into_iter().flatten() {
-        let Some(i) = row_number(row) else { continue };
-        let patch = object(row);
-        for ((_, field), map) in PLACES.iter().zip(places.iter_mut()) {
-            if patch.contains_key(*field) {
-                map.remove(&i);
+    if let Some(Value::Array(a_rows)) = out.remove("rows") {
+        for row in a_rows {
+            if let (Some(i), Value::Object(row)) = (row_number(&row), row) {
+                rows.insert(i, row);
             }
         }
-        patch_row(rows.entry(i).or_default(), &patch);
     }
-    for ((list, field), map) in PLACES.iter().zip(places.iter_mut()) {
-        for (i, value) in pairs(b, list) {
+    let mut places: Vec<BTreeMap<u64, Value>> = PLACES.iter().map(|(list, _)| pairs(out.remove(*list))).collect();
+    if let Some(Value::Array(b_rows)) = b_rows {
+        for row in b_rows {
+            let Some(i) = row_number(&row) else { continue };
+            let patch = into_object(Some(row));
+            for ((_, field), map) in PLACES.iter().zip(places.iter_mut()) {
+                if patch.contains_key(*field) {
+                    map.remove(&i);
+                }
+            }
+            patch_row(rows.entry(i).or_default(), patch);
+        }
+    }
+    for (((_, field), map), flat) in PLACES.iter().zip(places.iter_mut()).zip(b_places) {
+        for (i, value) in pairs(flat) {
             // Places apply after rows: a row already patched takes its new place itself.
             match rows.get_mut(&i) {
                 Some(row) => {
@@ -91,28 +112,32 @@ fn merge_skill(a: &Value, b: &Value) -> Value {
             }
         }
     }
-    out.remove("rows");
     if !rows.is_empty() {
         out.insert("rows".into(), Value::Array(rows.into_values().map(Value::Object).collect()));
     }
     for ((list, _), map) in PLACES.iter().zip(places) {
-        out.remove(*list);
         if !map.is_empty() {
             out.insert((*list).into(), flatten(map));
         }
     }
-    Value::Object(out)
+    *acc = Value::Object(out);
 }
 
-fn merge_progress(a: &Value, b: &Value) -> Value {
-    let mut skills: Vec<Value> = a.get("skills").and_then(Value::as_array).cloned().unwrap_or_default();
-    for row in b.get("skills").and_then(Value::as_array).into_iter().flatten() {
-        match skills.iter_mut().find(|r| r.get("skill") == row.get("skill")) {
-            Some(slot) => *slot = row.clone(),
-            None => skills.push(row.clone()),
+/// Progress rows replace the same skill's earlier row.
+fn merge_progress(acc: &mut Value, b: Value) {
+    let mut skills = match into_object(Some(std::mem::take(acc))).remove("skills") {
+        Some(Value::Array(skills)) => skills,
+        _ => Vec::new(),
+    };
+    if let Some(Value::Array(rows)) = into_object(Some(b)).remove("skills") {
+        for row in rows {
+            match skills.iter_mut().find(|r| r.get("skill") == row.get("skill")) {
+                Some(slot) => *slot = row,
+                None => skills.push(row),
+            }
         }
     }
-    serde_json::json!({ "skills": skills })
+    *acc = serde_json::json!({ "skills": skills });
 }
 
 /// What a client holds after applying a delta to a channel's data (a snapshot replaces it).
@@ -129,11 +154,11 @@ pub fn apply(channel: &Channel, state: &Value, delta: &Value) -> Value {
                 for patch in delta.get("rows").and_then(Value::as_array).into_iter().flatten() {
                     let i = row_number(patch);
                     if let Some(Value::Object(row)) = results.iter_mut().find(|r| row_number(r) == i) {
-                        patch_row(row, &object(patch));
+                        patch_row(row, object(patch));
                     }
                 }
                 for (list, field) in PLACES {
-                    for (i, value) in pairs(delta, list) {
+                    for (i, value) in pairs(delta.get(list).cloned()) {
                         if let Some(Value::Object(row)) = results.iter_mut().find(|r| row_number(r) == Some(i)) {
                             row.insert(field.into(), value);
                         }
@@ -142,9 +167,7 @@ pub fn apply(channel: &Channel, state: &Value, delta: &Value) -> Value {
             }
             Value::Object(out)
         }
-        Channel::Progress => merge_progress(state, delta),
-        Channel::Medals | Channel::Judge(_) | Channel::Ceremony => delta.clone(),
-        Channel::Broadcast => super::broadcast::merge(state, delta),
+        _ => merge(channel, state, delta),
     }
 }
 

@@ -8,7 +8,7 @@ pub use conns::{ClientRequest, Revocation};
 
 use super::channel::{self, Change, ChangeKind};
 use super::frame::Frame;
-use super::merge::merge;
+use super::merge::merge_into;
 use super::shard::{ShardId, ShardMsg};
 use super::{ConnId, LiveConfig, Stats};
 use crate::model::sorted::SortedVecMap;
@@ -170,10 +170,10 @@ impl HubState {
                     self.stats.coalesced.fetch_add(1, Ordering::Relaxed);
                     Held { from: held.from, seq, snapshot: true, data: Value::Null }
                 }
-                Some(held) => {
+                Some(mut held) => {
                     self.stats.coalesced.fetch_add(1, Ordering::Relaxed);
-                    let data = merge(&change.channel, &held.data, &change.data);
-                    Held { from: held.from, seq, snapshot: false, data }
+                    merge_into(&change.channel, &mut held.data, change.data);
+                    Held { seq, ..held }
                 }
                 None => Held { from: seq, seq, snapshot, data: change.data },
             });
@@ -269,7 +269,10 @@ impl HubState {
                 if newer.len() == 1 {
                     return Some(vec![newer[0].frame.clone()]);
                 }
-                let data = newer.iter().skip(1).fold((*newer[0].data).clone(), |m, e| merge(channel, &m, &e.data));
+                let mut data = (*newer[0].data).clone();
+                for e in &newer[1..] {
+                    merge_into(channel, &mut data, (*e.data).clone());
+                }
                 let from = newer[0].frame.from;
                 let frame = Arc::new(Frame::channel(channel, false, from, emitted, &data));
                 state.catch_up = Some((last, frame.clone()));
