@@ -1,4 +1,5 @@
 //! Competitions: list, create, read, update, delete; package import and export.
+use super::openapi::WriteProblems;
 use super::openapi::views as v;
 use super::{State, competition, write};
 use crate::domain::input::{CompetitionInput, Package};
@@ -71,9 +72,7 @@ pub fn detail(c: &Competition) -> Value {
     request_body = CompetitionInput,
     responses(
         (status = 201, body = v::CompetitionDetail),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn create_competition(
     state: State,
@@ -99,9 +98,7 @@ pub async fn get_competition(state: State, code: web::Path<String>) -> ApiResult
     request_body = CompetitionInput,
     responses(
         (status = 200, body = v::CompetitionDetail),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn update_competition(
     state: State,
@@ -118,9 +115,7 @@ pub async fn update_competition(
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}", tag = "competitions",
     responses(
         (status = 204, description = "deleted"),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn delete_competition(state: State, caller: Caller, code: web::Path<String>) -> ApiResult<HttpResponse> {
     let c = competition(&state, &code).await?;
@@ -133,9 +128,7 @@ pub async fn delete_competition(state: State, caller: Caller, code: web::Path<St
     request_body = Package,
     responses(
         (status = 201, body = v::CompetitionDetail),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn import_competition(state: State, caller: Caller, body: web::Json<Package>) -> ApiResult<HttpResponse> {
     policy::require_admin(&caller)?;

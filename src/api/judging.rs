@@ -1,5 +1,6 @@
 //! Judging life cycle: entry status, discrepancies and their overrides, lock, unlock, publish.
 use super::marks::ReasonRequest;
+use super::openapi::WriteProblems;
 use super::openapi::views as v;
 use super::{State, competition, found};
 use crate::domain::kinds::EntryStatus;
@@ -39,9 +40,7 @@ pub struct StatusRequest {
     request_body = StatusRequest,
     responses(
         (status = 200, body = v::SkillStateView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn set_entry_status(
     state: State,
@@ -89,9 +88,7 @@ pub struct OverrideRequest {
     request_body = OverrideRequest,
     responses(
         (status = 200, body = v::SkillStateView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn override_discrepancy(
     state: State,
@@ -157,9 +154,7 @@ pub async fn lock_skill(state: State, caller: Caller, path: Path2, body: web::By
     request_body = ReasonRequest,
     responses(
         (status = 200, body = v::SkillStateView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn unlock_skill(
     state: State,
@@ -174,9 +169,7 @@ pub async fn unlock_skill(
 #[utoipa::path(post, path = "/api/v1/competitions/{code}/skills/{skill}/publish", tag = "judging",
     responses(
         (status = 200, body = v::SkillStateView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn publish_skill(state: State, caller: Caller, path: Path2) -> ApiResult<web::Json<Value>> {
     judge(&state, &path.0, caller, Command::PublishSkill { skill: path.1.clone() }).await

@@ -1,5 +1,6 @@
 //! Marks: batch recording (atomic, idempotent by client UUID), listing, voiding; and the
 //! audit log.
+use super::openapi::WriteProblems;
 use super::openapi::views as v;
 use super::{State, competition, found};
 use crate::domain::kinds::AspectKind;
@@ -99,9 +100,7 @@ pub struct MarksOutcome {
     request_body = RecordMarksRequest,
     responses(
         (status = 200, body = MarksOutcome),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn record_marks(
     state: State,
@@ -216,9 +215,7 @@ pub struct ReasonRequest {
     request_body = ReasonRequest,
     responses(
         (status = 200, body = v::SkillStateView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn void_mark(
     state: State,

@@ -3,6 +3,7 @@ use utoipa::OpenApi;
 
 mod problems;
 use problems::ProblemResponses;
+pub use problems::WriteProblems;
 pub mod views;
 
 #[derive(OpenApi)]

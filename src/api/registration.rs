@@ -1,5 +1,6 @@
 //! Registration: delegations, skills with marking schemes, entries, judges, CSV imports and
 //! judges' one-time codes.
+use super::openapi::WriteProblems;
 use super::openapi::views as v;
 use super::{State, competition, csvfile, found, write};
 use crate::auth::{MaybeCaller, Sessions, secret};
@@ -27,9 +28,7 @@ pub async fn list_delegations(state: State, code: web::Path<String>) -> ApiResul
     request_body = DelegationInput,
     responses(
         (status = 201, body = v::DelegationView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn create_delegation(
     state: State,
@@ -49,9 +48,7 @@ pub async fn create_delegation(
     request_body = DelegationInput,
     responses(
         (status = 200, body = v::DelegationView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn update_delegation(
     state: State,
@@ -71,9 +68,7 @@ pub async fn update_delegation(
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}/delegations/{delegation}", tag = "registration",
     responses(
         (status = 204, description = "deleted"),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn delete_delegation(state: State, caller: Caller, path: Path2) -> ApiResult<HttpResponse> {
     let c = competition(&state, &path.0).await?;
@@ -104,9 +99,7 @@ pub async fn get_skill(state: State, path: Path2) -> ApiResult<web::Json<Value>>
     request_body = SkillInput,
     responses(
         (status = 201, body = v::SkillView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn create_skill(
     state: State,
@@ -127,9 +120,7 @@ pub async fn create_skill(
     request_body = SkillInput,
     responses(
         (status = 200, body = v::SkillView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn update_skill(
     state: State,
@@ -154,9 +145,7 @@ pub async fn update_skill(
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}/skills/{skill}", tag = "registration",
     responses(
         (status = 204, description = "deleted"),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn delete_skill(state: State, caller: Caller, path: Path2) -> ApiResult<HttpResponse> {
     let c = competition(&state, &path.0).await?;
@@ -184,9 +173,7 @@ pub async fn list_entries(state: State, caller: MaybeCaller, code: web::Path<Str
     request_body = EntryInput,
     responses(
         (status = 201, body = v::EntryView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn create_entry(
     state: State,
@@ -206,9 +193,7 @@ pub async fn create_entry(
     request_body = EntryInput,
     responses(
         (status = 200, body = v::EntryView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn update_entry(
     state: State,
@@ -228,9 +213,7 @@ pub async fn update_entry(
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}/entries/{entry}", tag = "registration",
     responses(
         (status = 204, description = "deleted"),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn delete_entry(state: State, caller: Caller, path: Path2) -> ApiResult<HttpResponse> {
     let c = competition(&state, &path.0).await?;
@@ -243,9 +226,7 @@ pub async fn delete_entry(state: State, caller: Caller, path: Path2) -> ApiResul
     request_body(content = String, content_type = "text/csv", description = "`code,skill,delegation,members[,status]`"),
     responses(
         (status = 201, body = v::Created),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn import_entries_csv(
     state: State,
@@ -285,9 +266,7 @@ pub async fn list_judges(state: State, caller: Caller, code: web::Path<String>) 
     request_body = JudgeInput,
     responses(
         (status = 201, body = v::JudgeView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn create_judge(
     state: State,
@@ -307,9 +286,7 @@ pub async fn create_judge(
     request_body = JudgeInput,
     responses(
         (status = 200, body = v::JudgeView),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn update_judge(
     state: State,
@@ -331,9 +308,7 @@ pub async fn update_judge(
 #[utoipa::path(delete, path = "/api/v1/competitions/{code}/judges/{judge}", tag = "registration",
     responses(
         (status = 204, description = "deleted"),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn delete_judge(
     state: State,
@@ -353,9 +328,7 @@ pub async fn delete_judge(
     request_body(content = String, content_type = "text/csv", description = "`code,name,delegation,skills[,role]`"),
     responses(
         (status = 201, body = v::Created),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn import_judges_csv(
     state: State,
@@ -379,9 +352,7 @@ pub async fn import_judges_csv(
 #[utoipa::path(post, path = "/api/v1/competitions/{code}/judges/{judge}/code", tag = "registration",
     responses(
         (status = 201, body = v::LoginCode),
-        (status = 403, description = "the caller's role may not do this"),
-        (status = 409, description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"),
-        (status = 503, description = "the write lost the race for its skills too often; nothing was stored")),
+        WriteProblems),
     security(("bearer" = [])))]
 pub async fn issue_judge_code(
     state: State,

@@ -12,7 +12,8 @@
 //! Path parameters the handler's extractor does not name (a `Path` type alias hides them
 //! from utoipa) are declared here as strings.
 //!
-//! What only some routes answer (403, 409, 429, 503, …) stays on their handlers.
+//! What only some routes answer (403, 409, 429, 503, …) stays on their handlers; the 403, 409
+//! and 503 of a write with nothing particular to say are one type, [`WriteProblems`].
 //!
 //! The members some problems add (`Problem::extra`) are listed on the `Problem` schema.
 use utoipa::openapi::content::Content;
@@ -24,6 +25,21 @@ use utoipa::openapi::schema::{ArrayBuilder, Schema};
 use utoipa::openapi::{Object, OpenApi, Ref, RefOr, Required, Type};
 
 pub struct ProblemResponses;
+
+/// What every write through the engine can answer besides its success, on the handlers
+/// whose refusals have nothing to add to these descriptions.
+#[derive(utoipa::IntoResponses)]
+pub enum WriteProblems {
+    #[response(status = 403, description = "the caller's role may not do this")]
+    Forbidden,
+    #[response(
+        status = 409,
+        description = "conflicts with what is stored (a duplicate code, a locked skill, an item in use, …)"
+    )]
+    Conflict,
+    #[response(status = 503, description = "the write lost the race for its skills too often; nothing was stored")]
+    Unavailable,
+}
 
 /// What a generic problem of a status means, for the document.
 fn describe(status: &str) -> &'static str {
