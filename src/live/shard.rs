@@ -589,13 +589,11 @@ mod tests {
 
     #[test]
     fn a_channel_leaves_the_subscriptions_with_its_last_connection() {
-        let mut subs = HashMap::new();
         let key = (Uuid::nil(), Channel::Progress);
-        subs.insert(key.clone(), Subscription { id: 1, conns: vec![7, 8] });
+        let mut subs = HashMap::from([(key.clone(), Subscription { id: 1, conns: vec![7, 8] })]);
         leave(&mut subs, key.clone(), 7);
-        assert_eq!(subs.get(&key).map(|s| s.conns.clone()), Some(vec![8]));
-        leave(&mut subs, (Uuid::nil(), Channel::Medals), 8);
-        assert_eq!(subs.len(), 1, "leaving a channel it was not on changes nothing");
+        leave(&mut subs, (Uuid::nil(), Channel::Medals), 8); // a channel it is not on
+        assert_eq!((subs.len(), subs.get(&key).map(|s| s.conns.clone())), (1, Some(vec![8])));
         leave(&mut subs, key, 8);
         assert!(subs.is_empty());
     }
