@@ -208,4 +208,90 @@ mod tests {
         let merged = deltas.iter().skip(1).fold(deltas[0].clone(), |m, d| merge(&skill(), &m, d));
         assert_eq!(apply(&skill(), &state, &merged), one_by_one);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const ROWS: u64 = 4;
+
+        /// A result row's patched fields (raw, rank, one criterion, medal), drawn from small
+        /// sets so that deltas often touch the same rows, criteria and places.
+        type Fields = (Option<u8>, Option<u8>, Option<(usize, u8)>, Option<u8>);
+
+        fn fields() -> impl Strategy<Value = Fields> {
+            (
+                proptest::option::of(0..9u8),
+                proptest::option::of(1..5u8),
+                proptest::option::of((0..2usize, 0..9u8)),
+                proptest::option::of(0..4u8),
+            )
+        }
+
+        fn patch(i: u64, (raw, rank, criterion, medal): Fields) -> Value {
+            let mut row = Map::new();
+            row.insert("i".into(), json!(i));
+            if let Some(raw) = raw {
+                row.insert("raw".into(), json!(format!("{raw}.00")));
+            }
+            if let Some(rank) = rank {
+                row.insert("rank".into(), json!(rank));
+            }
+            if let Some((c, value)) = criterion {
+                row.insert("criteria".into(), json!({ ["A", "B"][c]: format!("{value}.00") }));
+            }
+            if let Some(medal) = medal {
+                row.insert("medal".into(), json!(medal));
+            }
+            Value::Object(row)
+        }
+
+        /// Pairs `[i, value, …]` of `ranks` or `medals`.
+        fn places() -> impl Strategy<Value = Option<Vec<(u64, u8)>>> {
+            proptest::option::of(proptest::collection::vec((0..ROWS, 1..5u8), 0..3))
+        }
+
+        fn delta() -> impl Strategy<Value = Value> {
+            let state = proptest::option::of(proptest::sample::select(vec!["marking", "locked"]));
+            // One patch per row, as a delta has it (docs/live-protocol.md).
+            let rows = proptest::collection::btree_map(0..ROWS, fields(), 0..3);
+            (rows, places(), places(), state).prop_map(|(rows, ranks, medals, state)| {
+                let mut delta = Map::new();
+                if !rows.is_empty() {
+                    delta.insert("rows".into(), rows.into_iter().map(|(i, f)| patch(i, f)).collect());
+                }
+                for (key, list) in [("ranks", ranks), ("medals", medals)] {
+                    if let Some(list) = list {
+                        let flat = list.into_iter().flat_map(|(i, v)| [json!(i), json!(v)]).collect();
+                        delta.insert(key.into(), Value::Array(flat));
+                    }
+                }
+                if let Some(state) = state {
+                    delta.insert("state".into(), json!(state));
+                }
+                Value::Object(delta)
+            })
+        }
+
+        fn board() -> Value {
+            let results: Vec<Value> = (0..ROWS)
+                .map(|i| json!({"i": i, "raw": "0.00", "rank": 1, "criteria": {"A": "0.00", "B": "0.00"}}))
+                .collect();
+            json!({"state": "marking", "results": results})
+        }
+
+        proptest! {
+            /// Held-back deltas merged in place leave a viewer where applying each of them in
+            /// turn does: the merge is what coalesced viewers converge by.
+            #[test]
+            fn merged_deltas_equal_the_deltas_applied_in_turn(deltas in proptest::collection::vec(delta(), 1..6)) {
+                let one_by_one = deltas.iter().fold(board(), |state, d| apply(&skill(), &state, d));
+                let mut merged = deltas[0].clone();
+                for d in &deltas[1..] {
+                    merge_into(&skill(), &mut merged, d.clone());
+                }
+                prop_assert_eq!(apply(&skill(), &board(), &merged), one_by_one);
+            }
+        }
+    }
 }
