@@ -1,7 +1,7 @@
 //! Backup and restore: `podium backup` of a running SQLite server during a mark flood,
 //! restored into a fresh PostgreSQL database, serves the same competition; damaged files
 //! are refused without storing anything; `serve --backup-dir` keeps the newest N.
-use crate::helpers::{Backend, TestApp, fresh_postgres, fresh_sqlite, mark, spawn_app, spawn_with};
+use crate::helpers::{Backend, Scratch, TestApp, fresh_postgres, fresh_sqlite, mark, spawn_app, spawn_with};
 use podium::config::BackupSchedule;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -80,7 +80,8 @@ fn split(mut export: Value) -> (Vec<Value>, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_taken_during_a_flood_restores_into_postgres_as_a_consistent_prefix() {
     let Some(source) = spawn_app(Backend::Sqlite).await else { return };
-    let Some(target_url) = fresh_postgres().await else { return };
+    let Some(target_db) = fresh_postgres().await else { return };
+    let target_url = target_db.url.clone();
     source.small().await;
     let (ok, text) = podium(&source.database_url, &["admin", "add", "second", "--password", "second-password"]).await;
     assert!(ok, "{text}");
@@ -204,8 +205,9 @@ async fn a_damaged_or_truncated_backup_is_refused_and_nothing_is_stored() {
     let truncated = file.with_file_name("truncated.podium-backup");
     std::fs::write(&truncated, &bytes[..bytes.len() * 2 / 3]).unwrap();
 
-    let targets: Vec<String> = match fresh_postgres().await {
-        Some(url) => vec![fresh_sqlite_url(&file), url],
+    let postgres = fresh_postgres().await;
+    let targets: Vec<String> = match &postgres {
+        Some(db) => vec![fresh_sqlite_url(&file), db.url.clone()],
         None => vec![fresh_sqlite_url(&file)],
     };
     for target in targets {
@@ -256,7 +258,7 @@ async fn serve_keeps_the_newest_automatic_backups() {
     let dir = temp_path("unused").parent().unwrap().join("auto");
     let (url, tmp) = fresh_sqlite();
     let schedule = BackupSchedule { dir: dir.clone(), every: Duration::from_millis(300), keep: 2 };
-    let app = spawn_with(url, Some(tmp), |s| s.backup = Some(schedule)).await;
+    let app = spawn_with(url, Some(Scratch::Dir(tmp)), |s| s.backup = Some(schedule)).await;
     app.small().await;
     let names = |dir: &Path| {
         let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -21,7 +21,42 @@ pub struct TestApp {
     pub admin_token: String,
     /// The venue CA the server's HTTPS certificate chains to (self-signed HTTPS only).
     pub ca_pem: Option<Vec<u8>>,
-    _dir: Option<tempdir::TempDir>,
+    _scratch: Option<Scratch>,
+}
+
+/// What a test's database lives in, removed when the test is done with it.
+pub enum Scratch {
+    Dir(tempdir::TempDir),
+    // Held for its `Drop` alone.
+    Postgres(#[allow(dead_code)] PgDatabase),
+}
+
+/// A PostgreSQL database of one test, dropped with this guard; connections still open to it
+/// (a server the test left running) are ended.
+pub struct PgDatabase {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Dropped inside the test's runtime, which cannot be blocked on: a thread and a
+        // runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            use sea_orm::ConnectionTrait;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                let admin = sea_orm::Database::connect(&admin_url).await?;
+                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await
+            })
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("the test database {} was left behind: {error}", self.name);
+        }
+    }
 }
 
 mod tempdir {
@@ -36,9 +71,9 @@ mod tempdir {
 
 pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// A fresh PostgreSQL database, or `None` (with a message) when PostgreSQL is not running.
-/// Under `CI=true` a missing PostgreSQL fails the test instead.
-pub async fn fresh_postgres() -> Option<String> {
+/// A fresh PostgreSQL database, dropped with the guard, or `None` (with a message) when
+/// PostgreSQL is not running. Under `CI=true` a missing PostgreSQL fails the test instead.
+pub async fn fresh_postgres() -> Option<PgDatabase> {
     use sea_orm::ConnectionTrait;
     let admin_url = std::env::var("PODIUM_TEST_PG").unwrap_or_else(|_| PG_ADMIN_URL.to_owned());
     let admin = match sea_orm::Database::connect(&admin_url).await {
@@ -53,8 +88,8 @@ pub async fn fresh_postgres() -> Option<String> {
     };
     let name = format!("podium_test_{}", uuid::Uuid::new_v4().simple());
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create the test database");
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url);
-    Some(format!("{base}/{name}"))
+    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+    Some(PgDatabase { url: format!("{base}/{name}"), name, admin_url })
 }
 
 pub fn fresh_sqlite() -> (String, tempdir::TempDir) {
@@ -64,33 +99,33 @@ pub fn fresh_sqlite() -> (String, tempdir::TempDir) {
     (url, tempdir::TempDir(dir))
 }
 
-pub async fn database_url(backend: Backend) -> Option<(String, Option<tempdir::TempDir>)> {
+pub async fn database_url(backend: Backend) -> Option<(String, Option<Scratch>)> {
     match backend {
         Backend::Sqlite => {
             let (url, dir) = fresh_sqlite();
-            Some((url, Some(dir)))
+            Some((url, Some(Scratch::Dir(dir))))
         }
-        Backend::Postgres => fresh_postgres().await.map(|url| (url, None)),
+        Backend::Postgres => fresh_postgres().await.map(|db| (db.url.clone(), Some(Scratch::Postgres(db)))),
     }
 }
 
 /// Starts the server on a fresh database; `None` when the backend is unavailable (skipped).
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
-    let (url, dir) = database_url(backend).await?;
-    Some(spawn_on(url, dir).await)
+    let (url, scratch) = database_url(backend).await?;
+    Some(spawn_on(url, scratch).await)
 }
 
-pub async fn spawn_on(url: String, dir: Option<tempdir::TempDir>) -> TestApp {
-    spawn_with(url, dir, |_| {}).await
+pub async fn spawn_on(url: String, scratch: Option<Scratch>) -> TestApp {
+    spawn_with(url, scratch, |_| {}).await
 }
 
 /// Starts the server with settings of a test's own (caps, the live rate).
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-    let (url, dir) = database_url(backend).await?;
-    Some(spawn_with(url, dir, configure).await)
+    let (url, scratch) = database_url(backend).await?;
+    Some(spawn_with(url, scratch, configure).await)
 }
 
-pub async fn spawn_with(url: String, dir: Option<tempdir::TempDir>, configure: impl FnOnce(&mut Settings)) -> TestApp {
+pub async fn spawn_with(url: String, scratch: Option<Scratch>, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let db = podium::store::Db::connect(&url).await.expect("connect and migrate");
     podium::service::setup::ensure_admin(&db, Some(ADMIN_PASSWORD)).await.expect("admin account");
     // Every change is its own frame (no coalescing) unless a test asks for another rate.
@@ -114,7 +149,7 @@ pub async fn spawn_with(url: String, dir: Option<tempdir::TempDir>, configure: i
         _ => (format!("http://127.0.0.1:{}", app.port()), Client::builder().build().expect("http client"), None),
     };
     tokio::spawn(app.run_until_stopped());
-    let mut test = TestApp { base, database_url: url, client, admin_token: String::new(), ca_pem, _dir: dir };
+    let mut test = TestApp { base, database_url: url, client, admin_token: String::new(), ca_pem, _scratch: scratch };
     test.admin_token = test.login("admin", ADMIN_PASSWORD).await;
     test
 }

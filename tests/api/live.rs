@@ -232,7 +232,8 @@ on_both_databases!(
 /// A viewer on instance B sees a mark entered on instance A, with the same seq.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgres_database_share_live_updates() {
-    let Some(url) = fresh_postgres().await else { return };
+    let Some(db) = fresh_postgres().await else { return };
+    let url = db.url.clone();
     let a = spawn_on(url.clone(), None).await;
     a.small().await;
     let b = spawn_on(url, None).await;

@@ -115,7 +115,8 @@ async fn results(http: &Client, base: &str, token: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_take_concurrent_marks_on_the_same_skills_without_server_errors() {
-    let Some(url) = fresh_postgres().await else { return };
+    let Some(db) = fresh_postgres().await else { return };
+    let url = db.url.clone();
     let (port_a, port_b) = (free_port(), free_port());
     // Killed when dropped, so a failed assertion leaves no server behind.
     let _a = Server(start(&url, port_a).await);
