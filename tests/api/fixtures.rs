@@ -117,7 +117,7 @@ async fn podium_import_loads_a_fixture_from_the_command_line(app: TestApp) {
         .output()
         .expect("run podium import");
     assert!(output.status.success(), "podium import failed: {}", String::from_utf8_lossy(&output.stderr));
-    let cli_app = spawn_on(url.clone(), dir).await;
+    let cli_app = spawn_on(url.clone(), Some(dir)).await;
     assert_matches_expected(&cli_app, "MINI2025", &fixture("mini.expected.json"), "podium import").await;
     // Importing it again is refused: the code exists.
     let again = std::process::Command::new(env!("CARGO_BIN_EXE_podium"))

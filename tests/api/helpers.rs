@@ -24,11 +24,12 @@ pub struct TestApp {
     _scratch: Option<Scratch>,
 }
 
-/// What a test's database lives in, removed when the test is done with it.
+/// What a test's database lives in, removed when the test is done with it (each variant is
+/// held for its `Drop` alone).
+#[allow(dead_code)]
 pub enum Scratch {
     Dir(tempdir::TempDir),
-    // Held for its `Drop` alone.
-    Postgres(#[allow(dead_code)] PgDatabase),
+    Postgres(PgDatabase),
 }
 
 /// A PostgreSQL database of one test, dropped with this guard; connections still open to it
@@ -99,20 +100,20 @@ pub fn fresh_sqlite() -> (String, tempdir::TempDir) {
     (url, tempdir::TempDir(dir))
 }
 
-pub async fn database_url(backend: Backend) -> Option<(String, Option<Scratch>)> {
+pub async fn database_url(backend: Backend) -> Option<(String, Scratch)> {
     match backend {
         Backend::Sqlite => {
             let (url, dir) = fresh_sqlite();
-            Some((url, Some(Scratch::Dir(dir))))
+            Some((url, Scratch::Dir(dir)))
         }
-        Backend::Postgres => fresh_postgres().await.map(|db| (db.url.clone(), Some(Scratch::Postgres(db)))),
+        Backend::Postgres => fresh_postgres().await.map(|db| (db.url.clone(), Scratch::Postgres(db))),
     }
 }
 
 /// Starts the server on a fresh database; `None` when the backend is unavailable (skipped).
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let (url, scratch) = database_url(backend).await?;
-    Some(spawn_on(url, scratch).await)
+    Some(spawn_on(url, Some(scratch)).await)
 }
 
 pub async fn spawn_on(url: String, scratch: Option<Scratch>) -> TestApp {
@@ -122,7 +123,7 @@ pub async fn spawn_on(url: String, scratch: Option<Scratch>) -> TestApp {
 /// Starts the server with settings of a test's own (caps, the live rate).
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let (url, scratch) = database_url(backend).await?;
-    Some(spawn_with(url, scratch, configure).await)
+    Some(spawn_with(url, Some(scratch), configure).await)
 }
 
 pub async fn spawn_with(url: String, scratch: Option<Scratch>, configure: impl FnOnce(&mut Settings)) -> TestApp {

@@ -1,7 +1,7 @@
 //! HTTPS for the venue (`--tls-self-signed`): the CA over plain HTTP, redirects to HTTPS on
 //! the same port, the API over HTTPS, and the live protocol over `wss://` (the same tests as
 //! over `ws://`).
-use crate::helpers::{Backend, Scratch, TestApp, database_url, spawn_with};
+use crate::helpers::{Scratch, TestApp, fresh_sqlite, spawn_with};
 use crate::{live, live_limits};
 use podium::config::TlsSource;
 use reqwest::StatusCode;
@@ -28,15 +28,10 @@ pub fn client_config(ca_pem: &[u8]) -> Arc<rustls::ClientConfig> {
 /// A server on SQLite speaking HTTPS with a venue CA kept beside its database (both are
 /// removed with the app).
 async fn spawn_https(live_rate: Option<f64>) -> Option<(TestApp, std::path::PathBuf)> {
-    let (url, dir, tls_dir) = match database_url(Backend::Sqlite).await? {
-        (url, Some(Scratch::Dir(dir))) => {
-            let tls_dir = dir.0.join("tls");
-            (url, Some(Scratch::Dir(dir)), tls_dir)
-        }
-        _ => panic!("a SQLite database lives in a folder"),
-    };
+    let (url, dir) = fresh_sqlite();
+    let tls_dir = dir.0.join("tls");
     let source = TlsSource::SelfSigned { dir: tls_dir.clone(), names: vec!["podium.venue".into()] };
-    let app = spawn_with(url, dir, |s| {
+    let app = spawn_with(url, Some(Scratch::Dir(dir)), |s| {
         s.tls = Some(source);
         if let Some(rate) = live_rate {
             s.live_rate = rate;
