@@ -2,6 +2,7 @@
 use super::convert;
 use super::db::{Db, Tx};
 use super::error::StoreError;
+use super::sqlite_marks;
 use crate::model::Competition;
 use crate::model::build::Builder;
 use crate::model::record::MarkRecord;
@@ -73,9 +74,18 @@ pub async fn load(db: &Db, id: Uuid) -> Result<Option<Records>, StoreError> {
 }
 
 /// A competition's model, its marks streamed from the database into it one row at a time
-/// (never all held as rows or records at once); `None` when it does not exist.
+/// (never all held as rows or records at once); `None` when it does not exist. On SQLite the
+/// marks are read on one thread (see [`sqlite_marks`]).
 pub async fn load_model(db: &Db, id: Uuid) -> Result<Option<Competition>, StoreError> {
-    model_from(&db.pool, id).await
+    if !db.is_sqlite() {
+        return model_from(&db.pool, id).await;
+    }
+    let Some(records) = load_from(&db.pool, id).await? else {
+        return Ok(None);
+    };
+    let conn = db.pool.get_sqlite_connection_pool().acquire().await.map_err(sqlite_marks::sqlx_error)?;
+    let builder = sqlite_marks::read(conn, id, Builder::new(records), Builder::add_mark).await?;
+    Ok(Some(builder.finish(None, &[])))
 }
 
 /// The same, inside a write transaction: after [`lock_skills`], what it reads of those
@@ -97,7 +107,7 @@ async fn model_from<C: ConnectionTrait + StreamTrait + Send>(
 }
 
 /// Every mark of a competition in storage order, one at a time.
-async fn stream_marks<C: ConnectionTrait + StreamTrait + Send>(
+pub(super) async fn stream_marks<C: ConnectionTrait + StreamTrait + Send>(
     db: &C,
     id: Uuid,
     mut each: impl FnMut(MarkRecord),

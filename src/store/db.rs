@@ -42,6 +42,11 @@ impl Db {
         self.pool.get_database_backend() == DbBackend::Postgres
     }
 
+    /// Whether this is SQLite (one instance, one file).
+    pub fn is_sqlite(&self) -> bool {
+        self.pool.get_database_backend() == DbBackend::Sqlite
+    }
+
     /// How the connection pool is used now.
     pub fn pool_use(&self) -> PoolUse {
         fn of<D: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<D>) -> PoolUse {
@@ -94,8 +99,9 @@ fn sqlite_options(url: &str, connections: u32) -> ConnectOptions {
             .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            // Rows of a big read (a competition's marks at load) reach the reading task in
-            // bursts rather than in a hand-off per row.
+            // Rows of a big read (an export's or a backup's marks) reach the reading task in
+            // bursts rather than in a hand-off per row. The cold load reads on one thread
+            // instead (`sqlite_marks`).
             .row_buffer_size(1024)
     });
     options

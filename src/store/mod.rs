@@ -12,6 +12,7 @@ mod error;
 pub mod import;
 pub mod live_seq;
 pub mod notify;
+mod sqlite_marks;
 pub mod tablet;
 pub mod write;
 
