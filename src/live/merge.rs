@@ -28,9 +28,9 @@ fn object(value: &Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
-fn into_object(value: Option<Value>) -> Map<String, Value> {
+fn into_object(value: Value) -> Map<String, Value> {
     match value {
-        Some(Value::Object(map)) => map,
+        Value::Object(map) => map,
         _ => Map::new(),
     }
 }
@@ -72,8 +72,8 @@ fn patch_row(row: &mut Map<String, Value>, patch: Map<String, Value>) {
 }
 
 fn merge_skill(acc: &mut Value, b: Value) {
-    let mut out = into_object(Some(std::mem::take(acc)));
-    let mut b = into_object(Some(b));
+    let mut out = into_object(std::mem::take(acc));
+    let mut b = into_object(b);
     let b_rows = b.remove("rows");
     let b_places: Vec<Option<Value>> = PLACES.iter().map(|(list, _)| b.remove(*list)).collect();
     out.extend(b);
@@ -89,7 +89,7 @@ fn merge_skill(acc: &mut Value, b: Value) {
     if let Some(Value::Array(b_rows)) = b_rows {
         for row in b_rows {
             let Some(i) = row_number(&row) else { continue };
-            let patch = into_object(Some(row));
+            let patch = into_object(row);
             for ((_, field), map) in PLACES.iter().zip(places.iter_mut()) {
                 if patch.contains_key(*field) {
                     map.remove(&i);
@@ -125,11 +125,11 @@ fn merge_skill(acc: &mut Value, b: Value) {
 
 /// Progress rows replace the same skill's earlier row.
 fn merge_progress(acc: &mut Value, b: Value) {
-    let mut skills = match into_object(Some(std::mem::take(acc))).remove("skills") {
+    let mut skills = match into_object(std::mem::take(acc)).remove("skills") {
         Some(Value::Array(skills)) => skills,
         _ => Vec::new(),
     };
-    if let Some(Value::Array(rows)) = into_object(Some(b)).remove("skills") {
+    if let Some(Value::Array(rows)) = into_object(b).remove("skills") {
         for row in rows {
             match skills.iter_mut().find(|r| r.get("skill") == row.get("skill")) {
                 Some(slot) => *slot = row,
