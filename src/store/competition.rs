@@ -12,6 +12,7 @@ use entity::{
     mark_void, skill,
 };
 use futures_util::TryStreamExt;
+use sea_orm::sqlx::SqlitePool;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, StreamTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -77,32 +78,31 @@ pub async fn load(db: &Db, id: Uuid) -> Result<Option<Records>, StoreError> {
 /// (never all held as rows or records at once); `None` when it does not exist. On SQLite the
 /// marks are read on one thread (see [`sqlite_marks`]).
 pub async fn load_model(db: &Db, id: Uuid) -> Result<Option<Competition>, StoreError> {
-    if !db.is_sqlite() {
-        return model_from(&db.pool, id).await;
-    }
-    let Some(records) = load_from(&db.pool, id).await? else {
-        return Ok(None);
-    };
-    let conn = db.pool.get_sqlite_connection_pool().acquire().await.map_err(sqlite_marks::sqlx_error)?;
-    let builder = sqlite_marks::read(conn, id, Builder::new(records), Builder::add_mark).await?;
-    Ok(Some(builder.finish(None, &[])))
+    let sqlite = db.is_sqlite().then(|| db.pool.get_sqlite_connection_pool());
+    model_from(&db.pool, id, sqlite).await
 }
 
 /// The same, inside a write transaction: after [`lock_skills`], what it reads of those
 /// skills cannot change before the transaction ends.
 pub async fn load_model_locked(tx: &Tx, id: Uuid) -> Result<Option<Competition>, StoreError> {
-    model_from(tx.conn(), id).await
+    model_from(tx.conn(), id, None).await
 }
 
+/// The model from `db`; given SQLite's pool, the marks are read on one thread from it (see
+/// `sqlite_marks`) rather than streamed through sqlx.
 async fn model_from<C: ConnectionTrait + StreamTrait + Send>(
     db: &C,
     id: Uuid,
+    sqlite: Option<&SqlitePool>,
 ) -> Result<Option<Competition>, StoreError> {
     let Some(records) = load_from(db, id).await? else {
         return Ok(None);
     };
     let mut builder = Builder::new(records);
-    stream_marks(db, id, |m| builder.add_mark(m)).await?;
+    match sqlite {
+        Some(pool) => builder = sqlite_marks::read(pool, id, builder, Builder::add_mark).await?,
+        None => stream_marks(db, id, |m| builder.add_mark(m)).await?,
+    }
     Ok(Some(builder.finish(None, &[])))
 }
 

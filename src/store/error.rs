@@ -47,6 +47,13 @@ impl StoreError {
     }
 }
 
+/// sqlx used directly (its listener, a pooled connection): a failure of the connection.
+impl From<sea_orm::sqlx::Error> for StoreError {
+    fn from(error: sea_orm::sqlx::Error) -> StoreError {
+        StoreError::Db(DbErr::Conn(RuntimeErr::SqlxError(error.into())))
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {

@@ -32,17 +32,13 @@ pub struct Listener(sea_orm::sqlx::postgres::PgListener);
 impl Listener {
     pub async fn connect(db: &Db) -> Result<Listener, StoreError> {
         let pool = db.pool.get_postgres_connection_pool();
-        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await.map_err(sqlx_error)?;
-        listener.listen(CHANNEL).await.map_err(sqlx_error)?;
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
         Ok(Listener(listener))
     }
 
     /// The next notification's payload.
     pub async fn recv(&mut self) -> Result<String, StoreError> {
-        Ok(self.0.recv().await.map_err(sqlx_error)?.payload().to_owned())
+        Ok(self.0.recv().await?.payload().to_owned())
     }
-}
-
-fn sqlx_error(error: sea_orm::sqlx::Error) -> StoreError {
-    StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into())))
 }

@@ -15,14 +15,14 @@ use super::convert::{MARK_COLUMNS, MarkColumns, mark_record_of};
 use super::error::StoreError;
 use crate::model::record::MarkRecord;
 use entity::mark;
-use sea_orm::sqlx::{Sqlite, pool::PoolConnection};
+use sea_orm::sqlx::SqlitePool;
 use sea_orm::{ColumnTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
 /// Every mark of a competition in storage order, each given to `each` with `state`, on a
-/// blocking thread; returns `state`.
+/// blocking thread holding one of `pool`'s connections; returns `state`.
 pub async fn read<S: Send + 'static>(
-    mut conn: PoolConnection<Sqlite>,
+    pool: &SqlitePool,
     competition: Uuid,
     state: S,
     each: fn(&mut S, MarkRecord),
@@ -34,10 +34,11 @@ pub async fn read<S: Send + 'static>(
         .order_by_asc(mark::Column::Seq)
         .build(DbBackend::Sqlite)
         .sql;
+    let mut conn = pool.acquire().await?;
     let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let mut state = state;
-        let mut handle = runtime.block_on(conn.lock_handle()).map_err(sqlx_error)?;
+        let mut handle = runtime.block_on(conn.lock_handle())?;
         // SAFETY: the handle is a live connection that sqlx's worker thread leaves alone
         // while `handle` (the lock) lives; `db` borrows it (rusqlite never closes a handle
         // made by `from_handle`) and is dropped first, its statement finalized.
@@ -96,10 +97,6 @@ fn failed(error: rusqlite::Error) -> StoreError {
     StoreError::Db(DbErr::Custom(format!("reading the marks failed: {error}")))
 }
 
-pub(super) fn sqlx_error(error: sea_orm::sqlx::Error) -> StoreError {
-    StoreError::Db(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error.into())))
-}
-
 #[cfg(test)]
 #[allow(clippy::expect_used)]
 mod tests {
@@ -128,8 +125,7 @@ mod tests {
 
         let mut streamed = Vec::new();
         super::super::competition::stream_marks(&db.pool, id, |m| streamed.push(m)).await.expect("stream");
-        let conn = db.pool.get_sqlite_connection_pool().acquire().await.expect("a connection");
-        let read = read(conn, id, Vec::new(), Vec::push).await.expect("read");
+        let read = read(db.pool.get_sqlite_connection_pool(), id, Vec::new(), Vec::push).await.expect("read");
         assert_eq!(read.len(), count);
         assert_eq!(read[1].supersedes, Some(first));
         assert_eq!(read, streamed);
