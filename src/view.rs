@@ -18,12 +18,15 @@ pub fn result_row(c: &Competition, r: &scoring::EntryResult) -> Value {
     let members = c.entry(&r.entry).map(|e| c.entries[e].members.clone()).unwrap_or_default();
     let criteria: Map<String, Value> =
         r.criteria.iter().map(|(code, v)| (code.to_string(), Value::String(dec(*v)))).collect();
-    json!({
+    let mut row = json!({
         "entry": r.entry, "delegation": r.delegation, "members": members,
         "raw": dec(r.raw), "scaled": r.scaled.map(dec), "rank": r.rank, "medal": r.medal,
-        "status": r.status, "criteria": criteria, "provisional": r.provisional,
+        "status": r.status, "provisional": r.provisional,
         "gaps_accepted": r.gaps_accepted, "marked": r.marked, "expected": r.expected,
-    })
+    });
+    // Moved in: `json!` would copy a built value through serde.
+    row["criteria"] = Value::Object(criteria);
+    row
 }
 
 /// A skill's header: what everyone may see of it.
@@ -64,11 +67,13 @@ pub fn progress_rows(c: &Competition) -> Vec<Value> {
 pub fn progress_row(s: &Skill) -> Value {
     let criteria = criterion_progress(s);
     let done = criteria.iter().filter(|c| c["done"] == Value::Bool(true)).count();
-    json!({
+    let mut row = json!({
         "skill": s.code(), "name": s.spec.name, "names": s.spec.names, "state": s.state,
-        "marked": s.result.marked, "expected": s.result.expected,
-        "criteria": criteria, "criteria_done": done, "activity": activity(s),
-    })
+        "marked": s.result.marked, "expected": s.result.expected, "criteria_done": done,
+    });
+    row["criteria"] = Value::Array(criteria);
+    row["activity"] = Value::Array(activity(s));
+    row
 }
 
 /// Marks have and needed per criterion, over the skill's active entries.

@@ -67,12 +67,17 @@ pub fn snapshot(c: &Competition, channel: &Channel) -> Option<Value> {
                 skill_header(c, s)
             }
         }
-        Channel::Progress => json!({ "skills": progress_rows(c) }),
+        Channel::Progress => progress_data(progress_rows(c)),
         Channel::Medals => medals(c),
         Channel::Judge(code) => judge(c, c.judge(code)?),
         Channel::Ceremony => super::broadcast::ceremony_snapshot(c),
         Channel::Broadcast => super::broadcast::broadcast_snapshot(c),
     })
+}
+
+/// The progress channel's data: `{"skills": rows}`, the rows moved in (not copied by `json!`).
+fn progress_data(rows: Vec<Value>) -> Value {
+    with(json!({}), "skills", Value::Array(rows))
 }
 
 fn medals(c: &Competition) -> Value {
@@ -117,7 +122,7 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
     // replaced skill (a mark, a lock, a status) has nearly always moved its row: it is sent
     // without building the old row to compare.
     if before.skills.len() != after.skills.len() {
-        let data = json!({"skills": progress_rows(after)});
+        let data = progress_data(progress_rows(after));
         out.push(Change { channel: Channel::Progress, kind: ChangeKind::Snapshot, data });
     } else {
         let changed: Vec<Value> = skills
@@ -129,11 +134,7 @@ pub fn changes(before: &Competition, after: &Competition, skills: &[String]) -> 
             })
             .collect();
         if !changed.is_empty() {
-            out.push(Change {
-                channel: Channel::Progress,
-                kind: ChangeKind::Delta,
-                data: json!({ "skills": changed }),
-            });
+            out.push(Change { channel: Channel::Progress, kind: ChangeKind::Delta, data: progress_data(changed) });
         }
     }
     // The medal table counts published skills only: marks (never on a published skill)

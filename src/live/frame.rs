@@ -19,22 +19,27 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// A `snapshot` or `delta` of a channel.
+    /// A `snapshot` or `delta` of a channel. The text is written in place, its keys in the
+    /// order serde_json's map keeps them: a `json!` around `data` would first copy the whole
+    /// payload, value by value, through serde.
     pub fn channel(channel: &Channel, snapshot: bool, from: i64, seq: i64, data: &Value) -> Frame {
         let kind = if snapshot { "snapshot" } else { "delta" };
-        let mut text = serde_json::json!({ "type": kind, "channel": channel.name(), "seq": seq, "data": data });
+        let mut text = Vec::with_capacity(256);
+        text.extend_from_slice(b"{\"channel\":");
+        json_into(&mut text, &channel.name());
+        text.extend_from_slice(b",\"data\":");
+        json_into(&mut text, data);
         if !snapshot && from < seq {
             // A merged delta says which changes it covers.
-            if let Some(map) = text.as_object_mut() {
-                map.insert("from".into(), Value::from(from));
-            }
+            text.extend_from_slice(format!(",\"from\":{from}").as_bytes());
         }
+        text.extend_from_slice(format!(",\"seq\":{seq},\"type\":\"{kind}\"}}").as_bytes());
         Frame {
             channel: Some(channel.clone()),
             seq,
             from: if snapshot { 1 } else { from },
             snapshot,
-            bytes: text_frame(text.to_string().as_bytes()),
+            bytes: text_frame(&text),
         }
     }
 
@@ -48,6 +53,11 @@ impl Frame {
     pub fn text(&self) -> &[u8] {
         &self.bytes[header_len(self.bytes.len())..]
     }
+}
+
+/// Appends `value`'s JSON text (a string or a `Value` cannot fail to serialize).
+fn json_into(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) {
+    let _ = serde_json::to_writer(out, value);
 }
 
 fn header_len(total: usize) -> usize {
@@ -115,6 +125,22 @@ mod tests {
             };
             assert_eq!((declared, header_len(bytes.len())), (len, header));
             assert_eq!(bytes.len(), header + len);
+        }
+    }
+
+    #[test]
+    fn channel_frames_are_the_text_serde_json_writes() {
+        let data = serde_json::json!({"rows": [{"i": 3, "raw": "71.25", "names": {"zh": "焊接"}}], "ranks": [3, 1]});
+        for (snapshot, from, seq) in [(true, 1, 9), (false, 9, 9), (false, 4, 9)] {
+            let channel = Channel::Skill("WELD \"A\"".into());
+            let frame = Frame::channel(&channel, snapshot, from, seq, &data);
+            let mut expected = serde_json::json!({
+                "type": if snapshot { "snapshot" } else { "delta" }, "channel": channel.name(), "seq": seq, "data": data,
+            });
+            if !snapshot && from < seq {
+                expected["from"] = from.into();
+            }
+            assert_eq!(frame.text(), expected.to_string().as_bytes());
         }
     }
 
