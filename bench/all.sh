@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every figure of BENCHMARKS.md on the checked-out commit, in one run (about 12 minutes):
+# Every figure of BENCHMARKS.md on the checked-out commit, in one run (about 16 minutes):
 # the mark path on SQLite and PostgreSQL (Unix socket), the mark path with 1,000 viewers, the
 # fan-out against the Node peer and the kernel floor (--live-rate 50 and the default 10, one
 # and two server cores), and the cold load of the 90,000-mark competition. Results in
@@ -29,7 +29,9 @@ for cb in "32 1" "256 1" "32 10"; do
   marks "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/podium_bench" $cb 0 postgres
 done
 # Fan-out against the peer and the floor.
-VIEWERS="1000 5000 10000" RATE=20 UPDATES=200 LIVE_RATE=50 OUT=$R/curves50.jsonl bash bench/curves.sh > $R/curves50.txt 2>&1
+# 1,000 and 5,000 viewers three times each (the ratios' median and spread), 10,000 once.
+VIEWERS="1000 5000" REPEAT=3 RATE=20 UPDATES=200 LIVE_RATE=50 OUT=$R/curves50.jsonl bash bench/curves.sh > $R/curves50.txt 2>&1
+VIEWERS="10000" RATE=20 UPDATES=200 LIVE_RATE=50 OUT=$R/curves50-10k.jsonl bash bench/curves.sh > $R/curves50-10k.txt 2>&1
 VIEWERS="1000" RATE=20 UPDATES=200 LIVE_RATE=10 OUT=$R/curves10.jsonl bash bench/curves.sh > $R/curves10.txt 2>&1
 VIEWERS="5000" RATE=20 UPDATES=200 LIVE_RATE=50 SERVER_CORES=0,1 OUT=$R/curves2core.jsonl bash bench/curves.sh > $R/curves2core.txt 2>&1
 bash bench/coldload.sh > $R/coldload.txt 2>&1

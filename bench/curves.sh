@@ -20,6 +20,7 @@ OUT=${OUT:-/tmp/podium-curves.jsonl}
 PORT=${PORT:-28090}
 SERVER_CORES=${SERVER_CORES:-0}
 LIVE_RATE=${LIVE_RATE:-10}
+REPEAT=${REPEAT:-1}
 FLOOR_SRC=${FLOOR_SRC:-../shared/bench/floor.c}
 : > "$OUT"
 cargo build --release -q -p podium -p podium-load
@@ -28,7 +29,7 @@ mkdir -p "$PEER_DIR"
 
 wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
-for n in $VIEWERS; do
+for n in $(for v in $VIEWERS; do for _ in $(seq 1 "$REPEAT"); do echo "$v"; done; done); do
   rm -f /tmp/podium-curves.db*
   PODIUM_ADMIN_PASSWORD=bench PODIUM_LOG=warn taskset -c "$SERVER_CORES" ./target/release/podium \
     --db "sqlite:///tmp/podium-curves.db?mode=rwc" serve --no-demo --bind "127.0.0.1:$PORT" \
@@ -68,10 +69,13 @@ PY
 done
 
 python3 - "$OUT" <<'PY'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-floors = {r["viewers_connected"]: r for r in rows if r["target"] == "floor"}
-peers = {r["viewers_connected"]: r for r in rows if r["target"] == "peer"}
+# Each Podium run is paired with the peer and floor runs that follow it at the same count.
+def following(k, target, n):
+    return next((r for r in rows[k + 1:] if r["target"] == target and r["viewers_connected"] == n), None)
+rounds = [(r, following(k, "peer", r["viewers_connected"]), following(k, "floor", r["viewers_connected"]))
+          for k, r in enumerate(rows) if r["target"] == "podium"]
 rows = [r for r in rows if r["target"] != "floor"]
 print(f"{'target':7} {'viewers':>7} {'rate/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'all p50':>7} {'deliv/s':>8} {'cpu ms/1k':>9} {'KB/conn':>7} {'B/upd':>6} {'missing':>7}")
 for r in rows:
@@ -81,18 +85,24 @@ for r in rows:
           f"{r.get('server_rss_kb_per_connection') or 0:>7.1f} {r['bytes_per_update_frame']:>6.0f} {r['missing_deliveries']:>7}")
 print()
 print("CPU per delivery (µs): Podium, the peer, the kernel floor (best / mean of 20 rounds), ratios")
-for r in rows:
-    if r["target"] != "podium":
-        continue
-    n = r["viewers_connected"]
-    mine = r.get("server_cpu_ms_per_1000_deliveries") or 0
-    peer = (peers.get(n) or {}).get("server_cpu_ms_per_1000_deliveries")
-    floor = floors.get(n)
+ratios = {}
+for mine_row, peer_row, floor in rounds:
+    n = mine_row["viewers_connected"]
+    mine = mine_row.get("server_cpu_ms_per_1000_deliveries") or 0
+    peer = (peer_row or {}).get("server_cpu_ms_per_1000_deliveries")
     line = f"{n:>7} viewers: podium {mine:.2f}"
+    got = ratios.setdefault(n, {"peer": [], "best": [], "mean": []})
     if peer:
         line += f"  peer {peer:.2f}  podium/peer {mine / peer:.2f}"
+        got["peer"].append(mine / peer)
     if floor:
-        line += (f"  floor {floor['floor_best_us_per_send']:.2f} / {floor['floor_mean_us_per_send']:.2f}"
-                 f"  podium/floor {mine / floor['floor_best_us_per_send']:.2f} / {mine / floor['floor_mean_us_per_send']:.2f}")
+        best, mean = floor["floor_best_us_per_send"], floor["floor_mean_us_per_send"]
+        line += f"  floor {best:.2f} / {mean:.2f}  podium/floor {mine / best:.2f} / {mine / mean:.2f}"
+        got["best"].append(mine / best)
+        got["mean"].append(mine / mean)
     print(line)
+for n, got in ratios.items():
+    if len(got["peer"]) > 1 or len(got["best"]) > 1:
+        med = lambda xs: f"{statistics.median(xs):.2f} (of {len(xs)}: {min(xs):.2f}-{max(xs):.2f})" if xs else "-"
+        print(f"{n:>7} viewers, medians: podium/peer {med(got['peer'])}  podium/floor best {med(got['best'])}  mean {med(got['mean'])}")
 PY
