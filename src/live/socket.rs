@@ -117,6 +117,13 @@ impl Wire for Socket {
         }
     }
 
+    fn raw_fd(&self) -> Option<std::os::fd::RawFd> {
+        match self {
+            Socket::Plain(tcp) => Wire::raw_fd(tcp),
+            Socket::Tls(_) => None,
+        }
+    }
+
     fn backlog(&self) -> bool {
         match self {
             Socket::Plain(_) => false,
