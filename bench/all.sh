@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every figure of BENCHMARKS.md on the checked-out commit, in one run (about 16 minutes):
+# Every figure of BENCHMARKS.md on the checked-out commit, in one run (about 10 minutes):
 # the mark path on SQLite and PostgreSQL (Unix socket), the mark path with 1,000 viewers, the
 # fan-out against the Node peer and the kernel floor (--live-rate 50 and the default 10, one
 # and two server cores), and the cold load of the 90,000-mark competition. Results in
