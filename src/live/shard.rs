@@ -189,6 +189,22 @@ struct Slot {
 }
 
 impl Slot {
+    fn new(wire: Rc<dyn Wire>, competition: Uuid, wake: Rc<Notify>) -> Slot {
+        Slot {
+            fd: wire.raw_fd(),
+            wire,
+            competition,
+            last: Seqs::default(),
+            pending: VecDeque::new(),
+            pending_bytes: 0,
+            behind: Vec::new(),
+            wake,
+            last_sent: Instant::now(),
+            broken: false,
+            closing: false,
+        }
+    }
+
     /// Writes bytes now if nothing is queued, else queues them (bounded). Returns false when
     /// the queue is full and the bytes were not taken.
     fn write(&mut self, bytes: &Bytes, stats: &Stats) -> bool {
@@ -393,20 +409,7 @@ impl Shard {
     }
 
     pub fn attach(&self, conn: ConnId, competition: Uuid, wire: Rc<dyn Wire>, wake: Rc<Notify>) {
-        let slot = Slot {
-            fd: wire.raw_fd(),
-            wire,
-            competition,
-            last: Seqs::default(),
-            pending: VecDeque::new(),
-            pending_bytes: 0,
-            behind: Vec::new(),
-            wake,
-            last_sent: Instant::now(),
-            broken: false,
-            closing: false,
-        };
-        self.0.borrow_mut().slots.insert(conn, slot);
+        self.0.borrow_mut().slots.insert(conn, Slot::new(wire, competition, wake));
     }
 
     pub fn detach(&self, conn: ConnId) {

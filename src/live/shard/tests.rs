@@ -21,19 +21,8 @@ impl Wire for Stalled {
 #[test]
 fn a_viewer_that_does_not_read_holds_a_bounded_queue_and_later_catches_up() {
     let wire = Rc::new(Stalled(Cell::new(false)));
-    let mut slot = Slot {
-        fd: None,
-        wire: wire.clone(),
-        competition: Uuid::nil(),
-        last: Seqs(smallvec::smallvec![(1, Channel::Progress, 0)]),
-        pending: VecDeque::new(),
-        pending_bytes: 0,
-        behind: Vec::new(),
-        wake: Rc::new(Notify::new()),
-        last_sent: Instant::now(),
-        broken: false,
-        closing: false,
-    };
+    let mut slot = Slot::new(wire.clone(), Uuid::nil(), Rc::new(Notify::new()));
+    slot.last = Seqs(smallvec::smallvec![(1, Channel::Progress, 0)]);
     let stats = Stats::default();
     let data = serde_json::json!({ "skills": [{ "pad": "x".repeat(1000) }] });
     for seq in 1..=1000 {
@@ -58,24 +47,6 @@ fn a_viewer_that_does_not_read_holds_a_bounded_queue_and_later_catches_up() {
     assert!(matches!(slot.deliver(&Channel::Progress, &stale, &stats), Delivery::Skipped));
 }
 
-/// The slot of a real socket: written through its descriptor, through the socket once full.
-fn tcp_slot(stream: tokio::net::TcpStream) -> Slot {
-    let wire: Rc<dyn Wire> = Rc::new(stream);
-    Slot {
-        fd: wire.raw_fd(),
-        wire,
-        competition: Uuid::nil(),
-        last: Seqs::default(),
-        pending: VecDeque::new(),
-        pending_bytes: 0,
-        behind: Vec::new(),
-        wake: Rc::new(Notify::new()),
-        last_sent: Instant::now(),
-        broken: false,
-        closing: false,
-    }
-}
-
 #[tokio::test]
 async fn a_real_socket_that_fills_up_gets_every_byte_in_order_once_its_reader_drains_it() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -83,7 +54,8 @@ async fn a_real_socket_that_fills_up_gets_every_byte_in_order_once_its_reader_dr
     let (server, _) = listener.accept().await.unwrap();
     socket2::SockRef::from(&server).set_send_buffer_size(4096).unwrap();
     socket2::SockRef::from(&client).set_recv_buffer_size(4096).unwrap();
-    let mut slot = tcp_slot(server);
+    // A plain socket's slot writes through its descriptor, through the socket once full.
+    let mut slot = Slot::new(Rc::new(server), Uuid::nil(), Rc::new(Notify::new()));
     assert!(slot.fd.is_some(), "a plain socket is written through its descriptor");
     let stats = Stats::default();
     // Numbered frames until the socket takes no more, then a few that wait in the queue.
