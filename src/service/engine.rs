@@ -14,9 +14,12 @@ use crate::model::record::SessionRecord;
 use crate::model::{
     Caller, Command, Competition, Decision, MarkGroup, MarkIn, Outcome, Write, decide, redeem_login_code,
 };
+use crate::store::sqlite_writer::SqliteWriter;
 use crate::store::{self, Db, StoreError, Tx};
 use crate::telemetry::Metrics;
 use chrono::Utc;
+use rustc_hash::FxHashMap;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -372,38 +375,15 @@ impl Worker {
         };
         let keys: Vec<String> = changes.iter().map(|c| c.channel.key()).collect();
         let id = before.id;
-        let tx = match tx {
-            Some(tx) => tx,
-            None => self.db.begin().await?,
+        let (seqs, numbered) = match (tx, self.db.mark_writer()) {
+            // Marks on SQLite: the whole transaction in one hand-off (nothing to notify).
+            (None, Some(writer)) if SqliteWriter::takes(&decision.writes) => {
+                let stored = writer.store(id, &decision.guards, &decision.writes, &decision.audit, &keys).await?;
+                (stored.seqs, number(changes, keys, &stored.live))
+            }
+            (tx, _) => self.transact(tx, id, &decision, changes, keys).await?,
         };
-        store::write::guard(&tx, &decision.guards).await?;
-        let seqs = store::write::apply(&tx, id, &decision.writes).await?;
-        store::write::audit(&tx, id, &decision.audit).await?;
-        let numbers = store::live_seq::advance(&tx, id, &keys).await?;
-        let numbered: Vec<(Change, i64)> = changes
-            .into_iter()
-            .zip(keys)
-            .map(|(change, key)| (change, numbers.get(&key).copied().unwrap_or(0)))
-            .collect();
-        // A reissued code ends the judge's sessions: their sockets drop to the public view.
-        let revoked: Vec<Revocation> = decision
-            .writes
-            .iter()
-            .filter_map(|w| match w {
-                Write::RevokeJudgeSessions(judge) => Some(Revocation::Judge(*judge)),
-                _ => None,
-            })
-            .collect();
-        if self.db.is_postgres() && decision.model.is_some() {
-            for payload in relay::encode(self.instance, id, &numbered) {
-                store::notify::notify(&tx, payload).await?;
-            }
-            for revocation in &revoked {
-                store::notify::notify(&tx, relay::encode_revocation(self.instance, *revocation)).await?;
-            }
-        }
-        tx.commit().await?;
-        for revocation in revoked {
+        for revocation in revocations(&decision.writes) {
             self.hub.revoke(revocation);
         }
         let Some(mut after) = decision.model.take() else {
@@ -416,6 +396,53 @@ impl Worker {
         self.models.put(after.clone());
         Ok((Some(after), numbered))
     }
+
+    /// Stores a decision in a transaction (the caller's, or a new one): guards, writes,
+    /// audit, live seqs and, on PostgreSQL, the notification other instances relay.
+    async fn transact(
+        &self,
+        tx: Option<Tx>,
+        id: Uuid,
+        decision: &Decision,
+        changes: Vec<Change>,
+        keys: Vec<String>,
+    ) -> Result<(FxHashMap<Uuid, i64>, Vec<(Change, i64)>), StoreError> {
+        let tx = match tx {
+            Some(tx) => tx,
+            None => self.db.begin().await?,
+        };
+        store::write::guard(&tx, &decision.guards).await?;
+        let seqs = store::write::apply(&tx, id, &decision.writes).await?;
+        store::write::audit(&tx, id, &decision.audit).await?;
+        let numbers = store::live_seq::advance(&tx, id, &keys).await?;
+        let numbered = number(changes, keys, &numbers);
+        if self.db.is_postgres() && decision.model.is_some() {
+            for payload in relay::encode(self.instance, id, &numbered) {
+                store::notify::notify(&tx, payload).await?;
+            }
+            for revocation in revocations(&decision.writes) {
+                store::notify::notify(&tx, relay::encode_revocation(self.instance, revocation)).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok((seqs, numbered))
+    }
+}
+
+/// Each change with the seq its channel was given.
+fn number(changes: Vec<Change>, keys: Vec<String>, numbers: &HashMap<String, i64>) -> Vec<(Change, i64)> {
+    changes.into_iter().zip(keys).map(|(change, key)| (change, numbers.get(&key).copied().unwrap_or(0))).collect()
+}
+
+/// A reissued code ends the judge's sessions: their sockets drop to the public view.
+fn revocations(writes: &[Write]) -> Vec<Revocation> {
+    writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::RevokeJudgeSessions(judge) => Some(Revocation::Judge(*judge)),
+            _ => None,
+        })
+        .collect()
 }
 
 fn reply_all(jobs: Vec<MarkJob>, error: impl Fn() -> ApiError) {

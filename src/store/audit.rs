@@ -7,7 +7,7 @@ use entity::audit_event;
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, InsertMany, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -16,10 +16,21 @@ pub(super) async fn insert_many(
     competition_id: Option<Uuid>,
     records: &[AuditRecord],
 ) -> Result<(), StoreError> {
-    let at = Utc::now();
-    // Bounded statements: SQLite allows at most 32766 bound values per statement.
-    for chunk in records.chunks(500) {
-        let rows = chunk.iter().map(|r| audit_event::ActiveModel {
+    for insert in insert_statements(competition_id, records, Utc::now()) {
+        insert.exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// The inserts of audit records, all stamped `at`, in bounded statements (SQLite allows at
+/// most 32766 bound values per statement).
+pub(super) fn insert_statements(
+    competition_id: Option<Uuid>,
+    records: &[AuditRecord],
+    at: DateTime<Utc>,
+) -> impl Iterator<Item = InsertMany<audit_event::ActiveModel>> + '_ {
+    records.chunks(500).map(move |chunk| {
+        audit_event::Entity::insert_many(chunk.iter().map(|r| audit_event::ActiveModel {
             id: NotSet,
             competition_id: Set(competition_id),
             skill_id: Set(r.skill_id),
@@ -30,10 +41,8 @@ pub(super) async fn insert_many(
             before: Set(r.before.clone()),
             after: Set(r.after.clone()),
             reason: Set(r.reason.clone()),
-        });
-        audit_event::Entity::insert_many(rows).exec_without_returning(db).await?;
-    }
-    Ok(())
+        }))
+    })
 }
 
 /// Appends audit records outside a decision (a competition imported).

@@ -1,6 +1,7 @@
 //! Connecting to SQLite or PostgreSQL with the durability settings of DESIGN §5, running
 //! the migrations, and write transactions.
 use super::error::StoreError;
+use super::sqlite_writer::SqliteWriter;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionOptions,
@@ -17,6 +18,8 @@ use std::time::Duration;
 pub struct Db {
     pub(super) pool: DatabaseConnection,
     writer: Option<DatabaseConnection>,
+    /// SQLite on a file: groups of marks are stored through this one (see its module).
+    marks: Option<SqliteWriter>,
 }
 
 impl Db {
@@ -29,17 +32,23 @@ impl Db {
             options.max_connections(16).test_before_acquire_if_idle_for(Duration::from_secs(30));
             let db = Database::connect(options).await?;
             Migrator::up(&db, None).await?;
-            return Ok(Db { pool: db, writer: None });
+            return Ok(Db { pool: db, writer: None, marks: None });
         }
         let db = Database::connect(sqlite_options(url, 8)).await?;
         Migrator::up(&db, None).await?;
         let writer = Database::connect(sqlite_options(url, 1)).await?;
-        Ok(Db { pool: db, writer: Some(writer) })
+        let marks = SqliteWriter::open(url).map_err(|e| DbErr::Custom(e.to_string()))?;
+        Ok(Db { pool: db, writer: Some(writer), marks })
     }
 
     /// Whether this is PostgreSQL (several instances may share it).
     pub fn is_postgres(&self) -> bool {
         self.pool.get_database_backend() == DbBackend::Postgres
+    }
+
+    /// The writer of groups of marks, on SQLite with a file.
+    pub fn mark_writer(&self) -> Option<&SqliteWriter> {
+        self.marks.as_ref()
     }
 
     /// Whether this is SQLite (one instance, one file).

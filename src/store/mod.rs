@@ -13,6 +13,7 @@ pub mod import;
 pub mod live_seq;
 pub mod notify;
 mod sqlite_marks;
+pub mod sqlite_writer;
 pub mod tablet;
 pub mod write;
 

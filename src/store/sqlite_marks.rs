@@ -80,7 +80,8 @@ fn columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<MarkColumns> {
     ))
 }
 
-fn uuid(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
+/// A 16-byte blob as sqlx stores an id.
+pub(super) fn uuid(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Uuid> {
     let bytes = row.get_ref(i)?.as_blob()?;
     Uuid::from_slice(bytes)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, e.into()))

@@ -3,14 +3,20 @@
 use super::convert;
 use super::db::Tx;
 use super::error::StoreError;
+use crate::domain::kinds::SkillState;
+use crate::domain::signoff::AcceptedGaps;
 use crate::model::decision::{AuditRecord, Guard, Write};
+use crate::model::record::MarkRecord;
 use entity::{
     aspect, competition, criterion, delegation, discrepancy_override, entry, entry_member, judge, judge_skill, mark,
     mark_void, session, skill,
 };
 use rustc_hash::FxHashMap;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, InsertMany, IntoActiveModel, QueryFilter,
+    UpdateMany,
+};
 use uuid::Uuid;
 
 /// Bumps the guarded skills' versions; refuses when another writer changed one since the
@@ -19,23 +25,55 @@ pub async fn guard(tx: &Tx, guards: &[Guard]) -> Result<(), StoreError> {
     if guards.is_empty() {
         return Ok(());
     }
-    let mut ids: Vec<Uuid> = guards.iter().map(|g| g.skill).collect();
-    ids.sort_unstable();
+    let ids = guarded_ids(guards);
     // An UPDATE locks rows in whatever order it scans them: lock them in id order first.
     super::competition::lock_skills(tx, &ids).await?;
-    let rows = skill::Entity::update_many()
+    let rows = bump_versions(ids).exec_with_returning(tx.conn()).await.map_err(StoreError::raced)?;
+    let versions: Vec<(Uuid, i64)> = rows.iter().map(|r| (r.id, r.version)).collect();
+    check_guards(guards, &versions)
+}
+
+/// The guarded skills, in id order.
+pub(super) fn guarded_ids(guards: &[Guard]) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = guards.iter().map(|g| g.skill).collect();
+    ids.sort_unstable();
+    ids
+}
+
+pub(super) fn bump_versions(ids: Vec<Uuid>) -> UpdateMany<skill::Entity> {
+    skill::Entity::update_many()
         .col_expr(skill::Column::Version, Expr::col(skill::Column::Version).add(1))
         .filter(skill::Column::Id.is_in(ids))
-        .exec_with_returning(tx.conn())
-        .await
-        .map_err(StoreError::raced)?;
+}
+
+/// Each guarded skill's bumped version (skill, version) must be one past the decision's.
+pub(super) fn check_guards(guards: &[Guard], versions: &[(Uuid, i64)]) -> Result<(), StoreError> {
     for g in guards {
-        match rows.iter().find(|r| r.id == g.skill) {
-            Some(row) if row.version == g.version + 1 => {}
+        match versions.iter().find(|(id, _)| *id == g.skill) {
+            Some((_, version)) if *version == g.version + 1 => {}
             _ => return Err(StoreError::Conflict(format!("skill {} changed meanwhile", g.skill))),
         }
     }
     Ok(())
+}
+
+/// Marks a statement: 13 bound values a row; SQLite allows 32766 a statement.
+pub(super) const MARKS_PER_STATEMENT: usize = 1000;
+
+pub(super) fn insert_marks(competition_id: Uuid, marks: &[MarkRecord]) -> InsertMany<mark::ActiveModel> {
+    mark::Entity::insert_many(marks.iter().map(|m| convert::mark_row(competition_id, m)))
+}
+
+pub(super) fn set_state(
+    id: Uuid,
+    state: SkillState,
+    accepted_gaps: Option<&AcceptedGaps>,
+) -> UpdateMany<skill::Entity> {
+    let accepted = accepted_gaps.and_then(|gaps| serde_json::to_value(gaps).ok());
+    skill::Entity::update_many()
+        .col_expr(skill::Column::State, Expr::value(state))
+        .col_expr(skill::Column::AcceptedGaps, Expr::value(accepted))
+        .filter(skill::Column::Id.eq(id))
 }
 
 /// Performs the writes; returns the `seq` the database gave each new mark.
@@ -45,10 +83,8 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
     for w in writes {
         match w {
             Write::Marks(marks) => {
-                for chunk in marks.chunks(1000) {
-                    // 13 bound values a row; SQLite allows 32766 a statement.
-                    let rows = chunk.iter().map(|m| convert::mark_row(competition_id, m));
-                    let stored = mark::Entity::insert_many(rows).exec_with_returning(db).await.map_err(|e| {
+                for chunk in marks.chunks(MARKS_PER_STATEMENT) {
+                    let stored = insert_marks(competition_id, chunk).exec_with_returning(db).await.map_err(|e| {
                         // Another instance stored the same mark id first: decide again, and
                         // the mark is then a duplicate (or a conflict when its body differs).
                         match e.sql_err() {
@@ -68,13 +104,7 @@ pub async fn apply(tx: &Tx, competition_id: Uuid, writes: &[Write]) -> Result<Fx
                     .await?;
             }
             Write::SkillState { skill: id, state, accepted_gaps } => {
-                let accepted = accepted_gaps.as_ref().and_then(|gaps| serde_json::to_value(gaps).ok());
-                skill::Entity::update_many()
-                    .col_expr(skill::Column::State, Expr::value(*state))
-                    .col_expr(skill::Column::AcceptedGaps, Expr::value(accepted))
-                    .filter(skill::Column::Id.eq(*id))
-                    .exec(db)
-                    .await?;
+                set_state(*id, *state, accepted_gaps.as_ref()).exec(db).await?;
             }
             Write::EntryStatus { entry: id, status } => {
                 entry::Entity::update_many()
