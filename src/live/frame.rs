@@ -3,6 +3,7 @@
 use crate::model::Channel;
 use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::Value;
+use std::io::Write as _;
 
 /// One server frame of the live protocol, ready for the wire.
 #[derive(Debug)]
@@ -29,11 +30,12 @@ impl Frame {
         json_into(&mut text, &channel.name());
         text.extend_from_slice(b",\"data\":");
         json_into(&mut text, data);
+        // Writing into a Vec cannot fail.
         if !snapshot && from < seq {
             // A merged delta says which changes it covers.
-            text.extend_from_slice(format!(",\"from\":{from}").as_bytes());
+            let _ = write!(text, ",\"from\":{from}");
         }
-        text.extend_from_slice(format!(",\"seq\":{seq},\"type\":\"{kind}\"}}").as_bytes());
+        let _ = write!(text, ",\"seq\":{seq},\"type\":\"{kind}\"}}");
         Frame {
             channel: Some(channel.clone()),
             seq,
