@@ -227,7 +227,6 @@ mod tests {
     use crate::domain::kinds::SkillState;
     use crate::model::package::records_from_plan;
     use crate::store::{Db, Tx};
-    use sea_orm::ConnectionTrait;
 
     struct Scratch(std::path::PathBuf);
 
@@ -361,28 +360,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_moved_version_stores_nothing() {
-        let (_dir, _url, db, id, held, version) = fixture().await;
+        let (_dir, url, db, id, held, version) = fixture().await;
         let writer = db.mark_writer().expect("a mark writer").clone();
         let skill = held[0].skill_id;
-        let before = db
-            .pool
-            .query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, "SELECT count(*) AS n FROM mark"))
-            .await
-            .expect("count")
-            .expect("a row")
-            .try_get::<i64>("", "n")
-            .expect("n");
+        let count = || quoted(&url, "SELECT count(*) FROM mark");
+        let before = count();
         let stale = [Guard { skill, version: version - 1 }];
         let result = writer.store(id, &stale, &[Write::Marks(held.clone())], &[], &["skill:S1".to_owned()]).await;
         assert!(matches!(result, Err(StoreError::Conflict(_))), "a moved version is another writer's: {result:?}");
-        let after = db
-            .pool
-            .query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, "SELECT count(*) AS n FROM mark"))
-            .await
-            .expect("count")
-            .expect("a row")
-            .try_get::<i64>("", "n")
-            .expect("n");
+        let after = count();
         assert_eq!(after, before, "nothing of the group was stored");
         assert!(crate::store::live_seq::all(&db, id).await.expect("seqs").is_empty());
         // And the connection is usable again.
