@@ -12,6 +12,9 @@ mod error;
 pub mod import;
 pub mod live_seq;
 pub mod notify;
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod scratch;
 mod sqlite_marks;
 pub mod sqlite_writer;
 pub mod tablet;

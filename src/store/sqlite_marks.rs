@@ -102,27 +102,19 @@ fn failed(error: rusqlite::Error) -> StoreError {
 #[allow(clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::domain::input::Package;
-    use crate::model::package::records_from_plan;
-    use crate::store::Db;
+    use crate::store::scratch::{Scratch, mini_records};
 
     #[tokio::test]
     async fn the_marks_read_on_one_thread_are_the_marks_sqlx_streams() {
-        let dir = std::env::temp_dir().join(format!("podium-unit-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("a scratch folder");
-        let db = Db::connect(&format!("sqlite://{}?mode=rwc", dir.join("marks.db").display())).await.expect("connect");
-        let package: Package =
-            serde_json::from_str(include_str!("../../tests/fixtures/mini.json")).expect("the mini fixture");
-        let Ok(plan) = package.validate() else { panic!("the mini fixture is valid") };
-        let mut records = records_from_plan(&plan, "test", chrono::Utc::now(), Uuid::now_v7);
+        let scratch = Scratch::new().await;
+        let db = &scratch.db;
+        let mut records = mini_records();
         // Every column, the optional ones filled too.
         let first = records.marks[0].id;
         records.marks[1].reason = Some("re-measured, 再次测量".into());
         records.marks[1].supersedes = Some(first);
         let (id, count) = (records.competition.id, records.marks.len());
-        let tx = db.begin().await.expect("begin");
-        super::super::import::insert_competition(&tx, records).await.expect("insert");
-        tx.commit().await.expect("commit");
+        scratch.insert(records).await;
 
         let mut streamed = Vec::new();
         super::super::competition::stream_marks(&db.pool, id, |m| streamed.push(m)).await.expect("stream");
@@ -130,6 +122,5 @@ mod tests {
         assert_eq!(read.len(), count);
         assert_eq!(read[1].supersedes, Some(first));
         assert_eq!(read, streamed);
-        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -223,29 +223,15 @@ fn failed(error: rusqlite::Error) -> StoreError {
 #[allow(clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::domain::input::Package;
     use crate::domain::kinds::SkillState;
-    use crate::model::package::records_from_plan;
-    use crate::store::{Db, Tx};
+    use crate::store::Tx;
+    use crate::store::scratch::{Scratch, mini_records};
 
-    struct Scratch(std::path::PathBuf);
-
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    /// The mini fixture stored but for its last two marks, which are returned.
-    async fn fixture() -> (Scratch, String, Db, Uuid, Vec<crate::model::record::MarkRecord>, i64) {
-        let dir = std::env::temp_dir().join(format!("podium-unit-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("a scratch folder");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("writer.db").display());
-        let db = Db::connect(&url).await.expect("connect");
-        let package: Package =
-            serde_json::from_str(include_str!("../../tests/fixtures/mini.json")).expect("the mini fixture");
-        let Ok(plan) = package.validate() else { panic!("the mini fixture is valid") };
-        let mut records = records_from_plan(&plan, "test", chrono::Utc::now(), Uuid::now_v7);
+    /// The mini fixture stored but for its last two marks, which are returned with their
+    /// skill's version.
+    async fn fixture() -> (Scratch, Uuid, Vec<crate::model::record::MarkRecord>, i64) {
+        let scratch = Scratch::new().await;
+        let mut records = mini_records();
         let mut held = records.marks.split_off(records.marks.len() - 2);
         // Every column filled, and text beyond ASCII.
         held[1].reason = Some("re-measured, 再次测量".into());
@@ -257,10 +243,8 @@ mod tests {
         assert_eq!(held[0].skill_id, held[1].skill_id, "the held marks are of one skill");
         let skill = records.skills.iter().find(|s| s.id == held[0].skill_id).expect("their skill");
         let (id, version) = (records.competition.id, skill.version);
-        let tx = db.begin().await.expect("begin");
-        crate::store::import::insert_competition(&tx, records).await.expect("insert");
-        tx.commit().await.expect("commit");
-        (Scratch(dir), url, db, id, held, version)
+        scratch.insert(records).await;
+        (scratch, id, held, version)
     }
 
     fn audit_of(mark: &crate::model::record::MarkRecord) -> AuditRecord {
@@ -292,7 +276,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_group_is_stored_as_the_transaction_path_stores_it() {
-        let (_dir, url, db, id, held, version) = fixture().await;
+        let (scratch, id, held, version) = fixture().await;
+        let (url, db) = (&scratch.url, &scratch.db);
         let writer = db.mark_writer().expect("a file database has a mark writer").clone();
         let skill = held[0].skill_id;
         let channel = "skill:S1".to_owned();
@@ -328,27 +313,27 @@ mod tests {
         let mut second = held[1].clone();
         second.seq = second_seq;
         assert_eq!(tail, vec![first[0].clone(), second]);
-        assert_eq!(crate::store::live_seq::all(&db, id).await.expect("seqs").get(&channel), Some(&2));
+        assert_eq!(crate::store::live_seq::all(db, id).await.expect("seqs").get(&channel), Some(&2));
 
         // Byte for byte the same column types and encodings (times, ids, JSON, text).
         let columns = "quote(competition_id), quote(skill_id), quote(entry_id), quote(aspect_id), \
                        quote(judge_id), quote(entered_by), quote(created_at), \
                        typeof(id), typeof(value_centi), quote(skill_version)";
         let rows = quoted(
-            &url,
+            url,
             &format!("SELECT {columns} FROM mark WHERE seq IN ({}, {second_seq}) ORDER BY seq", first[0].seq),
         );
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0], rows[1]);
         let audit = quoted(
-            &url,
+            url,
             "SELECT quote(competition_id), quote(skill_id), typeof(at), length(at), quote(actor), quote(action), \
              typeof(before), quote(after) FROM audit_event ORDER BY id DESC LIMIT 2",
         );
         assert_eq!(audit[0], audit[1]);
         // The guard bumped the version; the state was written.
         let skill_row =
-            quoted(&url, &format!("SELECT quote(version), quote(state) FROM skill WHERE id = X'{}'", skill.simple()));
+            quoted(url, &format!("SELECT quote(version), quote(state) FROM skill WHERE id = X'{}'", skill.simple()));
         assert_eq!(
             skill_row,
             vec![vec![
@@ -360,17 +345,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_moved_version_stores_nothing() {
-        let (_dir, url, db, id, held, version) = fixture().await;
+        let (scratch, id, held, version) = fixture().await;
+        let (url, db) = (&scratch.url, &scratch.db);
         let writer = db.mark_writer().expect("a mark writer").clone();
         let skill = held[0].skill_id;
-        let count = || quoted(&url, "SELECT count(*) FROM mark");
+        let count = || quoted(url, "SELECT count(*) FROM mark");
         let before = count();
         let stale = [Guard { skill, version: version - 1 }];
         let result = writer.store(id, &stale, &[Write::Marks(held.clone())], &[], &["skill:S1".to_owned()]).await;
         assert!(matches!(result, Err(StoreError::Conflict(_))), "a moved version is another writer's: {result:?}");
         let after = count();
         assert_eq!(after, before, "nothing of the group was stored");
-        assert!(crate::store::live_seq::all(&db, id).await.expect("seqs").is_empty());
+        assert!(crate::store::live_seq::all(db, id).await.expect("seqs").is_empty());
         // And the connection is usable again.
         let guards = [Guard { skill, version }];
         writer.store(id, &guards, &[Write::Marks(held)], &[], &[]).await.expect("store");
