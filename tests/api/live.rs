@@ -124,11 +124,13 @@ pub async fn a_client_too_far_behind_gets_a_fresh_snapshot(app: TestApp) {
     let mut socket = connect(&app, Some(&app.admin_token)).await;
     send(&mut socket, json!({"subscribe": ["skill:S1"]})).await;
     let s0 = next(&mut socket).await["seq"].as_i64().unwrap();
-    drop(socket);
-    // More changes than the replay ring keeps.
+    // More changes than the replay ring keeps. A mark is answered before its change reaches the
+    // hub, so this socket, still subscribed, waits until the hub has sent the last one.
     for i in 0..300 {
         post_mark(&app, &ja, "S1-BBB", &format!("{}.{:02}", i % 10, i % 100)).await;
     }
+    while next(&mut socket).await["seq"].as_i64() < Some(s0 + 300) {}
+    drop(socket);
     let mut socket = connect(&app, Some(&app.admin_token)).await;
     send(&mut socket, json!({"subscribe": ["skill:S1"], "since": {"skill:S1": s0}})).await;
     let frame = next(&mut socket).await;
