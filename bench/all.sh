@@ -33,6 +33,6 @@ done
 VIEWERS="1000 5000" REPEAT=3 RATE=20 UPDATES=200 LIVE_RATE=50 OUT=$R/curves50.jsonl bash bench/curves.sh > $R/curves50.txt 2>&1
 VIEWERS="10000" RATE=20 UPDATES=200 LIVE_RATE=50 OUT=$R/curves50-10k.jsonl bash bench/curves.sh > $R/curves50-10k.txt 2>&1
 VIEWERS="1000" RATE=20 UPDATES=200 LIVE_RATE=10 OUT=$R/curves10.jsonl bash bench/curves.sh > $R/curves10.txt 2>&1
-VIEWERS="5000" RATE=20 UPDATES=200 LIVE_RATE=50 SERVER_CORES=0,1 OUT=$R/curves2core.jsonl bash bench/curves.sh > $R/curves2core.txt 2>&1
+VIEWERS="1000 5000" RATE=20 UPDATES=200 LIVE_RATE=50 SERVER_CORES=0,1 OUT=$R/curves2core.jsonl bash bench/curves.sh > $R/curves2core.txt 2>&1
 bash bench/coldload.sh > $R/coldload.txt 2>&1
 date -u +%FT%TZ > $R/finished
