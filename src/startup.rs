@@ -268,6 +268,9 @@ where
         .client_request_timeout(Duration::from_secs(5))
         .client_disconnect_timeout(Duration::from_secs(1))
         .h1_allow_half_closed(true)
+        // Live frames and answers are small and latency-bound: Nagle's algorithm would hold a
+        // frame while the one before it is unacknowledged (up to the peer's delayed ACK).
+        .tcp_nodelay(true)
 }
 
 fn json_config() -> web::JsonConfig {
