@@ -78,6 +78,10 @@ impl SqliteWriter {
         conn.busy_timeout(Duration::from_secs(10)).map_err(failed)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(failed)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(failed)?;
+        // A group's multi-row insert touches more pages than SQLite's statement journal keeps
+        // in memory (64 KiB): it would spill to a temporary file, created, written and
+        // deleted in every commit. In memory it is bounded by one statement's pages.
+        conn.pragma_update(None, "temp_store", "MEMORY").map_err(failed)?;
         conn.set_prepared_statement_cache_capacity(PREPARED);
         Ok(Some(SqliteWriter { conn: Arc::new(Mutex::new(conn)) }))
     }
@@ -360,6 +364,16 @@ mod tests {
         // And the connection is usable again.
         let guards = [Guard { skill, version }];
         writer.store(id, &guards, &[Write::Marks(held)], &[], &[]).await.expect("store");
+    }
+
+    #[tokio::test]
+    async fn the_writer_syncs_every_commit_checks_keys_and_journals_statements_in_memory() {
+        let scratch = Scratch::new().await;
+        let writer = scratch.db.mark_writer().expect("a mark writer").clone();
+        let conn = writer.conn.lock().expect("the writer's connection");
+        let pragma = |name: &str| conn.pragma_query_value(None, name, |row| row.get::<_, i64>(0)).expect("pragma");
+        // synchronous FULL is 2, temp_store MEMORY is 2.
+        assert_eq!((pragma("synchronous"), pragma("foreign_keys"), pragma("temp_store")), (2, 1, 2));
     }
 
     #[test]
