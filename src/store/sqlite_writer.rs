@@ -231,9 +231,18 @@ mod tests {
     use crate::store::Tx;
     use crate::store::scratch::{Scratch, mini_records};
 
-    /// The mini fixture stored but for its last two marks, which are returned with their
-    /// skill's version.
-    async fn fixture() -> (Scratch, Uuid, Vec<crate::model::record::MarkRecord>, i64) {
+    /// The mini fixture stored but for its last two marks (`held`, of one skill), with the
+    /// database's mark writer and the skill's version.
+    struct Fixture {
+        scratch: Scratch,
+        writer: SqliteWriter,
+        competition: Uuid,
+        skill: Uuid,
+        version: i64,
+        held: Vec<crate::model::record::MarkRecord>,
+    }
+
+    async fn fixture() -> Fixture {
         let scratch = Scratch::new().await;
         let mut records = mini_records();
         let mut held = records.marks.split_off(records.marks.len() - 2);
@@ -245,10 +254,12 @@ mod tests {
             (held[0].entry_id, held[0].aspect_id, held[0].judge_id);
         held[1].created_at = held[0].created_at;
         assert_eq!(held[0].skill_id, held[1].skill_id, "the held marks are of one skill");
-        let skill = records.skills.iter().find(|s| s.id == held[0].skill_id).expect("their skill");
-        let (id, version) = (records.competition.id, skill.version);
+        let skill = held[0].skill_id;
+        let version = records.skills.iter().find(|s| s.id == skill).expect("their skill").version;
+        let competition = records.competition.id;
         scratch.insert(records).await;
-        (scratch, id, held, version)
+        let writer = scratch.db.mark_writer().expect("a file database has a mark writer").clone();
+        Fixture { scratch, writer, competition, skill, version, held }
     }
 
     fn audit_of(mark: &crate::model::record::MarkRecord) -> AuditRecord {
@@ -280,10 +291,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_group_is_stored_as_the_transaction_path_stores_it() {
-        let (scratch, id, held, version) = fixture().await;
+        let Fixture { scratch, writer, competition: id, skill, version, held } = fixture().await;
         let (url, db) = (&scratch.url, &scratch.db);
-        let writer = db.mark_writer().expect("a file database has a mark writer").clone();
-        let skill = held[0].skill_id;
         let channel = "skill:S1".to_owned();
 
         // The first mark through sea-orm's transaction, the second through the writer, each
@@ -349,10 +358,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_moved_version_stores_nothing() {
-        let (scratch, id, held, version) = fixture().await;
+        let Fixture { scratch, writer, competition: id, skill, version, held } = fixture().await;
         let (url, db) = (&scratch.url, &scratch.db);
-        let writer = db.mark_writer().expect("a mark writer").clone();
-        let skill = held[0].skill_id;
         let count = || quoted(url, "SELECT count(*) FROM mark");
         let before = count();
         let stale = [Guard { skill, version: version - 1 }];
