@@ -77,11 +77,15 @@ def following(k, target, n):
 rounds = [(r, following(k, "peer", r["viewers_connected"]), following(k, "floor", r["viewers_connected"]))
           for k, r in enumerate(rows) if r["target"] == "podium"]
 rows = [r for r in rows if r["target"] != "floor"]
-print(f"{'target':7} {'viewers':>7} {'rate/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'all p50':>7} {'deliv/s':>8} {'cpu ms/1k':>9} {'KB/conn':>7} {'B/upd':>6} {'missing':>7}")
+# Latencies as the viewer read the frame, then (arr) as the frame reached its socket (kernel stamp).
+print(f"{'target':7} {'viewers':>7} {'rate/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'all p50':>7} "
+      f"{'arr p50':>7} {'arr p99':>7} {'arr all':>7} {'deliv/s':>8} {'cpu ms/1k':>9} {'KB/conn':>7} {'B/upd':>6} {'missing':>7}")
 for r in rows:
     l, a = r["latency_ms"], r["all_viewers_ms"]
+    al, aa = r.get("arrival_latency_ms") or {}, r.get("arrival_all_viewers_ms") or {}
     print(f"{r['target']:7} {r['viewers_connected']:>7} {r['achieved_rate']:>6.1f} {l['p50']:>7.1f} {l['p99']:>7.1f} {l['max']:>7.1f} "
-          f"{a['p50']:>7.1f} {r['deliveries_per_s']:>8.0f} {r.get('server_cpu_ms_per_1000_deliveries') or 0:>9.1f} "
+          f"{a['p50']:>7.1f} {al.get('p50', 0):>7.1f} {al.get('p99', 0):>7.1f} {aa.get('p50', 0):>7.1f} "
+          f"{r['deliveries_per_s']:>8.0f} {r.get('server_cpu_ms_per_1000_deliveries') or 0:>9.1f} "
           f"{r.get('server_rss_kb_per_connection') or 0:>7.1f} {r['bytes_per_update_frame']:>6.0f} {r['missing_deliveries']:>7}")
 print()
 print("CPU per delivery (µs): Podium, the peer, the kernel floor (best / mean of 20 rounds), ratios")

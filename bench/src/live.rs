@@ -3,10 +3,12 @@
 //! Viewers connect (paced), then updates are sent at a fixed rate by one sender: for the peer a
 //! text message of `payload` bytes carrying the update number k, for Podium one mark per update
 //! (each changes a total, so it yields one delta with seq = S0 + k). Every viewer records when
-//! each k arrived; latency is arrival − send time of k, on one monotonic clock (same process).
+//! each k was read, and when its bytes reached the viewer's socket (the kernel's stamp, see
+//! `stamp.rs`); latency is either time − send time of k, on one monotonic clock (same process).
 use crate::api::{self, Api};
 use crate::package::{self, LIVE_ASPECTS, LIVE_ENTRIES, LIVE_JUDGE, LIVE_SKILL, aspect_codes, entry_code};
 use crate::proc;
+use crate::stamp::{Clocks, Stamped};
 use crate::stats::{Summary, ms, per_second, round};
 use crate::{LiveArgs, Result, Target};
 use futures_util::{SinkExt, StreamExt};
@@ -19,6 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 
@@ -144,11 +147,13 @@ fn peer_message(k: u32, size: usize) -> String {
 }
 
 fn viewer_config() -> WebSocketConfig {
-    // Thousands of sockets in one process: small eagerly allocated buffers (they grow on demand).
-    WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(0)
+    // Thousands of sockets in one process: small eagerly allocated buffers (they grow on
+    // demand). tungstenite zeroes the room it reads into before every read, the last one that
+    // finds the socket empty too: 1 KiB (a delta is 275-375 bytes) rather than 4 KiB.
+    WebSocketConfig::default().read_buffer_size(1024).write_buffer_size(0)
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket = tokio_tungstenite::WebSocketStream<Stamped>;
 
 pub fn describe(error: &tungstenite::Error) -> String {
     match error {
@@ -158,14 +163,22 @@ pub fn describe(error: &tungstenite::Error) -> String {
     }
 }
 
-/// Opens a viewer socket (the handshake only).
+/// Opens a viewer socket (the handshake only), with the kernel's arrival stamps on.
 async fn connect(url: &str) -> std::result::Result<Socket, String> {
-    let connect = tokio_tungstenite::connect_async_with_config(url, Some(viewer_config()), true);
-    match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
-        Ok(Ok((socket, _))) => Ok(socket),
-        Ok(Err(error)) => Err(describe(&error)),
-        Err(_) => Err("connect timeout".into()),
-    }
+    let connect = async {
+        let request = url.into_client_request().map_err(|e| describe(&e))?;
+        let host = request.uri().host().ok_or_else(|| format!("no host in {}", redact(url)))?;
+        let port = request.uri().port_u16().unwrap_or(80);
+        let tcp =
+            tokio::net::TcpStream::connect((host.trim_matches(['[', ']']), port)).await.map_err(|e| e.to_string())?;
+        tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+        let stream = Stamped::new(tcp).map_err(|e| format!("arrival stamps: {e}"))?;
+        let (socket, _) = tokio_tungstenite::client_async_with_config(request, stream, Some(viewer_config()))
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok(socket)
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, connect).await.unwrap_or_else(|_| Err("connect timeout".into()))
 }
 
 /// Opens a socket to Podium's live endpoint, subscribes to `channel` and waits for its first
@@ -206,12 +219,22 @@ pub enum Signal {
     Done,
 }
 
+/// Update k reached the viewer's socket (the kernel's stamp) and was read.
+#[derive(Clone, Copy)]
+struct Arrival {
+    k: u32,
+    arrived: Instant,
+    read: Instant,
+}
+
 /// What one viewer recorded.
 #[derive(Default)]
 struct Viewer {
     connected: bool,
-    /// (k, arrival) of every update it has, in arrival order.
-    arrivals: Vec<(u32, Instant)>,
+    /// Every update it has, in arrival order.
+    arrivals: Vec<Arrival>,
+    /// Update frames whose read carried no kernel stamp (their read time stands for it).
+    unstamped: u64,
     update_frames: u64,
     update_bytes: u64,
     resnapshots: u64,
@@ -222,6 +245,7 @@ async fn viewer(
     url: Arc<str>,
     protocol: Protocol,
     updates: u32,
+    clocks: Clocks,
     signals: mpsc::UnboundedSender<Signal>,
     mut stop: watch::Receiver<bool>,
 ) -> Viewer {
@@ -238,12 +262,12 @@ async fn viewer(
     let _ = signals.send(Signal::Connected);
     let mut last: u64 = 0;
     let updates = u64::from(updates);
-    // Record (k, now) for every k up to `upto` not yet seen.
-    let record = |me: &mut Viewer, last: &mut u64, upto: u64, at: Instant| {
+    // Record every k up to `upto` not yet seen.
+    let record = |me: &mut Viewer, last: &mut u64, upto: u64, at: Arrival| {
         let upto = upto.min(updates);
         while *last < upto {
             *last += 1;
-            me.arrivals.push((*last as u32, at));
+            me.arrivals.push(Arrival { k: *last as u32, ..at });
         }
     };
     // One registration for the whole run, not one per frame.
@@ -254,18 +278,21 @@ async fn viewer(
             biased;
             _ = &mut stopped => return me,
             frame = socket.next() => {
-                let at = Instant::now();
+                let read = Instant::now();
+                let stamp = socket.get_ref().arrived();
+                let at = Arrival { k: 0, arrived: stamp.map_or(read, |s| clocks.instant(s).min(read)), read };
                 match frame {
                     Some(Ok(Message::Text(text))) => match protocol.parse(&text) {
                         Event::Update(n) => {
                             me.update_frames += 1;
+                            me.unstamped += u64::from(stamp.is_none());
                             me.update_bytes += text.len() as u64;
                             let k = n.saturating_sub(base);
                             match protocol {
                                 // The peer relays each update as sent: a gap is a lost message.
                                 Protocol::Peer if k > last && k <= updates => {
                                     last = k;
-                                    me.arrivals.push((k as u32, at));
+                                    me.arrivals.push(Arrival { k: k as u32, ..at });
                                 }
                                 Protocol::Peer => {}
                                 // A Podium delta has every change up to its seq (coalescing allowed).
@@ -508,9 +535,10 @@ pub async fn run(args: LiveArgs) -> Result<()> {
     let (signal_tx, mut signals) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
     let url: Arc<str> = Arc::from(plan.viewer_url.as_str());
+    let clocks = Clocks::now();
     let ramp_start = Instant::now();
     let tasks = spawn_paced(opened, args.connect_rate, |_| {
-        tokio::spawn(viewer(url.clone(), plan.protocol, args.updates, signal_tx.clone(), stop_rx.clone()))
+        tokio::spawn(viewer(url.clone(), plan.protocol, args.updates, clocks, signal_tx.clone(), stop_rx.clone()))
     })
     .await;
     drop(signal_tx);
@@ -673,37 +701,47 @@ struct Measured {
 
 fn report(args: &LiveArgs, plan: &Plan, sent: &Sent, viewers: &[Viewer], m: &Measured, notes: &[String]) {
     let updates = sent.times.len();
-    let mut latencies = Vec::new();
+    let (mut latencies, mut arrival_latencies) = (Vec::new(), Vec::new());
+    let mut last_read: Vec<Option<Instant>> = vec![None; updates];
     let mut last_arrival: Vec<Option<Instant>> = vec![None; updates];
     let mut got: Vec<u64> = vec![0; updates];
-    let (mut frames, mut bytes, mut resnapshots, mut lost) = (0u64, 0u64, 0u64, BTreeMap::<String, u64>::new());
+    let (mut frames, mut bytes, mut resnapshots, mut unstamped) = (0u64, 0u64, 0u64, 0u64);
+    let mut lost = BTreeMap::<String, u64>::new();
+    let latest = |t: Option<Instant>, at: Instant| Some(t.map_or(at, |t| t.max(at)));
     for v in viewers.iter().filter(|v| v.connected) {
         frames += v.update_frames;
         bytes += v.update_bytes;
         resnapshots += v.resnapshots;
+        unstamped += v.unstamped;
         if let Some(why) = &v.lost {
             *lost.entry(why.clone()).or_default() += 1;
         }
-        for &(k, at) in &v.arrivals {
-            let Some(sent_at) = sent.times.get(k as usize - 1) else { continue };
-            latencies.push(at.saturating_duration_since(*sent_at));
-            let i = k as usize - 1;
+        for a in &v.arrivals {
+            let i = a.k as usize - 1;
+            let Some(sent_at) = sent.times.get(i) else { continue };
+            latencies.push(a.read.saturating_duration_since(*sent_at));
+            arrival_latencies.push(a.arrived.saturating_duration_since(*sent_at));
             got[i] += 1;
-            last_arrival[i] = Some(last_arrival[i].map_or(at, |t| t.max(at)));
+            last_read[i] = latest(last_read[i], a.read);
+            last_arrival[i] = latest(last_arrival[i], a.arrived);
         }
     }
     let deliveries = latencies.len() as u64;
     let expected = updates as u64 * u64::from(m.connected);
     let missing = expected.saturating_sub(deliveries);
     let latency = Summary::of(&mut latencies);
-    // Per update: last arrival − send time, over the updates every connected viewer got.
-    let mut everyone: Vec<Duration> = (0..updates)
-        .filter(|&i| got[i] == u64::from(m.connected) && m.connected > 0)
-        .filter_map(|i| last_arrival[i].map(|at| at.saturating_duration_since(sent.times[i])))
-        .collect();
-    let complete_updates = everyone.len();
-    let everyone = Summary::of(&mut everyone);
-    let span = match (sent.times.first(), last_arrival.iter().flatten().max()) {
+    let arrival_latency = Summary::of(&mut arrival_latencies);
+    // Per update: the last viewer's time − send time, over the updates every connected viewer got.
+    let complete: Vec<usize> = (0..updates).filter(|&i| got[i] == u64::from(m.connected) && m.connected > 0).collect();
+    let everyone_by = |last: &[Option<Instant>]| {
+        let mut times: Vec<Duration> =
+            complete.iter().filter_map(|&i| last[i].map(|at| at.saturating_duration_since(sent.times[i]))).collect();
+        Summary::of(&mut times)
+    };
+    let complete_updates = complete.len();
+    let everyone = everyone_by(&last_read);
+    let everyone_arrived = everyone_by(&last_arrival);
+    let span = match (sent.times.first(), last_read.iter().flatten().max()) {
         (Some(first), Some(last)) => last.saturating_duration_since(*first),
         _ => Duration::ZERO,
     };
@@ -757,6 +795,9 @@ fn report(args: &LiveArgs, plan: &Plan, sent: &Sent, viewers: &[Viewer], m: &Mea
             "send_errors": {"total": send_errors, "by_status": sent.errors, "first": sent.first_error},
             "latency_ms": latency.json(),
             "all_viewers_ms": {"p50": round(everyone.p50), "max": round(everyone.max), "updates": complete_updates},
+            "arrival_latency_ms": arrival_latency.json(),
+            "arrival_all_viewers_ms": {"p50": round(everyone_arrived.p50), "max": round(everyone_arrived.max)},
+            "frames_without_arrival_stamp": unstamped,
             "deliveries": deliveries,
             "deliveries_per_s": round(deliveries_per_s),
             "missing_deliveries": missing,
@@ -800,11 +841,16 @@ fn report(args: &LiveArgs, plan: &Plan, sent: &Sent, viewers: &[Viewer], m: &Mea
     if send_errors > 0 {
         println!("  send errors             {send_errors} (first: {})", sent.first_error.as_deref().unwrap_or(""));
     }
-    println!("  latency per viewer, ms  {}", latency.text());
+    println!("  latency per viewer, ms  {} (read by the viewer)", latency.text());
+    println!("                          {} (at the viewer's socket)", arrival_latency.text());
     println!(
-        "  every viewer has it, ms p50 {:.1}  max {:.1}  (over {complete_updates} of {updates} updates)",
-        everyone.p50, everyone.max
+        "  every viewer has it, ms p50 {:.1}  max {:.1} (read); p50 {:.1}  max {:.1} (at the socket)  \
+         (over {complete_updates} of {updates} updates)",
+        everyone.p50, everyone.max, everyone_arrived.p50, everyone_arrived.max
     );
+    if unstamped > 0 {
+        println!("  note                    {unstamped} update frames had no arrival stamp (their read time counts)");
+    }
     println!("  deliveries              {deliveries} ({deliveries_per_s:.0}/s), missing {missing}");
     println!(
         "  bytes per update frame  {bytes_per_frame:.0}{}",

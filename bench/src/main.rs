@@ -14,6 +14,7 @@ mod live;
 mod marks;
 mod package;
 mod proc;
+mod stamp;
 mod stats;
 
 use clap::{Parser, Subcommand, ValueEnum};
