@@ -77,14 +77,15 @@ pub struct Stats {
     pub sockets: AtomicUsize,
     /// Channel subscriptions of the open sockets.
     pub subscriptions: AtomicUsize,
-    /// Changes merged into a frame held back by the channel's rate.
+    /// Changes merged into a frame held back by the channel's rate, or for a shard still
+    /// writing the channel's previous frame.
     pub coalesced: AtomicU64,
     /// Snapshot frames written to sockets.
     pub snapshots: AtomicU64,
 }
 
 enum Request {
-    AddShard { id: ShardId, tx: mpsc::UnboundedSender<ShardMsg> },
+    AddShard { id: ShardId, tx: mpsc::UnboundedSender<ShardMsg>, handled: Arc<AtomicU64> },
     Loaded { model: Arc<Competition>, seqs: HashMap<String, i64> },
     Forget { competition: Uuid },
     Publish { model: Arc<Competition>, changes: Vec<(Change, i64)>, structure: bool },
@@ -235,9 +236,10 @@ impl Hub {
         Some(Permit { limits: self.limits.clone(), stats: self.stats.clone(), address })
     }
 
-    fn add_shard(&self, tx: mpsc::UnboundedSender<ShardMsg>) -> ShardId {
+    /// A shard's queue; the shard adds one to `handled` for every message it has handled.
+    fn add_shard(&self, tx: mpsc::UnboundedSender<ShardMsg>, handled: Arc<AtomicU64>) -> ShardId {
         let id = ShardId(self.next_shard.fetch_add(1, Ordering::Relaxed));
-        self.ask(Request::AddShard { id, tx });
+        self.ask(Request::AddShard { id, tx, handled });
         id
     }
 
@@ -265,7 +267,7 @@ impl Hub {
 fn handle(state: &mut HubState, request: Request) {
     let now = Instant::now();
     match request {
-        Request::AddShard { id, tx } => state.add_shard(id, tx),
+        Request::AddShard { id, tx, handled } => state.add_shard(id, tx, handled),
         Request::Loaded { model, seqs } => state.loaded(model, seqs),
         Request::Forget { competition } => state.forget(competition),
         Request::Publish { model, changes, structure } => state.publish(model, changes, structure, now),

@@ -13,14 +13,19 @@ use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, IoSlice};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 use tokio::sync::{Notify, mpsc};
 use uuid::Uuid;
+
+mod wire;
+
+pub use wire::Wire;
+use wire::send;
 
 /// Which shard (server thread) a connection lives on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,6 +35,9 @@ pub struct ShardId(pub usize);
 const MAX_PENDING: usize = 64 * 1024;
 /// Slices written at once.
 const MAX_SLICES: usize = 64;
+/// Sockets written to before a frame's fan-out lets the thread's other tasks run (the HTTP
+/// requests and sockets of the same thread): about 1-2 ms of writes.
+const FAN_OUT_STEP: usize = 256;
 
 /// What the hub tells a shard; in order, so a subscription always precedes its frames.
 #[derive(Debug)]
@@ -66,44 +74,6 @@ pub enum ShardMsg {
         code: u16,
         reason: String,
     },
-}
-
-/// The write side of a socket, as the shard needs it.
-pub trait Wire {
-    /// Writes what the socket takes now without waiting; `Ok(0)` when it takes nothing.
-    fn try_write(&self, slices: &[IoSlice<'_>]) -> io::Result<usize>;
-    fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
-    /// Bytes taken by `try_write` that the socket itself has not taken yet (TLS records).
-    fn backlog(&self) -> bool {
-        false
-    }
-    /// The descriptor of a plain TCP socket, which the shard may write to directly.
-    fn raw_fd(&self) -> Option<RawFd> {
-        None
-    }
-}
-
-impl Wire for tokio::net::TcpStream {
-    fn try_write(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
-        let written = match slices {
-            // One frame, as nearly every delivery is: send(2) goes straight to the socket,
-            // where writev(2) first walks the file layer and copies in the iovec array.
-            [one] => self.try_io(tokio::io::Interest::WRITABLE, || send(self.as_raw_fd(), one)),
-            _ => self.try_write_vectored(slices),
-        };
-        match written {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
-            other => other,
-        }
-    }
-
-    fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_write_ready(cx)
-    }
-
-    fn raw_fd(&self) -> Option<RawFd> {
-        Some(self.as_raw_fd())
-    }
 }
 
 /// The shard's number for one competition's channel while sockets subscribe to it: a
@@ -159,15 +129,6 @@ impl Seqs {
     fn channels(&self) -> impl Iterator<Item = &Channel> {
         self.0.iter().map(|(_, c, _)| c)
     }
-}
-
-/// One non-blocking `send(2)` (no SIGPIPE: a closed peer is an error, as with `write`). The
-/// caller keeps the socket open: its stream is borrowed, or held by the same slot.
-fn send(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
-    // SAFETY: the pointer and length are those of a live slice; a descriptor that is not
-    // open makes the call fail, it touches no memory of ours.
-    let sent = unsafe { libc::send(fd, bytes.as_ptr().cast(), bytes.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
-    usize::try_from(sent).map_err(|_| io::Error::last_os_error())
 }
 
 struct Slot {
@@ -380,7 +341,8 @@ impl Shard {
                 return shard.clone();
             }
             let (tx, rx) = mpsc::unbounded_channel();
-            let id = hub.add_shard(tx);
+            let handled = Arc::new(AtomicU64::new(0));
+            let id = hub.add_shard(tx, handled.clone());
             let shard = Shard(Rc::new(RefCell::new(ShardState {
                 id,
                 hub: hub.clone(),
@@ -388,7 +350,7 @@ impl Shard {
                 subs: HashMap::new(),
                 next_channel: 0,
             })));
-            actix_web::rt::spawn(shard.clone().receive(rx));
+            actix_web::rt::spawn(shard.clone().receive(rx, handled));
             *current = Some(shard.clone());
             shard
         })
@@ -398,13 +360,47 @@ impl Shard {
         self.0.borrow().id
     }
 
-    async fn receive(self, mut rx: mpsc::UnboundedReceiver<ShardMsg>) {
+    /// Handles the hub's messages in order, counting them for the hub (which holds a
+    /// channel's next changes back until its previous frame is handled).
+    async fn receive(self, mut rx: mpsc::UnboundedReceiver<ShardMsg>, handled: Arc<AtomicU64>) {
         let mut batch = Vec::with_capacity(64);
         while rx.recv_many(&mut batch, 64).await > 0 {
-            let mut state = self.0.borrow_mut();
             for message in batch.drain(..) {
-                state.handle(message);
+                match message {
+                    ShardMsg::Frame { competition, frame } => self.fan_out(competition, frame).await,
+                    other => self.0.borrow_mut().handle(other),
+                }
+                handled.fetch_add(1, Ordering::Release);
             }
+        }
+    }
+
+    /// Writes a channel frame to its subscribers, [`FAN_OUT_STEP`] sockets at a time. In
+    /// between, the thread's other tasks run: a mark's request waits for one step, not for a
+    /// whole fan-out to thousands of sockets, and its change reaches the hub meanwhile, which
+    /// merges what comes until this frame is written (see the hub's `ShardLink`).
+    async fn fan_out(&self, competition: Uuid, frame: Arc<Frame>) {
+        let Some(channel) = &frame.channel else { return };
+        let key = (competition, channel.clone());
+        let (id, conns) = {
+            let mut state = self.0.borrow_mut();
+            let state = &mut *state;
+            let Some(sub) = state.subs.get(&key) else { return };
+            if sub.conns.len() <= FAN_OUT_STEP {
+                deliver(&mut state.slots, &state.hub, sub.id, competition, &frame, &sub.conns);
+                return;
+            }
+            // Sockets may come and go between steps: the steps go through this list, and a
+            // socket gone meanwhile is skipped.
+            (sub.id, sub.conns.clone())
+        };
+        for (step, part) in conns.chunks(FAN_OUT_STEP).enumerate() {
+            if step > 0 {
+                tokio::task::yield_now().await;
+            }
+            let mut state = self.0.borrow_mut();
+            let state = &mut *state;
+            deliver(&mut state.slots, &state.hub, id, competition, &frame, part);
         }
     }
 
@@ -481,23 +477,15 @@ impl Shard {
 }
 
 impl ShardState {
+    /// Handles a message; a channel frame goes through [`Shard::fan_out`] instead.
     fn handle(&mut self, message: ShardMsg) {
         let stats = self.hub.stats.clone();
         match message {
             ShardMsg::Frame { competition, frame } => {
-                let Some(channel) = &frame.channel else { return };
-                let Some(sub) = self.subs.get(&(competition, channel.clone())) else { return };
-                let mut gaps = Vec::new();
-                for conn in &sub.conns {
-                    let Some(slot) = self.slots.get_mut(conn) else { continue };
-                    let Some(at) = slot.last.position_of(sub.id) else { continue };
-                    match slot.deliver_at(at, channel, &frame, &stats) {
-                        Delivery::Gap => gaps.push((*conn, slot.last.seq_at(at))),
-                        Delivery::Written | Delivery::Skipped | Delivery::Dropped => {}
-                    }
-                }
-                for (conn, last) in gaps {
-                    self.hub.behind(conn, competition, channel.clone(), last);
+                if let Some(channel) = &frame.channel
+                    && let Some(sub) = self.subs.get(&(competition, channel.clone()))
+                {
+                    deliver(&mut self.slots, &self.hub, sub.id, competition, &frame, &sub.conns);
                 }
             }
             ShardMsg::Subscribed { conn, competition, channel, replaced, since, first } => {
@@ -544,6 +532,31 @@ impl ShardState {
                 }
             }
         }
+    }
+}
+
+/// Writes a channel frame (numbered `id` in this shard) to `conns`, those still subscribed;
+/// those it would leave with a gap ask the hub for what they lack.
+fn deliver(
+    slots: &mut FxHashMap<ConnId, Slot>,
+    hub: &Hub,
+    id: ChannelId,
+    competition: Uuid,
+    frame: &Arc<Frame>,
+    conns: &[ConnId],
+) {
+    let Some(channel) = &frame.channel else { return };
+    let mut gaps = Vec::new();
+    for conn in conns {
+        let Some(slot) = slots.get_mut(conn) else { continue };
+        let Some(at) = slot.last.position_of(id) else { continue };
+        match slot.deliver_at(at, channel, frame, &hub.stats) {
+            Delivery::Gap => gaps.push((*conn, slot.last.seq_at(at))),
+            Delivery::Written | Delivery::Skipped | Delivery::Dropped => {}
+        }
+    }
+    for (conn, last) in gaps {
+        hub.behind(conn, competition, channel.clone(), last);
     }
 }
 

@@ -1,7 +1,8 @@
 //! The hub's state, owned by one task (see [`super::Hub`]): per competition its current model
 //! and per channel the last seq, the frames emitted lately (the replay ring), a cached
-//! snapshot, the subscribers and the changes held back by the channel's rate. Plain methods,
-//! so it is tested without a runtime; frames leave through the shards' queues.
+//! snapshot, the subscribers and the changes held back by the channel's rate, or because a
+//! shard is still writing the channel's previous frame. Plain methods, so it is tested
+//! without a runtime; frames leave through the shards' queues.
 mod conns;
 
 pub use conns::{ClientRequest, Revocation};
@@ -16,10 +17,39 @@ use crate::model::{Caller, Channel, Competition};
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 use uuid::Uuid;
+
+/// How soon a channel held back for a busy shard is looked at again.
+const BUSY_RECHECK: Duration = Duration::from_millis(1);
+
+/// A shard's queue, and how far the shard has got through it. A shard that has not yet
+/// written a channel's last frame to all its sockets (one core saturated by the fan-out)
+/// gets the channel's next changes merged into one frame once it has: its queue never holds
+/// two frames of one channel, so it neither grows nor writes stale states in turn.
+pub(super) struct ShardLink {
+    tx: UnboundedSender<ShardMsg>,
+    /// Messages sent to the shard so far.
+    sent: AtomicU64,
+    /// Messages the shard has handled so far (it counts them).
+    handled: Arc<AtomicU64>,
+}
+
+impl ShardLink {
+    /// Sends a message; returns its number in the shard's queue (1, 2, …), or `None` when
+    /// the shard has stopped.
+    fn send(&self, message: ShardMsg) -> Option<u64> {
+        self.tx.send(message).ok()?;
+        Some(self.sent.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    /// Whether the shard has not yet handled its message number `ticket`.
+    fn before(&self, ticket: u64) -> bool {
+        self.handled.load(Ordering::Acquire) < ticket
+    }
+}
 
 /// An emitted frame kept for resuming clients, with its data for merging.
 struct Emitted {
@@ -48,6 +78,8 @@ pub(super) struct ChannelState {
     /// A merged catch-up frame, kept while the channel does not move: lagging viewers at
     /// the same seq share it.
     catch_up: Option<(i64, Arc<Frame>)>,
+    /// The shards the last frame went to, with its number in each one's queue.
+    in_flight: Vec<(ShardId, u64)>,
 }
 
 pub(super) struct CompetitionHub {
@@ -75,7 +107,7 @@ pub(super) type Subs = SortedVecMap<String, Channel>;
 pub struct HubState {
     stats: Arc<Stats>,
     config: LiveConfig,
-    shards: Vec<Option<UnboundedSender<ShardMsg>>>,
+    shards: Vec<Option<ShardLink>>,
     pub(super) competitions: HashMap<Uuid, CompetitionHub>,
     pub(super) conns: HashMap<ConnId, ConnReg>,
 }
@@ -85,23 +117,24 @@ impl HubState {
         HubState { stats, config, shards: Vec::new(), competitions: HashMap::new(), conns: HashMap::new() }
     }
 
-    pub fn add_shard(&mut self, id: ShardId, tx: UnboundedSender<ShardMsg>) {
+    /// A shard's queue; the shard adds one to `handled` for every message it has handled.
+    pub fn add_shard(&mut self, id: ShardId, tx: UnboundedSender<ShardMsg>, handled: Arc<AtomicU64>) {
         if self.shards.len() <= id.0 {
-            self.shards.resize(id.0 + 1, None);
+            self.shards.resize_with(id.0 + 1, || None);
         }
-        self.shards[id.0] = Some(tx);
+        self.shards[id.0] = Some(ShardLink { tx, sent: AtomicU64::new(0), handled });
     }
 
     pub(super) fn send(&self, shard: ShardId, message: ShardMsg) {
-        if let Some(Some(tx)) = self.shards.get(shard.0) {
-            let _ = tx.send(message);
+        if let Some(Some(link)) = self.shards.get(shard.0) {
+            link.send(message);
         }
     }
 
     /// Every socket gets a close frame (the server is stopping).
     pub fn close_all(&self, code: u16, reason: &str) {
-        for tx in self.shards.iter().flatten() {
-            let _ = tx.send(ShardMsg::CloseAll { code, reason: reason.to_owned() });
+        for link in self.shards.iter().flatten() {
+            link.send(ShardMsg::CloseAll { code, reason: reason.to_owned() });
         }
     }
 
@@ -208,19 +241,34 @@ impl HubState {
             }
         }
         for (id, channel) in due {
-            self.emit_held(id, &channel, now);
+            if !self.emit_held(id, &channel, now) {
+                let again = now + BUSY_RECHECK;
+                next = Some(next.map_or(again, |n| n.min(again)));
+            }
         }
         next
     }
 
-    fn emit_held(&mut self, id: Uuid, channel: &Channel, now: Instant) {
-        let Some(hub) = self.competitions.get_mut(&id) else { return };
+    /// Emits a channel's held changes as one frame; false when a shard is still writing the
+    /// channel's previous frame, and they stay held (merging what comes meanwhile).
+    fn emit_held(&mut self, id: Uuid, channel: &Channel, now: Instant) -> bool {
+        let Some(hub) = self.competitions.get_mut(&id) else { return true };
         let model = hub.model.clone();
-        let Some(state) = hub.channels.get_mut(channel) else { return };
-        let Some(held) = state.held.take() else { return };
+        let Some(state) = hub.channels.get_mut(channel) else { return true };
+        if state.held.is_none() {
+            return true;
+        }
+        let links = &self.shards;
+        let busy = |&(shard, ticket): &(ShardId, u64)| {
+            links.get(shard.0).and_then(Option::as_ref).is_some_and(|link| link.before(ticket))
+        };
+        if state.in_flight.iter().any(busy) {
+            return false;
+        }
+        let Some(held) = state.held.take() else { return true };
         state.last_emit = Some(now);
         let (frame, data) = if held.snapshot {
-            let Some(data) = channel::snapshot(&model, channel) else { return };
+            let Some(data) = channel::snapshot(&model, channel) else { return true };
             (Frame::channel(channel, true, 1, held.seq, &data), data)
         } else {
             (Frame::channel(channel, false, held.from, held.seq, &held.data), held.data)
@@ -239,9 +287,14 @@ impl HubState {
         shards.sort_unstable();
         shards.dedup();
         self.stats.frames.fetch_add(1, Ordering::Relaxed);
+        state.in_flight.clear();
         for shard in shards {
-            self.send(shard, ShardMsg::Frame { competition: id, frame: frame.clone() });
+            let Some(Some(link)) = links.get(shard.0) else { continue };
+            if let Some(ticket) = link.send(ShardMsg::Frame { competition: id, frame: frame.clone() }) {
+                state.in_flight.push((shard, ticket));
+            }
         }
+        true
     }
 
     /// What a subscriber with `last` needs of a channel: nothing, the emitted frames after it

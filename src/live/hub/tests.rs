@@ -1,11 +1,13 @@
 //! The hub's state without a runtime: frames reach the shards once per shard, replays come
-//! from the ring (merged), rates merge fast changes, and the policy decides every channel.
+//! from the ring (merged), rates and busy shards merge fast changes, and the policy decides
+//! every channel.
 use super::*;
 use crate::domain::input::Package;
 use crate::error::ErrorCode;
 use crate::live::channel::{Change, ChangeKind};
 use crate::model::package::records_from_plan;
 use serde_json::json;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
@@ -26,14 +28,21 @@ fn change(n: i64) -> (Change, i64) {
     )
 }
 
-fn hub(interval: Duration) -> (HubState, Arc<Competition>, UnboundedReceiver<ShardMsg>) {
+/// Shard 0's queue and its count of handled messages.
+struct Queue {
+    rx: UnboundedReceiver<ShardMsg>,
+    handled: Arc<AtomicU64>,
+}
+
+fn hub(interval: Duration) -> (HubState, Arc<Competition>, Queue) {
     let config = crate::live::LiveConfig { interval, ..crate::live::LiveConfig::default() };
     let mut hub = HubState::new(Arc::default(), config);
     let (tx, rx) = unbounded_channel();
-    hub.add_shard(ShardId(0), tx);
+    let handled = Arc::new(AtomicU64::new(0));
+    hub.add_shard(ShardId(0), tx, handled.clone());
     let model = model();
     hub.loaded(model.clone(), HashMap::new());
-    (hub, model, rx)
+    (hub, model, Queue { rx, handled })
 }
 
 fn subscribe(hub: &mut HubState, conn: ConnId, caller: Option<Caller>, name: &str, since: Option<i64>, now: Instant) {
@@ -46,12 +55,30 @@ fn subscribe(hub: &mut HubState, conn: ConnId, caller: Option<Caller>, name: &st
     hub.request(conn, request, now);
 }
 
-fn drain(rx: &mut UnboundedReceiver<ShardMsg>) -> Vec<ShardMsg> {
+/// What the shard gets, taken and handled as a shard that keeps up would.
+fn drain(queue: &mut Queue) -> Vec<ShardMsg> {
+    let out = received(queue);
+    queue.handled.fetch_add(out.len() as u64, Relaxed);
+    out
+}
+
+/// What the shard gets, taken off its queue but not handled yet (a shard busy writing).
+fn received(queue: &mut Queue) -> Vec<ShardMsg> {
     let mut out = Vec::new();
-    while let Ok(m) = rx.try_recv() {
+    while let Ok(m) = queue.rx.try_recv() {
         out.push(m);
     }
     out
+}
+
+fn frames(messages: Vec<ShardMsg>) -> Vec<Arc<Frame>> {
+    messages
+        .into_iter()
+        .filter_map(|m| match m {
+            ShardMsg::Frame { frame, .. } => Some(frame),
+            _ => None,
+        })
+        .collect()
 }
 
 fn text(frame: &Frame) -> serde_json::Value {
@@ -67,13 +94,7 @@ fn a_frame_goes_once_to_each_shard_and_its_bytes_are_shared() {
     }
     drain(&mut rx);
     hub.publish(model, vec![change(1)], false, now);
-    let frames: Vec<Arc<Frame>> = drain(&mut rx)
-        .into_iter()
-        .filter_map(|m| match m {
-            ShardMsg::Frame { frame, .. } => Some(frame),
-            _ => None,
-        })
-        .collect();
+    let frames = frames(drain(&mut rx));
     assert_eq!(frames.len(), 1, "one frame for the shard, whatever its subscribers");
     assert_eq!(
         text(&frames[0]),
@@ -104,11 +125,50 @@ fn changes_faster_than_the_rate_are_merged_into_one_frame_covering_their_seqs() 
 }
 
 #[test]
+fn a_shard_still_writing_a_channel_gets_its_next_changes_merged_once_it_has_written() {
+    let (mut hub, model, mut rx) = hub(Duration::ZERO);
+    let now = Instant::now();
+    let skill = model.skills.iter().next().unwrap().code().to_owned();
+    subscribe(&mut hub, 1, Some(Caller::organizer("admin")), "progress", None, now);
+    subscribe(&mut hub, 2, Some(Caller::organizer("admin")), &format!("skill:{skill}"), None, now);
+    drain(&mut rx);
+    hub.publish(model.clone(), vec![change(1)], false, now);
+    // The shard takes frame 1 and is still writing it to its sockets.
+    let first = frames(received(&mut rx));
+    assert_eq!(first.iter().map(|f| (f.from, f.seq)).collect::<Vec<_>>(), vec![(1, 1)]);
+    hub.publish(model.clone(), vec![change(2)], false, now + Duration::from_millis(1));
+    hub.publish(model.clone(), vec![change(3)], false, now + Duration::from_millis(2));
+    // Another channel's frame is not held back by this one.
+    let other = Change { channel: Channel::Skill(skill), kind: ChangeKind::Delta, data: json!({"rows": []}) };
+    hub.publish(model.clone(), vec![(other, 1)], false, now + Duration::from_millis(2));
+    let meanwhile = frames(received(&mut rx));
+    assert_eq!(meanwhile.len(), 1, "{meanwhile:?}");
+    assert!(matches!(&meanwhile[0].channel, Some(Channel::Skill(_))), "{meanwhile:?}");
+    assert_eq!(hub.stats.coalesced.load(Relaxed), 1, "change 3 merged into the held change 2");
+    // The hub looks again shortly, and holds on while frame 1 is not written.
+    let later = now + Duration::from_millis(3);
+    assert_eq!(hub.flush(later), Some(later + BUSY_RECHECK));
+    assert!(received(&mut rx).is_empty());
+    // Frame 1 and the other channel's frame are written: 2 and 3 go as one merged frame.
+    rx.handled.fetch_add(2, Relaxed);
+    assert_eq!(hub.flush(later + BUSY_RECHECK), None);
+    let merged = frames(drain(&mut rx));
+    assert_eq!(merged.iter().map(|f| (f.from, f.seq)).collect::<Vec<_>>(), vec![(2, 3)]);
+    assert_eq!(text(&merged[0])["data"], json!({"skills": [{"skill": "X", "n": 3}]}), "the latest state of each row");
+    // A shard that keeps up gets every change as it comes.
+    hub.publish(model.clone(), vec![change(4)], false, later + BUSY_RECHECK);
+    assert_eq!(frames(drain(&mut rx)).iter().map(|f| (f.from, f.seq)).collect::<Vec<_>>(), vec![(4, 4)]);
+    hub.publish(model, vec![change(5)], false, later + BUSY_RECHECK);
+    assert_eq!(frames(drain(&mut rx)).iter().map(|f| (f.from, f.seq)).collect::<Vec<_>>(), vec![(5, 5)]);
+}
+
+#[test]
 fn resuming_replays_the_ring_merged_or_falls_back_to_a_snapshot() {
     let (mut hub, model, mut rx) = hub(Duration::ZERO);
     let now = Instant::now();
     for n in 1..=300 {
         hub.publish(model.clone(), vec![change(n)], false, now);
+        drain(&mut rx);
     }
     subscribe(&mut hub, 1, None, "progress", Some(290), now);
     let sent = drain(&mut rx);
@@ -148,7 +208,6 @@ fn the_policy_decides_which_channel_a_name_opens_and_a_revoked_session_drops_to_
 
 #[test]
 fn the_operators_counters_follow_subscriptions_and_merged_changes() {
-    use std::sync::atomic::Ordering::Relaxed;
     let (mut hub, model, mut rx) = hub(Duration::from_millis(100));
     let start = Instant::now();
     let skill = model.skills.iter().next().unwrap().code().to_owned();

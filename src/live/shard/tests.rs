@@ -101,3 +101,55 @@ fn a_channel_leaves_the_subscriptions_with_its_last_connection() {
     leave(&mut subs, key, 8);
     assert!(subs.is_empty());
 }
+
+/// A socket that takes every write and counts the frames it took, shared by all of them.
+struct Counting(Rc<Cell<usize>>);
+
+impl Wire for Counting {
+    fn try_write(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.0.set(self.0.get() + slices.len());
+        Ok(slices.iter().map(|s| s.len()).sum())
+    }
+
+    fn poll_writable(&self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn a_large_fan_out_lets_the_threads_other_tasks_run_between_its_steps() {
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            let writes = Rc::new(Cell::new(0));
+            let viewers = 3 * FAN_OUT_STEP;
+            let shard = Shard(Rc::new(RefCell::new(ShardState {
+                id: ShardId(0),
+                hub: Hub::start(crate::live::LiveConfig::default()),
+                slots: FxHashMap::default(),
+                subs: HashMap::new(),
+                next_channel: 1,
+            })));
+            let conns: Vec<ConnId> = (0..viewers as ConnId).collect();
+            for &conn in &conns {
+                shard.attach(conn, Uuid::nil(), Rc::new(Counting(writes.clone())), Rc::new(Notify::new()));
+                let mut state = shard.0.borrow_mut();
+                let slot = state.slots.get_mut(&conn).unwrap();
+                slot.last = Seqs(smallvec::smallvec![(1, Channel::Progress, 0)]);
+            }
+            shard.0.borrow_mut().subs.insert((Uuid::nil(), Channel::Progress), Subscription { id: 1, conns });
+            // Another task of the thread: it runs at the first pause and closes the last socket.
+            let other = tokio::task::spawn_local({
+                let (shard, writes) = (shard.clone(), writes.clone());
+                async move {
+                    shard.detach(viewers as ConnId - 1);
+                    writes.get()
+                }
+            });
+            let frame = Arc::new(Frame::channel(&Channel::Progress, false, 1, 1, &serde_json::json!({})));
+            shard.fan_out(Uuid::nil(), frame).await;
+            assert_eq!(other.await.unwrap(), FAN_OUT_STEP, "it ran after the first step");
+            assert_eq!(writes.get(), viewers - 1, "every socket but the one closed meanwhile got the frame");
+        })
+        .await;
+}
