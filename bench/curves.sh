@@ -6,7 +6,8 @@
 # Then the kernel floor (../shared/bench/floor.c: one write() of a ready frame per socket) at the
 # same viewer counts and frame size.
 #   VIEWERS="100 1000 5000 10000 18000" RATE=20 UPDATES=200 bash bench/curves.sh
-# SERVER_CORES=0,1 gives Podium both cores (the load generator then shares them);
+# SERVER_CORES=0,1 gives Podium both cores (the load generator then shares them); LOAD_CORES
+# (default 1) pins the load generator, e.g. SERVER_CORES=0,1 LOAD_CORES=2,3 on a 4-core machine;
 # LIVE_RATE sets --live-rate (frames per channel per second, default 10: at 20 marks/s a
 # viewer then gets merged deltas, each held up to 100 ms).
 set -euo pipefail
@@ -19,6 +20,7 @@ PEER=${PEER:-../shared/bench/run-peer.sh}
 OUT=${OUT:-/tmp/podium-curves.jsonl}
 PORT=${PORT:-28090}
 SERVER_CORES=${SERVER_CORES:-0}
+LOAD_CORES=${LOAD_CORES:-1}
 LIVE_RATE=${LIVE_RATE:-10}
 REPEAT=${REPEAT:-1}
 FLOOR_SRC=${FLOOR_SRC:-../shared/bench/floor.c}
@@ -36,7 +38,7 @@ for n in $(for v in $VIEWERS; do for _ in $(seq 1 "$REPEAT"); do echo "$v"; done
     --live-rate "$LIVE_RATE" --max-sockets-per-address 100000 >/dev/null 2>&1 &
   server=$!
   wait_port "$PORT"
-  PODIUM_ADMIN_PASSWORD=bench taskset -c 1 ./target/release/podium-load live --target podium \
+  PODIUM_ADMIN_PASSWORD=bench taskset -c "$LOAD_CORES" ./target/release/podium-load live --target podium \
     --url "http://127.0.0.1:$PORT" --viewers "$n" --updates "$UPDATES" --rate "$RATE" --server-pid "$server" --json \
     | tee -a "$OUT"
   kill "$server"; wait "$server" 2>/dev/null || true
@@ -45,7 +47,7 @@ for n in $(for v in $VIEWERS; do for _ in $(seq 1 "$REPEAT"); do echo "$v"; done
   taskset -c "$SERVER_CORES" bash "$PEER" 8090 >/dev/null 2>&1 &
   peer=$!   # run-peer.sh execs node: this is node's pid
   wait_port 8090
-  taskset -c 1 ./target/release/podium-load live --target peer --url ws://127.0.0.1:8090 \
+  taskset -c "$LOAD_CORES" ./target/release/podium-load live --target peer --url ws://127.0.0.1:8090 \
     --viewers "$n" --updates "$UPDATES" --rate "$RATE" --payload "$bytes" --server-pid "$peer" --json | tee -a "$OUT"
   kill "$peer"; wait "$peer" 2>/dev/null || true
 
