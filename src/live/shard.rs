@@ -384,10 +384,9 @@ impl Shard {
         let key = (competition, channel.clone());
         let (id, conns) = {
             let mut state = self.0.borrow_mut();
-            let state = &mut *state;
             let Some(sub) = state.subs.get(&key) else { return };
             if sub.conns.len() <= FAN_OUT_STEP {
-                deliver(&mut state.slots, &state.hub, sub.id, competition, &frame, &sub.conns);
+                state.handle(ShardMsg::Frame { competition, frame });
                 return;
             }
             // Sockets may come and go between steps: the steps go through this list, and a
@@ -477,7 +476,8 @@ impl Shard {
 }
 
 impl ShardState {
-    /// Handles a message; a channel frame goes through [`Shard::fan_out`] instead.
+    /// Handles a message at once; [`Shard::fan_out`] sends a frame for many sockets here in
+    /// steps instead.
     fn handle(&mut self, message: ShardMsg) {
         let stats = self.hub.stats.clone();
         match message {
