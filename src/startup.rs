@@ -75,7 +75,9 @@ impl Application {
         let sessions = web::Data::new(Sessions::new(db.clone()));
         if db.is_postgres() {
             let listening = sessions.clone().into_inner();
-            crate::service::relay::spawn_listener(db.clone(), engine.clone(), hub.clone(), listening);
+            crate::service::relay::start_listener(db.clone(), engine.clone(), hub.clone(), listening)
+                .await
+                .map_err(std::io::Error::other)?;
         }
         let live = LiveState { engine: engine.clone(), hub: hub.clone(), sessions: sessions.clone().into_inner() };
         let state = web::Data::new(AppState {

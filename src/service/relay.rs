@@ -9,20 +9,31 @@ use crate::store::{Db, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Listens until the process ends, reconnecting after errors.
-pub fn spawn_listener(db: Db, engine: Engine, hub: Hub, sessions: Arc<Sessions>) {
+/// Starts listening, and returns once this instance hears the other instances' writes: a
+/// server that took requests before would miss what they write meanwhile. Listens until the
+/// process ends, reconnecting after errors.
+pub async fn start_listener(db: Db, engine: Engine, hub: Hub, sessions: Arc<Sessions>) -> Result<(), StoreError> {
+    let mut listener = Some(Listener::connect(&db).await?);
     tokio::spawn(async move {
         loop {
-            if let Err(error) = listen(&db, &engine, &hub, &sessions).await {
+            let connected = match listener.take() {
+                Some(listener) => Ok(listener),
+                None => Listener::connect(&db).await,
+            };
+            let stopped = match connected {
+                Ok(listener) => listen(listener, &engine, &hub, &sessions).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = stopped {
                 tracing::warn!(%error, "live relay: listening failed; retrying");
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
+    Ok(())
 }
 
-async fn listen(db: &Db, engine: &Engine, hub: &Hub, sessions: &Sessions) -> Result<(), StoreError> {
-    let mut listener = Listener::connect(db).await?;
+async fn listen(mut listener: Listener, engine: &Engine, hub: &Hub, sessions: &Sessions) -> Result<(), StoreError> {
     loop {
         let payload = listener.recv().await?;
         let Some(notice) = relay::decode(&payload) else { continue };
